@@ -1,0 +1,3 @@
+"""UrbanGrid: digital urban management platform."""
+
+__version__ = "0.1.0"

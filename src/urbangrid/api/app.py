@@ -1,0 +1,50 @@
+"""The FastAPI application: every domain's routes under one app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from urbangrid import __version__
+from urbangrid.api.problems import install_problem_handlers
+from urbangrid.db import get_engine, session_factory
+from urbangrid.domains import domain_modules
+
+
+def create_app(engine: Engine | None = None, *, background: bool = False) -> FastAPI:
+    """Build the app. ``background`` starts the domains' background jobs (SLA watcher ...)
+    inside the server process, for the embedded single-process setup."""
+    engine = engine or get_engine()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stoppers: list[Callable[[], object]] = []
+        if background:
+            for module in domain_modules("background"):
+                stoppers.append(module.start(app))
+        try:
+            yield
+        finally:
+            for stop in reversed(stoppers):
+                result = stop()
+                if hasattr(result, "__await__"):
+                    await result  # type: ignore[misc]
+
+    app = FastAPI(
+        title="UrbanGrid",
+        version=__version__,
+        description="Digital urban management platform (数字化城管) — REST API",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    install_problem_handlers(app)
+    for module in domain_modules("routes"):
+        app.include_router(module.router)
+        install = getattr(module, "install", None)
+        if install is not None:
+            install(app)
+    return app

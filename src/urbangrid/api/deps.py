@@ -1,0 +1,63 @@
+"""Shared FastAPI dependencies: database session and the authenticated principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from urbangrid.auth.principal import Principal
+from urbangrid.auth.service import principal_from_token
+from urbangrid.kit.errors import Forbidden, Unauthorized
+from urbangrid.org.roles import Role
+
+bearer_scheme = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login")
+
+SESSION_COOKIE = "urbangrid_session"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; committed when the endpoint returns without error."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def current_principal(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise Unauthorized("send 'Authorization: Bearer <token>' (get one at /api/v1/auth/login)")
+    principal = principal_from_token(session, token)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """Dependency factory: the caller must hold one of ``roles`` (admins always pass)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.is_admin or principal.has(*roles):
+            return principal
+        wanted = ", ".join(r.value for r in roles)
+        raise Forbidden(f"this needs one of the roles: {wanted}", required_roles=list(roles))
+
+    return check

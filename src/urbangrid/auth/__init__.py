@@ -1,0 +1,1 @@
+"""Authentication: password hashing, bearer tokens and the caller's principal."""

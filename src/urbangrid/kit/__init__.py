@@ -1,0 +1,1 @@
+"""Shared helpers used by every domain (errors, column types, pagination, text)."""

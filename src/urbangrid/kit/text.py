@@ -1,0 +1,18 @@
+"""Chinese-aware text helpers: pinyin initials for pickers and searches."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+
+@lru_cache(maxsize=8192)
+def pinyin_initials(text: str) -> str:
+    """Lower-case pinyin initials, e.g. 供水井盖 → ``gsjg``; other characters are kept."""
+    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
+    return "".join(part[:1] for part in letters if part).lower()
+
+
+def normalise_query(text: str) -> str:
+    return text.strip().lower()

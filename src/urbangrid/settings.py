@@ -1,0 +1,34 @@
+"""Runtime settings, read from the environment (prefix ``URBANGRID_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="URBANGRID_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///urbangrid.db"
+    data_dir: Path = Path("urbangrid-data")
+    timezone: str = "Asia/Shanghai"
+    # Bearer tokens issued by /api/v1/auth/login live this long.
+    token_ttl_hours: int = 12
+    # Secret for signing session cookies and webhook payloads; set it in production.
+    secret_key: str = "change-me-in-production"
+    max_upload_bytes: int = 10 * 1024 * 1024
+    # Optional online raster tile URL for the map; the map works without it.
+    map_tile_url: str | None = None
+    # Run the SLA watcher inside ``urbangrid serve`` (embedded setup).
+    embedded_worker: bool = True
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

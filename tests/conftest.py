@@ -1,0 +1,101 @@
+"""Test fixtures. Every test that uses ``engine`` (directly or through ``session`` /
+``client``) runs against SQLite by default and against PostgreSQL when
+``URBANGRID_TEST_DATABASE_URL`` points at a server; such tests are marked ``db``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from urbangrid.db import Base, make_engine, normalise_url, session_factory
+from urbangrid.domains import import_all_models
+from urbangrid.migrations.runner import upgrade
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+PG_URL = os.environ.get("URBANGRID_TEST_DATABASE_URL")
+
+import_all_models()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if {"engine", "session", "client"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside the checkout")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def _database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database for the whole session: a template file (SQLite) or a fresh
+    database on the server (PostgreSQL), dropped at the end."""
+    if PG_URL:
+        base = make_url(normalise_url(PG_URL))
+        name = f"urbangrid_test_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(base.render_as_string(hide_password=False))
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = base.set(database=name).render_as_string(hide_password=False)
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        template = tmp_path_factory.mktemp("db") / "template.db"
+        engine = make_engine(f"sqlite:///{template}")
+        upgrade(engine)
+        engine.dispose()
+        yield str(template)
+
+
+@pytest.fixture
+def engine(_database: str, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh, migrated, empty database for one test."""
+    if PG_URL:
+        engine = make_engine(_database)
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    else:
+        path = tmp_path / "test.db"
+        shutil.copy(_database, path)
+        engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with session_factory(engine)() as s:
+        yield s
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    from urbangrid.api.app import create_app
+
+    with TestClient(create_app(engine)) as c:
+        yield c
