@@ -1,0 +1,71 @@
+// Thin fetch wrapper: same-origin cookie session, CSRF header on unsafe methods,
+// RFC 9457 problem+json turned into an ApiError with a readable message.
+
+export class ApiError extends Error {
+  status: number;
+  problem: Record<string, unknown>;
+  constructor(status: number, problem: Record<string, unknown>) {
+    super(String(problem.detail ?? problem.title ?? `HTTP ${status}`));
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export function cookie(name: string): string | null {
+  for (const part of document.cookie.split(";")) {
+    const [k, ...rest] = part.trim().split("=");
+    if (k === name) return decodeURIComponent(rest.join("="));
+  }
+  return null;
+}
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export async function api<T = unknown>(
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<T> {
+  const method = (init.method ?? (init.json !== undefined ? "POST" : "GET")).toUpperCase();
+  const headers = new Headers(init.headers);
+  headers.set("Accept", "application/json");
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("Content-Type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  if (!SAFE.has(method)) {
+    const csrf = cookie("urbangrid_csrf");
+    if (csrf) headers.set("X-CSRF-Token", csrf);
+  }
+  const res = await fetch(path, { ...init, method, headers, body, credentials: "same-origin" });
+  if (res.status === 401 && !path.startsWith("/login")) {
+    // Session expired: back to the login page, then here again.
+    const next = location.pathname + location.search;
+    location.assign(`/login?next=${encodeURIComponent(next)}`);
+    throw new ApiError(401, { detail: "session expired" });
+  }
+  if (!res.ok) {
+    let problem: Record<string, unknown> = { detail: res.statusText };
+    try {
+      problem = await res.json();
+    } catch {
+      /* not JSON: keep the status text */
+    }
+    throw new ApiError(res.status, problem);
+  }
+  if (res.status === 204) return undefined as T;
+  const ctype = res.headers.get("content-type") ?? "";
+  return (ctype.includes("json") ? res.json() : res.text()) as Promise<T>;
+}
+
+/** Build a query string, skipping empty values. */
+export function qs(params: Record<string, string | number | boolean | null | undefined | string[]>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === null || v === undefined || v === "") continue;
+    if (Array.isArray(v)) v.forEach((x) => q.append(k, x));
+    else q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}

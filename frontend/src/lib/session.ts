@@ -1,0 +1,53 @@
+import { useEffect, useState } from "preact/hooks";
+import { api } from "./api";
+
+export interface Screen {
+  path: string;
+  title_key: string;
+}
+
+export interface SessionInfo {
+  user_id: number;
+  username: string;
+  display_name: string;
+  roles: string[];
+  role_labels: string[];
+  jurisdiction_id: number | null;
+  department_id: number | null;
+  grid_ids: number[];
+  landing: string;
+  screens: Screen[];
+  map_tile_url: string | null;
+}
+
+let cached: SessionInfo | null = null;
+
+export function currentSession(): SessionInfo | null {
+  return cached;
+}
+
+export function hasRole(s: SessionInfo | null, ...roles: string[]): boolean {
+  return !!s && (s.roles.includes("admin") || roles.some((r) => s.roles.includes(r)));
+}
+
+export function useSession(): SessionInfo | null {
+  const [s, setS] = useState<SessionInfo | null>(cached);
+  useEffect(() => {
+    if (cached) return;
+    api<SessionInfo>("/api/v1/web/session").then((info) => {
+      cached = info;
+      setS(info);
+    });
+  }, []);
+  return s;
+}
+
+export function rememberSession(info: SessionInfo): void {
+  cached = info;
+}
+
+export async function logout(): Promise<void> {
+  await api("/logout", { method: "POST", json: {} });
+  cached = null;
+  location.assign("/login");
+}

@@ -1,0 +1,54 @@
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import "./styles.css";
+import { onLangChange } from "./i18n";
+import { interceptLinks, useLocation } from "./lib/router";
+import { useSession } from "./lib/session";
+import { lazyPage } from "./lib/lazy";
+import { Shell } from "./components/Shell";
+import { Login } from "./pages/Login";
+import { WorkList } from "./pages/WorkList";
+import { CasePage } from "./pages/CasePage";
+import { NotFound } from "./pages/NotFound";
+
+const CommandMap = lazyPage(() => import("./pages/CommandMap"));
+const Dashboard = lazyPage(() => import("./pages/Dashboard"));
+const Inspector = lazyPage(() => import("./pages/Inspector"));
+
+function useLangTick(): void {
+  const [, tick] = useState(0);
+  useEffect(() => onLangChange(() => tick((n) => n + 1)), []);
+}
+
+function Routed({ path }: { path: string }) {
+  const work = path.match(/^\/work\/([a-z]+)$/);
+  if (work) return <WorkList queue={work[1]} key={work[1]} />;
+  if (path === "/cases") return <WorkList queue="all" key="all" />;
+  const c = path.match(/^\/cases\/(\d+)$/);
+  if (c) return <CasePage caseId={Number(c[1])} key={c[1]} />;
+  if (path === "/map") return <CommandMap />;
+  if (path === "/dashboard") return <Dashboard />;
+  if (path === "/m") return <Inspector />;
+  return <NotFound />;
+}
+
+function App() {
+  useLangTick();
+  const { path } = useLocation();
+  if (path === "/login") return <Login />;
+  return <Authed path={path} />;
+}
+
+function Authed({ path }: { path: string }) {
+  const session = useSession();
+  if (!session) return <div class="boot" aria-busy="true" />;
+  return (
+    <Shell session={session} path={path} compact={path === "/m"}>
+      <Routed path={path} />
+    </Shell>
+  );
+}
+
+const root = document.getElementById("app")!;
+interceptLinks(root);
+render(<App />, root);

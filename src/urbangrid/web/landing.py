@@ -1,0 +1,75 @@
+"""Which screens each role sees, and where it lands after login. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from urbangrid.org.roles import Role
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A page of the web UI: its path, the i18n key of its title and who may open it."""
+
+    path: str
+    title_key: str
+    roles: frozenset[Role]
+
+
+def _roles(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+# Order matters: a user with several roles lands on the first screen one of them opens,
+# so the most operational (time-critical) queues come first.
+SCREENS: tuple[Screen, ...] = (
+    Screen("/m", "nav.inspector", _roles(Role.INSPECTOR)),
+    Screen("/work/intake", "nav.intake", _roles(Role.INTAKE_OPERATOR, Role.SHIFT_LEAD)),
+    Screen("/work/filing", "nav.filing", _roles(Role.SHIFT_LEAD, Role.INTAKE_OPERATOR)),
+    Screen("/work/dispatch", "nav.dispatch", _roles(Role.DISPATCHER, Role.SHIFT_LEAD)),
+    Screen("/work/department", "nav.department", _roles(Role.DEPARTMENT_HANDLER)),
+    Screen("/work/approvals", "nav.approvals", _roles(Role.SHIFT_LEAD)),
+    Screen("/work/checks", "nav.checks", _roles(Role.INSPECTOR)),
+    Screen("/map", "nav.map", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
+    Screen("/dashboard", "nav.dashboard", _roles(Role.LEADER, Role.SHIFT_LEAD)),
+    Screen("/cases", "nav.cases", frozenset(Role) - {Role.INSPECTOR}),
+)
+
+# Pages served to anyone with a session whatever the role (the API still checks rights).
+COMMON_PAGE_PREFIXES: tuple[str, ...] = ("/cases/",)
+
+# A leader's day starts on the map (一张图), an admin's on the dashboard, whatever the
+# order of SCREENS says.
+_PREFERRED_LANDING: dict[Role, str] = {Role.LEADER: "/map", Role.ADMIN: "/dashboard"}
+
+
+def screens_for(roles: Iterable[Role]) -> list[Screen]:
+    """The screens a user with ``roles`` sees in the navigation. Admins see all."""
+    held = frozenset(roles)
+    if Role.ADMIN in held:
+        return list(SCREENS)
+    return [s for s in SCREENS if s.roles & held]
+
+
+def landing_path(roles: Iterable[Role]) -> str:
+    """Where a user lands after login: their first work list."""
+    held = frozenset(roles)
+    for role, path in _PREFERRED_LANDING.items():
+        if role in held:
+            return path
+    for screen in SCREENS:
+        if screen.roles & held:
+            return screen.path
+    # A user with no role at all still gets a page that explains itself.
+    return "/cases"
+
+
+def may_open(roles: Iterable[Role], path: str) -> bool:
+    """Whether a page path belongs to the user's screens (for the server-side redirect)."""
+    held = frozenset(roles)
+    if Role.ADMIN in held:
+        return True
+    if any(path.startswith(p) for p in COMMON_PAGE_PREFIXES):
+        return True
+    return any(path == s.path or path.startswith(s.path + "/") for s in screens_for(held))

@@ -1,0 +1,262 @@
+"""The web UI served by the API app: login / logout with a cookie session, the pages (one
+single-page app shell, built by ``scripts/build_frontend.sh`` into ``static/dist``), and
+small read-only endpoints only the UI needs (``/api/v1/web/...``)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from urbangrid.api.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, CurrentPrincipal, DbSession
+from urbangrid.auth.principal import Principal
+from urbangrid.auth.service import login, principal_from_token, revoke_token
+from urbangrid.kit.errors import Forbidden, InvalidInput, Unauthorized, UnsupportedMediaType
+from urbangrid.org.roles import ROLE_LABELS_ZH
+from urbangrid.settings import get_settings
+from urbangrid.web.landing import landing_path, may_open, screens_for
+
+DIST_DIR = Path(__file__).resolve().parent / "static" / "dist"
+ASSETS_PREFIX = "/static/dist"
+
+router = APIRouter(prefix="/api/v1/web", tags=["web"])
+pages = APIRouter(include_in_schema=False)
+
+
+class ScreenOut(BaseModel):
+    path: str
+    title_key: str
+
+
+class SessionOut(BaseModel):
+    """Who is logged in and what the UI should offer them."""
+
+    user_id: int
+    username: str
+    display_name: str
+    roles: list[str]
+    role_labels: list[str]
+    jurisdiction_id: int | None
+    department_id: int | None
+    grid_ids: list[int]
+    landing: str
+    screens: list[ScreenOut]
+    map_tile_url: str | None
+
+
+def session_out(principal: Principal) -> SessionOut:
+    roles = sorted(principal.roles)
+    return SessionOut(
+        user_id=principal.user_id,
+        username=principal.username,
+        display_name=principal.display_name,
+        roles=[r.value for r in roles],
+        role_labels=[ROLE_LABELS_ZH[r] for r in roles],
+        jurisdiction_id=principal.jurisdiction_id,
+        department_id=principal.department_id,
+        grid_ids=sorted(principal.grid_ids),
+        landing=landing_path(roles),
+        screens=[ScreenOut(path=s.path, title_key=s.title_key) for s in screens_for(roles)],
+        map_tile_url=get_settings().map_tile_url,
+    )
+
+
+@router.get("/session", response_model=SessionOut, summary="The logged-in user and their screens")
+def get_session(principal: CurrentPrincipal) -> SessionOut:
+    return session_out(principal)
+
+
+# --------------------------------------------------------------------------- login / logout
+
+
+def _wants_json(request: Request) -> bool:
+    ctype = request.headers.get("content-type", "")
+    return ctype.startswith("application/json") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+async def _read_fields(request: Request) -> dict[str, str]:
+    """Login and logout take a JSON object (from the app) or a plain HTML form."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip()
+    if ctype == "application/json":
+        try:
+            data: Any = await request.json()
+        except ValueError as exc:
+            raise InvalidInput("the request body is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise InvalidInput("send a JSON object")
+        return {k: v for k, v in data.items() if isinstance(v, str)}
+    if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+    if ctype == "" and not await request.body():
+        return {}
+    raise UnsupportedMediaType("send application/json or an HTML form")
+
+
+def safe_next(value: str | None) -> str | None:
+    """Only same-site absolute paths are followed after login (no open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return None
+    return value
+
+
+def _set_session_cookies(response: Response, request: Request, token: str, max_age: int) -> str:
+    secure = request.url.scheme == "https"
+    csrf = secrets.token_urlsafe(32)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    # Readable by the page's script, which echoes it in the X-CSRF-Token header.
+    response.set_cookie(
+        CSRF_COOKIE, csrf, max_age=max_age, httponly=False, samesite="lax", secure=secure, path="/"
+    )
+    return csrf
+
+
+def _clear_session_cookies(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+@pages.post("/login")
+async def post_login(request: Request, session: DbSession) -> Response:
+    as_json = _wants_json(request)
+    fields = await _read_fields(request)
+    username = fields.get("username", "").strip()
+    password = fields.get("password", "")
+    next_path = safe_next(fields.get("next"))
+    if not username or not password:
+        if as_json:
+            raise InvalidInput("enter a username and a password")
+        return RedirectResponse("/login?error=missing", status_code=303)
+    try:
+        issued = login(session, username, password, kind="session")
+    except Unauthorized:
+        if as_json:
+            raise
+        return RedirectResponse("/login?error=credentials", status_code=303)
+    info = session_out(issued.principal)
+    target = next_path if next_path and may_open(issued.principal.roles, next_path) else None
+    target = target or info.landing
+    max_age = get_settings().token_ttl_hours * 3600
+    response: Response
+    if as_json:
+        response = JSONResponse({"landing": target, "session": info.model_dump()})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    _set_session_cookies(response, request, issued.token, max_age)
+    return response
+
+
+@pages.post("/logout")
+async def post_logout(request: Request, session: DbSession) -> Response:
+    as_json = _wants_json(request)
+    fields = await _read_fields(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        # Same double-submit rule as the API: another site cannot log a user out.
+        csrf = request.cookies.get(CSRF_COOKIE)
+        sent = request.headers.get(CSRF_HEADER) or fields.get("csrf_token")
+        if not csrf or sent != csrf:
+            raise Forbidden(f"missing or wrong {CSRF_HEADER} header for a cookie session")
+        revoke_token(session, token)
+    response: Response = (
+        Response(status_code=204) if as_json else RedirectResponse("/login", status_code=303)
+    )
+    _clear_session_cookies(response)
+    return response
+
+
+# --------------------------------------------------------------------------- pages
+
+_NOT_BUILT = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
+<title>UrbanGrid</title><body style="font-family:sans-serif;padding:2rem">
+<h1>界面尚未构建 / The web UI is not built</h1>
+<p>运行 / run <code>scripts/build_frontend.sh</code> (npm ci &amp;&amp; npm run build).</p>
+<p>API: <a href="/docs">/docs</a></p></body></html>"""
+
+
+def index_response() -> Response:
+    index = DIST_DIR / "index.html"
+    if not index.is_file():
+        return HTMLResponse(_NOT_BUILT, status_code=503)
+    # The shell is tiny and names hashed assets: always revalidate it.
+    return FileResponse(index, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+def _principal_from_cookie(request: Request, session: DbSession) -> Principal | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return principal_from_token(session, token)
+    except Unauthorized:
+        return None
+
+
+def _page(request: Request, session: DbSession) -> Response:
+    principal = _principal_from_cookie(request, session)
+    path = request.url.path
+    if principal is None:
+        target = path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    if not may_open(principal.roles, path):
+        return RedirectResponse(landing_path(principal.roles), status_code=303)
+    return index_response()
+
+
+@pages.get("/")
+def home(request: Request, session: DbSession) -> Response:
+    principal = _principal_from_cookie(request, session)
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse(landing_path(principal.roles), status_code=303)
+
+
+@pages.get("/login")
+def login_page() -> Response:
+    return index_response()
+
+
+@pages.get("/m")
+@pages.get("/map")
+@pages.get("/dashboard")
+@pages.get("/cases")
+@pages.get("/cases/{case_id}")
+@pages.get("/work/{queue}")
+def app_page(request: Request, session: DbSession) -> Response:
+    return _page(request, session)
+
+
+class _Assets(StaticFiles):
+    """Hashed build assets never change under the same name: cache them for a year."""
+
+    async def check_config(self) -> None:
+        # Before the first build the folder is missing: answer 404s, not a server error.
+        if self.directory is not None and Path(self.directory).is_dir():
+            await super().check_config()
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if path.startswith("assets/") and response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(pages)
+    app.mount(ASSETS_PREFIX, _Assets(directory=DIST_DIR, check_dir=False), name="web-assets")

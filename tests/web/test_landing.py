@@ -1,0 +1,52 @@
+"""Which screens each role gets and where it lands (pure)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from urbangrid.org.roles import Role
+from urbangrid.web.landing import SCREENS, landing_path, may_open, screens_for
+from urbangrid.web.routes import safe_next
+
+role_sets = st.frozensets(st.sampled_from(list(Role)))
+
+
+def test_each_role_lands_on_its_own_work_list() -> None:
+    assert landing_path([Role.INSPECTOR]) == "/m"
+    assert landing_path([Role.INTAKE_OPERATOR]) == "/work/intake"
+    assert landing_path([Role.DISPATCHER]) == "/work/dispatch"
+    assert landing_path([Role.DEPARTMENT_HANDLER]) == "/work/department"
+    assert landing_path([Role.LEADER]) == "/map"
+    assert landing_path([Role.ADMIN]) == "/dashboard"
+    # A shift lead's first queue is intake / filing, not the map.
+    assert landing_path([Role.SHIFT_LEAD]).startswith("/work/")
+
+
+@given(role_sets)
+def test_landing_is_a_screen_the_user_may_open(roles: frozenset[Role]) -> None:
+    path = landing_path(roles)
+    if roles:
+        assert may_open(roles, path)
+        assert path in {s.path for s in screens_for(roles)}
+
+
+@given(role_sets)
+def test_screens_only_for_held_roles(roles: frozenset[Role]) -> None:
+    shown = screens_for(roles)
+    if Role.ADMIN in roles:
+        assert len(shown) == len(SCREENS)
+    for screen in shown:
+        assert Role.ADMIN in roles or screen.roles & roles
+
+
+def test_department_handler_may_not_open_the_dispatch_queue() -> None:
+    assert not may_open([Role.DEPARTMENT_HANDLER], "/work/dispatch")
+    assert may_open([Role.DEPARTMENT_HANDLER], "/cases/12")
+    assert not may_open([Role.INSPECTOR], "/map")
+
+
+def test_safe_next_refuses_other_sites() -> None:
+    assert safe_next("/work/intake?x=1") == "/work/intake?x=1"
+    for bad in ("//evil.example/", "https://evil.example/", "\\\\evil", "/\\evil", "", None):
+        assert safe_next(bad) is None
