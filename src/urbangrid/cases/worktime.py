@@ -316,6 +316,16 @@ class WorkClock:
             raise WorkTimeError(f"yellow_ratio {yellow_ratio!r} must be in (0, 1]")
         self.yellow_ratio = float(yellow_ratio)
         self._table = _period_table(self.calendar, self.office_hours, self.tz)
+        self._seconds_per_day = self.office_hours.seconds_per_day
+        self._per_unit: dict[TimeUnit, int] = {
+            TimeUnit.WORK_HOUR: 3600,
+            TimeUnit.WORK_DAY: self._seconds_per_day,
+            TimeUnit.URGENT_HOUR: 3600,
+            TimeUnit.URGENT_DAY: 86400,
+            TimeUnit.NATURAL_DAY: 86400,
+        }
+        # A jurisdiction has a few hundred distinct limits: remember their seconds.
+        self._limit_cache: dict[TimeLimit, float] = {}
 
     def __repr__(self) -> str:
         return f"WorkClock({self.calendar!r}, {self.office_hours}, tz={self.tz.key})"
@@ -324,7 +334,7 @@ class WorkClock:
 
     @property
     def seconds_per_workday(self) -> int:
-        return self.office_hours.seconds_per_day
+        return self._seconds_per_day
 
     @property
     def range_utc(self) -> tuple[dt.datetime, dt.datetime]:
@@ -341,18 +351,20 @@ class WorkClock:
 
     def limit_seconds(self, limit: TimeLimit) -> float:
         """The limit as seconds: working seconds or wall-clock seconds (see is_continuous)."""
+        cached = self._limit_cache.get(limit)
+        if cached is not None:
+            return cached
         value = limit.value if isinstance(limit.value, Decimal) else Decimal(str(limit.value))
         if not value.is_finite() or value <= 0:
             raise WorkTimeError(f"time limit {limit} must be positive")
-        unit = TimeUnit(limit.unit)
-        per_unit = {
-            TimeUnit.WORK_HOUR: 3600,
-            TimeUnit.WORK_DAY: self.seconds_per_workday,
-            TimeUnit.URGENT_HOUR: 3600,
-            TimeUnit.URGENT_DAY: 86400,
-            TimeUnit.NATURAL_DAY: 86400,
-        }[unit]
-        return float(value * per_unit)
+        try:
+            unit = TimeUnit(limit.unit)
+        except ValueError:
+            raise WorkTimeError(f"unknown time unit {limit.unit!r}") from None
+        seconds = float(value * self._per_unit[unit])
+        if len(self._limit_cache) < 4096:
+            self._limit_cache[limit] = seconds
+        return seconds
 
     # -- scalar core on ns --------------------------------------------------------------
 
