@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
-from urbangrid.db import Base, make_engine, normalise_url, session_factory
+from urbangrid.db import make_engine, normalise_url, session_factory
 from urbangrid.domains import import_all_models
 from urbangrid.migrations.runner import upgrade
 
@@ -71,7 +71,8 @@ def engine(_database: str, tmp_path: Path) -> Iterator[Engine]:
     """A fresh, migrated, empty database for one test."""
     if PG_URL:
         engine = make_engine(_database)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        existing = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+        tables = ", ".join(f'"{name}"' for name in sorted(existing))
         with engine.begin() as conn:
             conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     else:

@@ -17,6 +17,9 @@ from urbangrid.org.roles import Role
 bearer_scheme = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login")
 
 SESSION_COOKIE = "urbangrid_session"
+CSRF_COOKIE = "urbangrid_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -40,7 +43,15 @@ def current_principal(
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
-    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    if credentials:
+        token = credentials.credentials
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token and request.method not in SAFE_METHODS:
+            # Double-submit check: a cross-site form cannot read our cookie to echo it.
+            csrf = request.cookies.get(CSRF_COOKIE)
+            if not csrf or request.headers.get(CSRF_HEADER) != csrf:
+                raise Forbidden(f"missing or wrong {CSRF_HEADER} header for a cookie session")
     if not token:
         raise Unauthorized("send 'Authorization: Bearer <token>' (get one at /api/v1/auth/login)")
     principal = principal_from_token(session, token)

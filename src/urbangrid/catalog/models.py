@@ -54,7 +54,7 @@ class FilingCondition(Base):
     description: Mapped[str] = mapped_column(Text)
     time_limit_value: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     # work_hour | work_day | urgent_hour | urgent_day | natural_day
-    time_limit_unit: Mapped[str] = mapped_column(String(16))
+    time_limit_unit: Mapped[str] = mapped_column(String(32))
     # The limit as the city wrote it (e.g. 2紧急工作时), kept for display and round trips.
     time_limit_raw: Mapped[str | None] = mapped_column(String(64), nullable=True)
     closing_condition: Mapped[str] = mapped_column(Text, default="")

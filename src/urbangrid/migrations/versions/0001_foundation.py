@@ -106,7 +106,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("time_limit_value", sa.Numeric(precision=10, scale=2), nullable=False),
-        sa.Column("time_limit_unit", sa.String(length=16), nullable=False),
+        sa.Column("time_limit_unit", sa.String(length=32), nullable=False),
         sa.Column("time_limit_raw", sa.String(length=64), nullable=True),
         sa.Column("closing_condition", sa.Text(), nullable=False),
         sa.Column("default_department_code", sa.String(length=32), nullable=True),

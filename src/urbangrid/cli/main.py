@@ -1,0 +1,205 @@
+"""``urbangrid`` command: init, serve, demo, worker, users, catalog, and every domain's
+commands (discovered from ``urbangrid.<domain>.cli``)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import typer
+
+from urbangrid.cli.common import database_engine, open_session, reports_errors
+from urbangrid.domains import domain_modules
+from urbangrid.settings import get_settings
+
+app = typer.Typer(
+    name="urbangrid",
+    help="UrbanGrid — digital urban management platform (数字化城管).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def initialise_database() -> None:
+    """Create or migrate the database to the newest schema and load the national
+    category directory. Safe on an existing database: nothing is lost."""
+    from urbangrid.catalog.service import load_national_directory
+    from urbangrid.migrations.runner import upgrade
+
+    engine = database_engine()
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    with open_session() as session:
+        added = load_national_directory(session)
+    typer.echo(f"database ready ({get_settings().database_url}); {added} categories added")
+
+
+@app.command()
+@reports_errors
+def init() -> None:
+    """Create or migrate the database and load the national category directory."""
+    initialise_database()
+
+
+@app.command()
+@reports_errors
+def demo(
+    cases: bool = typer.Option(True, help="also generate a month of demo cases"),
+) -> None:
+    """Load the demo jurisdiction (示范区): areas, grids, departments, users, routing defaults,
+    and a month of cases. Running it again changes nothing."""
+    from urbangrid.demo.loader import load_demo
+
+    initialise_database()
+    with open_session() as session:
+        report = load_demo(session, with_cases=cases)
+    for line in report:
+        typer.echo(line)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="interface to listen on"),
+    port: int = typer.Option(8000, help="TCP port"),
+    worker: bool = typer.Option(
+        True, help="run the SLA watcher inside the server (embedded setup)"
+    ),
+) -> None:
+    """Run the web server (API at /api/v1, docs at /docs, web UI at /)."""
+    import uvicorn
+
+    from urbangrid.api.app import create_app
+
+    uvicorn.run(create_app(background=worker), host=host, port=port, log_level="info")
+
+
+users = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+
+@users.command("create")
+@reports_errors
+def users_create(
+    username: str,
+    role: list[str] = typer.Option(..., "--role", help="role (repeatable): inspector, ..."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    display_name: str = typer.Option("", help="name shown in the UI"),
+    department: str = typer.Option(None, help="department code (department handlers)"),
+    grid: list[str] = typer.Option([], "--grid", help="15-digit grid code (inspectors)"),
+    jurisdiction: str = typer.Option(None, help="6-digit jurisdiction code"),
+) -> None:
+    """Create a user with one or more roles."""
+    from urbangrid.org import service
+    from urbangrid.org.models import Jurisdiction
+
+    with open_session() as session:
+        j: Jurisdiction | None = None
+        try:
+            j = service.get_jurisdiction(session, jurisdiction)
+        except Exception:
+            if jurisdiction:
+                raise
+        user = service.create_user(
+            session,
+            username=username,
+            display_name=display_name or username,
+            password=password,
+            roles=role,
+            jurisdiction=j,
+            department_code=department,
+            grid_codes=grid,
+        )
+        typer.echo(f"created user {user.username} ({', '.join(user.role_names)})")
+
+
+@users.command("list")
+@reports_errors
+def users_list() -> None:
+    """List users and their roles."""
+    from urbangrid.org import service
+
+    with open_session() as session:
+        for user in service.list_users(session):
+            typer.echo(f"{user.username:<16} {user.display_name:<12} {','.join(user.role_names)}")
+
+
+catalog = typer.Typer(help="Category catalogue (部件 / 事项) and filing conditions.")
+app.add_typer(catalog, name="catalog", no_args_is_help=True)
+
+
+@catalog.command("import")
+@reports_errors
+def catalog_import(file: Path) -> None:
+    """Import a city's filing-condition table (CSV). Nothing is imported if a row is bad."""
+    from urbangrid.catalog.service import import_file
+
+    with open_session() as session:
+        s = import_file(session, file)
+    for w in s.warnings:
+        typer.secho(f"warning: line {w['line']}: {w['message']}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(
+        f"imported {file}: categories +{s.categories_created} ~{s.categories_updated}, "
+        f"conditions +{s.conditions_created} ~{s.conditions_updated} "
+        f"retired {s.conditions_retired}"
+    )
+
+
+@catalog.command("export")
+@reports_errors
+def catalog_export(file: Path) -> None:
+    """Export the active filing conditions as CSV (re-importable unchanged)."""
+    from urbangrid.catalog.service import export_file
+
+    with open_session() as session:
+        n = export_file(session, file)
+    typer.echo(f"exported {n} filing conditions to {file}")
+
+
+@catalog.command("list")
+@reports_errors
+def catalog_list(
+    query: str = typer.Argument("", help="code prefix, name or pinyin initials"),
+    kind: str = typer.Option(None, help="component or matter"),
+    limit: int = typer.Option(50),
+) -> None:
+    """List categories, optionally filtered."""
+    from urbangrid.catalog.directory import parse_kind
+    from urbangrid.catalog.service import search
+
+    with open_session() as session:
+        for cat in search(session, query, parse_kind(kind) if kind else None, limit):
+            local = "" if cat.is_national else "  [local]"
+            typer.echo(f"{cat.kind:<9} {cat.code}  {cat.big_name} / {cat.name}{local}")
+
+
+# Nested or aliased commands that live in a domain package.
+_EXTRA_APPS = (("urbangrid.intake.classifier.cli", "app", "classifier"),)
+
+
+def _mount_domains() -> None:
+    mounted: set[str] = set()
+    for module in domain_modules("cli"):
+        for name, sub in getattr(module, "APPS", [(getattr(module, "CLI_NAME", None), None)]):
+            sub = sub or getattr(module, "app", None)
+            if name and sub is not None and name not in mounted:
+                app.add_typer(sub, name=name)
+                mounted.add(name)
+        for command in getattr(module, "COMMANDS", []):
+            app.command()(command)
+    for module_name, attr, name in _EXTRA_APPS:
+        if name in mounted:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        app.add_typer(getattr(module, attr), name=name)
+
+
+_mount_domains()
+
+
+def main() -> None:
+    app()

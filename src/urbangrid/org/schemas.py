@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from urbangrid.org.roles import Role
+
+
+class JurisdictionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+    timezone: str
+    source_crs: str
+
+
+class StreetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    jurisdiction_id: int
+    code: str
+    name: str
+    is_placeholder: bool
+
+
+class CommunityOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    street_id: int
+    code: str
+    name: str
+    is_placeholder: bool
+
+
+class GridOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    community_id: int
+    name: str | None
+    area_m2: float | None
+    centroid_lon: float | None
+    centroid_lat: float | None
+
+
+class DepartmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    jurisdiction_id: int
+    parent_id: int | None
+    code: str
+    name: str
+    kind: str | None
+    contact_name: str | None
+    phone: str | None
+    email: str | None
+    is_active: bool
+
+
+class DepartmentCreate(BaseModel):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=100)
+    parent_code: str | None = None
+    kind: str | None = None
+    contact_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    roles: list[Role]
+    jurisdiction_id: int | None
+    department_id: int | None
+    grid_codes: list[str]
+    is_active: bool
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=8, max_length=256)
+    roles: list[Role] = Field(min_length=1)
+    department_code: str | None = None
+    grid_codes: list[str] = []

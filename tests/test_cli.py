@@ -1,0 +1,107 @@
+"""The ``urbangrid`` command: init, demo, users, catalogue import errors."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from urbangrid.catalog.models import Category
+from urbangrid.cli.main import app
+from urbangrid.db import make_engine, session_factory
+from urbangrid.migrations.runner import MIGRATIONS_DIR, current_heads, upgrade
+from urbangrid.org.models import Jurisdiction, User
+from urbangrid.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def use_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[callable]:
+    def use(url: str) -> None:
+        monkeypatch.setenv("URBANGRID_DATABASE_URL", url)
+        get_settings.cache_clear()
+
+    yield use
+    get_settings.cache_clear()
+
+
+def _heads() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    from urbangrid.migrations.runner import alembic_config
+
+    cfg = alembic_config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return set(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def test_init_migrates_an_old_database_forward_and_keeps_data(tmp_path: Path, use_database):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0001_foundation")
+    with session_factory(engine)() as s:
+        s.add(Jurisdiction(code="990101", name="旧区", settings={}))
+        s.commit()
+    use_database(url)
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    assert current_heads(engine) == _heads()
+    with session_factory(engine)() as s:
+        assert s.scalar(select(Jurisdiction.name)) == "旧区"
+        assert s.scalar(select(func.count()).select_from(Category)) == 403
+    engine.dispose()
+
+
+def test_demo_twice_changes_nothing_and_init_keeps_it(db_url: str, engine, use_database) -> None:
+    use_database(db_url)
+    first = runner.invoke(app, ["demo", "--no-cases"])
+    assert first.exit_code == 0, first.output
+
+    def snapshot() -> tuple[int, ...]:
+        with session_factory(engine)() as s:
+            return (
+                s.scalar(select(func.count()).select_from(User)) or 0,
+                s.scalar(select(func.count()).select_from(Jurisdiction)) or 0,
+                s.scalar(select(func.count()).select_from(Category)) or 0,
+            )
+
+    before = snapshot()
+    assert before[0] >= 8 and before[1] == 1
+    second = runner.invoke(app, ["demo", "--no-cases"])
+    assert second.exit_code == 0, second.output
+    assert "0 demo users created" in second.output
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    assert snapshot() == before
+
+
+def test_catalog_import_error_exits_non_zero(db_url: str, tmp_path: Path, use_database) -> None:
+    use_database(db_url)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,code\ncomponent,01001\n", encoding="utf-8")
+    result = runner.invoke(app, ["catalog", "import", str(bad)])
+    assert result.exit_code == 1
+    assert "missing columns" in result.output
+    missing = runner.invoke(app, ["catalog", "import", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 1 and "no such file" in missing.output
+
+
+def test_users_create(db_url: str, use_database) -> None:
+    use_database(db_url)
+    assert runner.invoke(app, ["demo", "--no-cases"]).exit_code == 0
+    ok = runner.invoke(
+        app,
+        ["users", "create", "newbie", "--role", "dispatcher", "--password", "Secret#123"],
+    )
+    assert ok.exit_code == 0, ok.output
+    dup = runner.invoke(
+        app, ["users", "create", "newbie", "--role", "dispatcher", "--password", "Secret#123"]
+    )
+    assert dup.exit_code == 1 and "already exists" in dup.output
+    bad_role = runner.invoke(
+        app, ["users", "create", "x2", "--role", "wizard", "--password", "Secret#123"]
+    )
+    assert bad_role.exit_code == 1 and "wizard" in bad_role.output
+    listed = runner.invoke(app, ["users", "list"])
+    assert "newbie" in listed.output and "x2" not in listed.output
