@@ -1,0 +1,1 @@
+"""City simulator: a realistic stream of cases for demos, tests and benchmarks."""
