@@ -214,3 +214,40 @@ def test_overrides_cover_a_year_the_package_does_not_know():
 def test_bad_overrides_are_rejected(raw):
     with pytest.raises(WorkTimeError, match="calendar override"):
         parse_overrides(raw)
+
+
+def test_suspension_across_national_day():
+    # 挂账 from Sep 30 10:00 to Oct 9 10:00: 1 h counted on Sep 30, then 6.5 h from
+    # Oct 9 10:00 (2 h + 4 h that day) leaves 0.5 h for Oct 10 → 09:00.
+    start = local(2025, 9, 30, 9)
+    pause = (local(2025, 9, 30, 10), local(2025, 10, 9, 10))
+    limit = TimeLimit(Decimal(1), TimeUnit.WORK_DAY)
+    due = CLOCK.deadline_with_pauses(start, limit, [pause])
+    assert due is not None and due.astimezone(CST) == local(2025, 10, 10, 9)
+    used = CLOCK.used_seconds_with_pauses(start, local(2025, 10, 9, 12), limit.unit, [pause])
+    assert used == 3 * 3600
+    # The same suspension stops a natural-day clock for its full 9 days.
+    natural = TimeLimit(Decimal(1), TimeUnit.NATURAL_DAY)
+    due = CLOCK.deadline_with_pauses(start, natural, [pause])
+    assert due is not None and due.astimezone(CST) == local(2025, 10, 10, 9)
+    assert CLOCK.deadline_with_pauses(start, natural, [(pause[0], None)]) is None
+
+
+def test_clock_from_plain_configuration():
+    clock = WorkClock.from_config(
+        office_hours="09:00-12:00,13:00-17:00",
+        overrides={"2025-10-08": "work"},
+        tz="Asia/Shanghai",
+        yellow_ratio=0.5,
+    )
+    assert clock.seconds_per_workday == 7 * 3600
+    assert clock.calendar.is_workday(dt.date(2025, 10, 8))
+    due = clock.deadline(local(2025, 9, 30, 16), TimeLimit(Decimal(2), TimeUnit.WORK_HOUR))
+    assert due.astimezone(CST) == local(2025, 10, 8, 10)
+    assert clock.warning_level(0.5 * 7200, TimeLimit(Decimal(2), TimeUnit.WORK_HOUR)) == "yellow"
+    with pytest.raises(WorkTimeError, match="calendar override"):
+        WorkClock.from_config(overrides={"2025-10-08": "sometimes"})
+    with pytest.raises(WorkTimeError, match="office"):
+        WorkClock.from_config(office_hours="17:00-09:00")
+    with pytest.raises(WorkTimeError, match="century"):
+        clock.add_working(local(2025, 9, 30, 16), 1e12)

@@ -14,6 +14,8 @@ Public API
     ``seconds_per_day`` is the working time of one working day.
 
 ``WorkClock(calendar=None, office_hours=None, tz="Asia/Shanghai", *, yellow_ratio=0.8)``
+    (or ``WorkClock.from_config(office_hours="08:30-12:00,13:30-17:30",
+    overrides={"2027-02-06": "work"}, tz=..., yellow_ratio=...)`` from plain settings)
     - ``add_working(start, seconds) -> datetime``: ``start`` plus ``seconds`` of working
       time. A start outside office hours begins counting at the next office period; the
       result is the earliest instant at which the time is used up, so 3.5 working hours
@@ -54,7 +56,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -64,6 +66,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from urbangrid.cases.calendar_workdays import (
+    DEFAULT_FIRST_YEAR,
+    DEFAULT_LAST_YEAR,
     CalendarSource,
     WorkCalendar,
     WorkTimeError,
@@ -73,6 +77,7 @@ from urbangrid.catalog.timelimits import TimeLimit, TimeUnit
 
 __all__ = [
     "DEFAULT_OFFICE_PERIODS",
+    "WARNING_CODES",
     "CalendarSource",
     "OfficeHours",
     "Pause",
@@ -91,6 +96,10 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _ONE_US = dt.timedelta(microseconds=1)
 
 Pause = tuple[dt.datetime, dt.datetime | None]
+
+# No case limit comes near a century; larger durations are input errors (and would
+# overflow int64 nanoseconds in the vector path).
+MAX_DURATION_SECONDS = 100 * 366 * 86400.0
 
 DEFAULT_OFFICE_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
     (dt.time(8, 30), dt.time(12, 0)),
@@ -129,16 +138,18 @@ def ns_to_datetime(ns: int) -> dt.datetime:
 
 
 def _seconds_to_ns(seconds: float) -> int:
-    if not math.isfinite(seconds) or seconds < 0:
-        raise WorkTimeError(f"duration {seconds!r} s must be a finite number ≥ 0")
+    if not (math.isfinite(seconds) and 0 <= seconds <= MAX_DURATION_SECONDS):
+        raise WorkTimeError(f"duration {seconds!r} s must be a number ≥ 0 and below a century")
     # Whole microseconds, rounded half to even exactly like np.rint in the vector path.
     return round(seconds * 1_000_000) * _NS_PER_US
 
 
 def _seconds_to_ns_array(seconds: np.ndarray) -> np.ndarray:
     values = np.asarray(seconds, dtype=np.float64)
-    if values.size and not (np.isfinite(values).all() and (values >= 0).all()):
-        raise WorkTimeError("durations must be finite numbers ≥ 0")
+    if values.size and not (
+        np.isfinite(values).all() and (values >= 0).all() and (values <= MAX_DURATION_SECONDS).all()
+    ):
+        raise WorkTimeError("durations must be numbers ≥ 0 and below a century")
     return np.rint(values * 1_000_000).astype(np.int64) * _NS_PER_US
 
 
@@ -326,6 +337,25 @@ class WorkClock:
         }
         # A jurisdiction has a few hundred distinct limits: remember their seconds.
         self._limit_cache: dict[TimeLimit, float] = {}
+
+    @classmethod
+    def from_config(
+        cls,
+        *,
+        office_hours: str | Iterable[str] | None = None,
+        overrides: Mapping[str, object] | None = None,
+        tz: str = "Asia/Shanghai",
+        yellow_ratio: float = 0.8,
+        first_year: int = DEFAULT_FIRST_YEAR,
+        last_year: int = DEFAULT_LAST_YEAR,
+    ) -> WorkClock:
+        """A clock from a jurisdiction's configuration as plain values, e.g.
+        ``office_hours="08:30-12:00,13:30-17:30"``, ``overrides={"2027-02-06": "work"}``."""
+        calendar = WorkCalendar(
+            parse_overrides(overrides), first_year=first_year, last_year=last_year
+        )
+        hours = OfficeHours.parse(office_hours) if office_hours else OfficeHours()
+        return cls(calendar, hours, tz, yellow_ratio=yellow_ratio)
 
     def __repr__(self) -> str:
         return f"WorkClock({self.calendar!r}, {self.office_hours}, tz={self.tz.key})"
@@ -545,9 +575,12 @@ class WorkClock:
         """Many ``used_seconds`` at once (float seconds); ends must not precede starts."""
         starts = np.asarray(start_ns, dtype=np.int64) // _NS_PER_US * _NS_PER_US
         ends = np.asarray(end_ns, dtype=np.int64) // _NS_PER_US * _NS_PER_US
-        cont = np.broadcast_to(np.asarray(continuous, dtype=bool), starts.shape)
-        if starts.shape != ends.shape:
-            raise WorkTimeError("start_ns and end_ns must have the same shape")
+        try:
+            if starts.shape != ends.shape:
+                raise ValueError
+            cont = np.broadcast_to(np.asarray(continuous, dtype=bool), starts.shape)
+        except ValueError:
+            raise WorkTimeError("start_ns, end_ns and continuous must have one shape") from None
         if (ends < starts).any():
             raise WorkTimeError(f"{int((ends < starts).sum())} ends are before their starts")
         used = ends - starts
