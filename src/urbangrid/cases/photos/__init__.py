@@ -1,0 +1,1 @@
+"""Case photos and attachments: validation (pure) and storage under ``settings.upload_dir``."""

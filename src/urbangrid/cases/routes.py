@@ -1,0 +1,302 @@
+"""/api/v1/cases — create, read, list, one POST per workflow action, photos, routing rules.
+
+Thin: parse, call :mod:`urbangrid.cases.service`, return a schema. Refusals come back as
+problem+json with ``allowed_actions``: 403 (role / department), 409 (state or stale
+``version``), 422 (bad input, naming the field).
+"""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
+from urbangrid.auth.principal import Principal
+from urbangrid.cases import service
+from urbangrid.cases.models import Attachment, Case, RoutingRule
+from urbangrid.cases.schemas import (
+    ActionBody,
+    ApproveExtensionBody,
+    AttachmentOut,
+    CaseCreate,
+    CaseDetail,
+    CaseSummary,
+    CloseBody,
+    DispatchBody,
+    EventOut,
+    ExtensionBody,
+    ReclassifyBody,
+    RoutingRuleIn,
+    RoutingRuleOut,
+    SuggestionOut,
+    VerifyBody,
+)
+from urbangrid.cases.workflow import STATUS_LABELS_ZH, Action, Status
+from urbangrid.kit.errors import InvalidInput, NotFound, PayloadTooLarge
+from urbangrid.kit.pagination import Page, PageParams, page_params
+from urbangrid.org.models import Department
+from urbangrid.org.roles import Role
+from urbangrid.settings import get_settings
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "role or department may not do this (allowed_actions listed)"},
+    404: {"description": "no such case"},
+    409: {"description": "not possible in this state, or the version is stale"},
+    422: {"description": "bad input; the problem names the field"},
+}
+
+
+def _summary(case: Case) -> CaseSummary:
+    out = CaseSummary.model_validate(case)
+    out.status_label = STATUS_LABELS_ZH[Status(case.status)]
+    return out
+
+
+def _detail(db: Session, principal: Principal, case: Case) -> CaseDetail:
+    out = CaseDetail.model_validate(case)
+    out.status_label = STATUS_LABELS_ZH[Status(case.status)]
+    out.allowed_actions = service.allowed_for(db, principal, case)
+    out.timeline = [EventOut.model_validate(e) for e in service.case_events(db, case.id)]
+    out.attachments = [
+        AttachmentOut.model_validate(a) for a in service.case_attachments(db, case.id)
+    ]
+    return out
+
+
+@router.post("", status_code=201, response_model=CaseDetail, responses=_ERRORS)
+def create_case(body: CaseCreate, db: DbSession, principal: CurrentPrincipal) -> CaseDetail:
+    """上报 / 登记: a new case from any channel."""
+    case = service.create_case(db, principal, service.NewCase(**body.model_dump()))
+    return _detail(db, principal, case)
+
+
+@router.get("", response_model=Page[CaseSummary])
+def list_cases(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    paging: Annotated[PageParams, Depends(page_params)],
+    status: Annotated[list[Status] | None, Query(description="repeatable")] = None,
+    department_id: int | None = None,
+    grid_code: str | None = Query(None, pattern=r"^\d{15}$"),
+    street_id: int | None = None,
+    community_id: int | None = None,
+    category_id: int | None = None,
+    source: str | None = None,
+    warning_level: str | None = Query(None, pattern="^(green|yellow|red)$"),
+    reported_from: date | None = Query(None, description="first day (local)"),
+    reported_to: date | None = Query(None, description="last day (local), inclusive"),
+    q: str | None = Query(None, max_length=100, description="text in number/description/address"),
+    open_only: bool = False,
+    supervised: bool | None = None,
+) -> Page[CaseSummary]:
+    filters = service.CaseFilters(
+        status=[s.value for s in status or []],
+        department_id=department_id,
+        grid_code=grid_code,
+        street_id=street_id,
+        community_id=community_id,
+        category_id=category_id,
+        source=source,
+        warning_level=warning_level,
+        reported_from=reported_from,
+        reported_to=reported_to,
+        text=q,
+        open_only=open_only,
+        supervised=supervised,
+    )
+    rows, total = service.list_cases(
+        db, principal, filters, page=paging.page, page_size=paging.page_size
+    )
+    return Page[CaseSummary](
+        items=[_summary(c) for c in rows], total=total, page=paging.page, page_size=paging.page_size
+    )
+
+
+async def _read_upload(file: UploadFile) -> bytes:
+    limit = get_settings().max_upload_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise PayloadTooLarge(f"the file is larger than {limit} bytes", max_bytes=limit)
+    return content
+
+
+@router.post(
+    "/photos",
+    status_code=201,
+    response_model=AttachmentOut,
+    responses={413: {"description": "too large"}, 415: {"description": "not an image"}},
+)
+async def upload_photo(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    file: UploadFile = File(...),
+    kind: str = Form("before"),
+) -> AttachmentOut:
+    """Upload a photo before reporting; cite its id in ``attachments`` of the report."""
+    content = await _read_upload(file)
+    row = service.store_photo(db, principal, content, file.filename or "photo", kind=kind)
+    return AttachmentOut.model_validate(row)
+
+
+@router.get("/attachments/{attachment_id}", response_class=FileResponse)
+def download_attachment(
+    attachment_id: int, db: DbSession, principal: CurrentPrincipal
+) -> FileResponse:
+    row = db.get(Attachment, attachment_id)
+    if row is None or (
+        principal.jurisdiction_id is not None
+        and row.jurisdiction_id not in (None, principal.jurisdiction_id)
+    ):
+        raise NotFound(f"no attachment {attachment_id}")
+    return FileResponse(service.attachment_path(row), media_type=row.content_type)
+
+
+@router.get("/routing-rules", response_model=list[RoutingRuleOut])
+def list_routing_rules(db: DbSession, principal: CurrentPrincipal) -> list[RoutingRuleOut]:
+    q = select(RoutingRule).order_by(RoutingRule.id)
+    if principal.jurisdiction_id is not None:
+        q = q.where(RoutingRule.jurisdiction_id == principal.jurisdiction_id)
+    return [RoutingRuleOut.model_validate(r) for r in db.scalars(q)]
+
+
+@router.post("/routing-rules", status_code=201, response_model=RoutingRuleOut)
+def create_routing_rule(
+    body: RoutingRuleIn,
+    db: DbSession,
+    principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
+) -> RoutingRuleOut:
+    jid = body.jurisdiction_id or principal.jurisdiction_id
+    department = db.get(Department, body.department_id)
+    if department is None or (jid is not None and department.jurisdiction_id != jid):
+        raise InvalidInput(f"unknown department {body.department_id}", field="department_id")
+    if (body.area_level == "jurisdiction") != (body.area_id is None):
+        raise InvalidInput("give area_id exactly when area_level is not jurisdiction",
+                           field="area_id")  # fmt: skip
+    if body.category_id is not None and body.big_code is not None:
+        raise InvalidInput("name a category_id or a big_code, not both", field="big_code")
+    data = body.model_dump()
+    data["jurisdiction_id"] = department.jurisdiction_id
+    rule = RoutingRule(**data)
+    db.add(rule)
+    db.flush()
+    return RoutingRuleOut.model_validate(rule)
+
+
+@router.delete("/routing-rules/{rule_id}", status_code=204)
+def delete_routing_rule(
+    rule_id: int,
+    db: DbSession,
+    principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
+) -> None:
+    rule = db.get(RoutingRule, rule_id)
+    if rule is None or (
+        principal.jurisdiction_id is not None and rule.jurisdiction_id != principal.jurisdiction_id
+    ):
+        raise NotFound(f"no routing rule {rule_id}")
+    db.delete(rule)
+
+
+@router.get("/{case_id}", response_model=CaseDetail, responses=_ERRORS)
+def get_case(case_id: int, db: DbSession, principal: CurrentPrincipal) -> CaseDetail:
+    """A case with its timeline (every event), photos and the caller's allowed actions."""
+    return _detail(db, principal, service.get_case(db, principal, case_id))
+
+
+@router.get("/{case_id}/suggestion", response_model=SuggestionOut | None)
+def dispatch_suggestion(
+    case_id: int, db: DbSession, principal: CurrentPrincipal
+) -> SuggestionOut | None:
+    """派遣建议: the department the routing rules (or the category default) point to."""
+    found = service.suggest_department(db, service.get_case(db, principal, case_id))
+    return SuggestionOut(**found.__dict__) if found else None
+
+
+@router.post(
+    "/{case_id}/photos",
+    status_code=201,
+    response_model=AttachmentOut,
+    responses={413: {"description": "too large"}, 415: {"description": "not an image"}},
+)
+async def upload_case_photo(
+    case_id: int,
+    db: DbSession,
+    principal: CurrentPrincipal,
+    file: UploadFile = File(...),
+    kind: str = Form("after"),
+) -> AttachmentOut:
+    """Attach a photo to a case (e.g. the after-photo before 反馈)."""
+    content = await _read_upload(file)
+    row = service.store_photo(
+        db, principal, content, file.filename or "photo", case_id=case_id, kind=kind
+    )
+    return AttachmentOut.model_validate(row)
+
+
+ACTION_BODIES: dict[Action, type[ActionBody]] = {
+    Action.ACCEPT_REPORT: ActionBody,
+    Action.VERIFY: VerifyBody,
+    Action.RECLASSIFY: ReclassifyBody,
+    Action.FILE: ActionBody,
+    Action.NOT_FILE: ActionBody,
+    Action.VOID: ActionBody,
+    Action.DISPATCH: DispatchBody,
+    Action.DEPARTMENT_ACCEPT: ActionBody,
+    Action.RETURN: ActionBody,
+    Action.FEEDBACK: ActionBody,
+    Action.APPLY_EXTENSION: ExtensionBody,
+    Action.APPROVE_EXTENSION: ApproveExtensionBody,
+    Action.REJECT_EXTENSION: ActionBody,
+    Action.APPLY_SUSPENSION: ActionBody,
+    Action.APPROVE_SUSPENSION: ActionBody,
+    Action.REJECT_SUSPENSION: ActionBody,
+    Action.RESUME: ActionBody,
+    Action.CHECK_PASS: ActionBody,
+    Action.CHECK_FAIL: ActionBody,
+    Action.CLOSE: CloseBody,
+    Action.FORCE_CLOSE: CloseBody,
+    Action.SUPERVISE: ActionBody,
+    Action.APPROVE_SELF_HANDLING: ActionBody,
+    Action.REJECT_SELF_HANDLING: ActionBody,
+}
+
+
+def _action_endpoint(action: Action, body_model: type[ActionBody]) -> None:
+    def endpoint(
+        case_id: int,
+        body: body_model,  # type: ignore[valid-type]
+        db: DbSession,
+        principal: CurrentPrincipal,
+    ) -> CaseDetail:
+        data = body.model_dump(
+            exclude={"version", "comment", "attachments"}, exclude_none=True, mode="json"
+        )
+        case = service.perform_action(
+            db,
+            principal,
+            case_id,
+            action,
+            version=body.version,
+            comment=body.comment,
+            data=data,
+            attachments=body.attachments,
+        )
+        return _detail(db, principal, case)
+
+    endpoint.__name__ = f"case_{action.value}"
+    router.add_api_route(
+        f"/{{case_id}}/{action.value}",
+        endpoint,
+        methods=["POST"],
+        response_model=CaseDetail,
+        responses=_ERRORS,
+        summary=f"{action.label_zh} ({action.value})",
+    )
+
+
+for _action, _body in ACTION_BODIES.items():
+    _action_endpoint(_action, _body)
