@@ -59,7 +59,7 @@ from urbangrid.cases.models import Attachment, Case, CaseCounter, CaseEvent, Rou
 from urbangrid.cases.numbering import DEFAULT_PATTERN, format_case_number
 from urbangrid.cases.photos.validation import check_photo
 from urbangrid.cases.routing import AreaLevel, CaseSite, RouteRule, best_rule
-from urbangrid.cases.worktime import OfficeHours, WorkCalendar, WorkClock, parse_overrides
+from urbangrid.cases.worktime import WorkClock
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.timelimits import TimeLimit, parse_unit
 from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -91,9 +91,11 @@ def work_clock(jurisdiction: Jurisdiction) -> WorkClock:
 @lru_cache(maxsize=64)
 def _work_clock(raw: str, tz: str) -> WorkClock:
     spec = json.loads(raw)
-    overrides = parse_overrides(spec.get("calendar_overrides") or {})
-    hours = OfficeHours.parse(spec["office_hours"]) if spec.get("office_hours") else None
-    return WorkClock(WorkCalendar(overrides or None), hours, tz)
+    return WorkClock.from_config(
+        office_hours=spec.get("office_hours"),
+        overrides=spec.get("calendar_overrides") or None,
+        tz=tz or "Asia/Shanghai",
+    )
 
 
 def context_for(jurisdiction: Jurisdiction) -> wf.Context:

@@ -1,0 +1,181 @@
+"""/api/v1/cases and ``urbangrid cases`` end to end."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from urbangrid.auth.service import issue_token
+from urbangrid.cases.models import Attachment, Case, CaseEvent
+from urbangrid.db import session_factory
+from urbangrid.settings import get_settings
+
+from .world import World, make_world
+
+
+def _png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    raw = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def setup(
+    engine: Engine, client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, World, dict[str, dict[str, str]]]]:
+    monkeypatch.setattr(get_settings(), "data_dir", tmp_path)
+    with session_factory(engine)() as s:
+        world = make_world(s)
+        headers = {
+            name: {"Authorization": f"Bearer {issue_token(s, user).token}"}
+            for name, user in world.users.items()
+        }
+        s.commit()
+    yield client, world, headers
+
+
+def _count(engine: Engine, model: type) -> int:
+    with session_factory(engine)() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_lifecycle_over_http(setup: tuple[TestClient, World, dict], engine: Engine) -> None:
+    client, w, h = setup
+    photo = client.post(
+        "/api/v1/cases/photos",
+        files={"file": ("a.png", _png(), "image/png")},
+        headers=h["inspector"],
+    )
+    assert photo.status_code == 201, photo.text
+    body = {
+        "source": "inspector",
+        "lon": w.lon,
+        "lat": w.lat,
+        "category_id": w.category.id,
+        "description": "垃圾",
+        "attachments": [photo.json()["id"]],
+    }
+    r = client.post("/api/v1/cases", json=body, headers=h["inspector"])
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert case["grid_code"] == w.grids[0].code and case["status"] == "pending_intake"
+    assert [a["id"] for a in case["attachments"]] == [photo.json()["id"]]
+    cid = case["id"]
+    steps = [
+        ("intake", "accept_report", {}),
+        ("lead", "file", {}),
+        ("dispatcher", "dispatch", {"department_id": w.sanitation.id}),
+        ("hw", "department_accept", {}),
+        ("hw", "apply_extension", {"extra": "2", "comment": "缺材料"}),
+        ("dispatcher", "approve_extension", {}),
+        ("hw", "feedback", {}),
+        ("inspector", "check_fail", {"comment": "未清理干净"}),
+        ("hw", "department_accept", {}),
+        ("hw", "feedback", {}),
+        ("inspector", "check_pass", {}),
+        ("lead", "close", {}),
+    ]
+    version = case["version"]
+    for who, action, extra in steps:
+        r = client.post(
+            f"/api/v1/cases/{cid}/{action}", json={"version": version, **extra}, headers=h[who]
+        )
+        assert r.status_code == 200, (action, r.text)
+        version = r.json()["version"]
+    final = client.get(f"/api/v1/cases/{cid}", headers=h["leader"]).json()
+    assert final["status"] == "closed" and final["reworks"] == 1 and final["extensions"] == 1
+    assert [e["action"] for e in final["timeline"]][:3] == ["report", "accept_report", "file"]
+    assert len(final["timeline"]) == final["version"] == 13
+    listed = client.get("/api/v1/cases?status=closed&page_size=5", headers=h["leader"]).json()
+    assert listed["total"] == 1 and listed["items"][0]["id"] == cid
+
+
+def test_refusals_over_http(setup: tuple[TestClient, World, dict], engine: Engine) -> None:
+    client, w, h = setup
+    body = {"source": "hotline", "lon": w.lon, "lat": w.lat, "description": "噪音"}
+    cid = client.post("/api/v1/cases", json=body, headers=h["intake"]).json()["id"]
+    # Wrong role: 403 with the actions the caller may take.
+    r = client.post(f"/api/v1/cases/{cid}/accept_report", json={"version": 1}, headers=h["hw"])
+    assert r.status_code == 403
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["allowed_actions"] == []
+    # Wrong state: 409.
+    r = client.post(f"/api/v1/cases/{cid}/file", json={"version": 1}, headers=h["lead"])
+    assert r.status_code == 409 and "void" in r.json()["allowed_actions"]
+    # Stale version: 409, nothing changes.
+    ok = client.post(f"/api/v1/cases/{cid}/accept_report", json={"version": 1}, headers=h["intake"])
+    assert ok.status_code == 200
+    r = client.post(
+        f"/api/v1/cases/{cid}/void", json={"version": 1, "comment": "重复"}, headers=h["lead"]
+    )
+    assert r.status_code == 409 and r.json()["current_version"] == 2
+    # Unknown category and a point outside: 422 naming the field; nothing stored.
+    before = _count(engine, Case), _count(engine, CaseEvent)
+    bad = {**body, "category_id": 987654}
+    r = client.post("/api/v1/cases", json=bad, headers=h["intake"])
+    assert r.status_code == 422 and r.json()["field"] == "category_id"
+    r = client.post("/api/v1/cases", json={**body, "lon": 116.4, "lat": 39.9}, headers=h["intake"])
+    assert r.status_code == 422 and r.json()["field"] == "lon/lat"
+    assert (_count(engine, Case), _count(engine, CaseEvent)) == before
+    # Missing reason: 422.
+    r = client.post(f"/api/v1/cases/{cid}/void", json={"version": 2}, headers=h["lead"])
+    assert r.status_code == 422
+
+
+def test_photo_checks(
+    setup: tuple[TestClient, World, dict], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _w, h = setup
+    r = client.post(
+        "/api/v1/cases/photos",
+        files={"file": ("x.jpg", b"not really a jpeg", "image/jpeg")},
+        headers=h["inspector"],
+    )
+    assert r.status_code == 415
+    monkeypatch.setattr(get_settings(), "max_upload_bytes", 64)
+    r = client.post(
+        "/api/v1/cases/photos",
+        files={"file": ("x.png", _png() + b"\0" * 100, "image/png")},
+        headers=h["inspector"],
+    )
+    assert r.status_code == 413
+    assert _count(engine, Attachment) == 0
+
+
+def test_cli_report_and_act(
+    setup: tuple[TestClient, World, dict], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urbangrid.cli.main import app
+
+    _client, w, _h = setup
+    monkeypatch.setattr(get_settings(), "database_url", db_url)
+    runner = CliRunner()
+    user = w.users["inspector"].username
+    r = runner.invoke(
+        app,
+        ["cases", "create", "--as", user, "--lon", str(w.lon), "--lat", str(w.lat),
+         "--category-id", str(w.category.id), "--description", "井盖缺失"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    cid = r.output.split()[0]
+    r = runner.invoke(app, ["cases", "act", cid, "file", "--as", user, "--version", "1"])
+    assert r.exit_code == 1 and "error" in r.output
+    intake = w.users["intake"].username
+    r = runner.invoke(app, ["cases", "act", cid, "accept_report", "--as", intake, "--version", "1"])
+    assert r.exit_code == 0 and "version=2" in r.output
+    r = runner.invoke(app, ["cases", "audit", cid])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["cases", "worker", "--once"])
+    assert r.exit_code == 0
