@@ -33,6 +33,9 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 EMPTY = -1  # raster cell value: no polygon
+_CHUNK = 1 << 14
+# fraction of a cell within which the arithmetic cell guess is re-checked exactly
+_EDGE_EPS = 1e-7
 
 
 @dataclass
@@ -49,24 +52,17 @@ class _EdgeTable:
 
 def _piece_edges(pieces: Sequence[BaseGeometry]) -> tuple[_EdgeTable, IntArray]:
     """Edges of every ring of every piece; returns the table and per-piece edge offsets."""
-    rings_all: list[BaseGeometry] = []
-    ring_piece: list[int] = []
-    for i, geom in enumerate(pieces):
-        for poly in getattr(geom, "geoms", [geom]):
-            if poly.is_empty or poly.geom_type != "Polygon":
-                continue
-            rings_all.append(poly.exterior)
-            ring_piece.append(i)
-            for hole in poly.interiors:
-                rings_all.append(hole)
-                ring_piece.append(i)
-    if not rings_all:
+    geoms = np.asarray(pieces, dtype=object)
+    parts, part_piece = shapely.get_parts(geoms, return_index=True)
+    is_poly = shapely.get_type_id(parts) == 3  # Polygon; drop lines / points of dirty clips
+    parts, part_piece = parts[is_poly], part_piece[is_poly]
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    if len(rings) == 0:
         empty = np.empty(0)
         table = _EdgeTable(empty, empty, empty, empty, np.empty(0, np.int32))
         return table, np.zeros(len(pieces) + 1, np.int64)
-    coords, ring_idx = shapely.get_coordinates(
-        np.asarray(rings_all, dtype=object), return_index=True
-    )
+    ring_piece = part_piece[ring_part]
+    coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
     # segment k joins coords[k] → coords[k+1] when both belong to the same ring
     same = ring_idx[1:] == ring_idx[:-1]
     p = coords[:-1][same]
@@ -85,6 +81,29 @@ def _piece_edges(pieces: Sequence[BaseGeometry]) -> tuple[_EdgeTable, IntArray]:
     offsets = np.zeros(len(pieces) + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
     return table, offsets
+
+
+def _axis_cells(v: FloatArray, edges: FloatArray, inv_step: float) -> IntArray:
+    """Raster column (or row) of each coordinate, in [-1, n] (-1 / n: outside).
+
+    Arithmetic first; coordinates within a hair of an edge are then settled by an exact
+    comparison with the stored edge values, so the half-open rule holds to the last bit.
+    NaN ends up at -1.
+    """
+    n = len(edges) - 1
+    f = v - edges[0]
+    f *= inv_step
+    idx = f.astype(np.int64)  # truncation: exact floor for f ≥ 0; f < 0 is fixed below
+    f -= idx
+    near = np.flatnonzero((f < _EDGE_EPS) | (f > 1.0 - _EDGE_EPS))
+    np.clip(idx, -1, n, out=idx)
+    if len(near):
+        c = np.clip(idx[near], 0, n - 1)
+        vn = v[near]
+        c -= vn < edges[c]
+        c += vn >= edges[c + 1]
+        idx[near] = c
+    return idx
 
 
 @dataclass
@@ -153,11 +172,72 @@ class GridIndex:
         )
 
     @classmethod
+    def on_raster(
+        cls,
+        polygons: Sequence[BaseGeometry] | NDArray[np.object_],
+        xs: FloatArray,
+        ys: FloatArray,
+        coverage: BaseGeometry | None = None,
+    ) -> GridIndex:
+        """Index polygons on a given raster (e.g. the raster the grids were generated on):
+        cells wholly inside one polygon become pure, every other touched cell keeps the
+        clipped pieces. Cheap when most polygons are raster cells."""
+        geoms = np.asarray(list(polygons), dtype=object)
+        xs = np.asarray(xs, np.float64)
+        ys = np.asarray(ys, np.float64)
+        nx, ny = len(xs) - 1, len(ys) - 1
+        b = shapely.bounds(geoms)
+        c0 = np.clip(np.searchsorted(xs, b[:, 0], side="right") - 1, 0, nx - 1)
+        c1 = np.clip(np.searchsorted(xs, b[:, 2], side="left"), c0 + 1, nx)
+        r0 = np.clip(np.searchsorted(ys, b[:, 1], side="right") - 1, 0, ny - 1)
+        r1 = np.clip(np.searchsorted(ys, b[:, 3], side="left"), r0 + 1, ny)
+        w, h = c1 - c0, r1 - r0
+        counts = w * h
+        owner = np.repeat(np.arange(len(geoms)), counts)
+        k = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        col = np.repeat(c0, counts) + k % np.repeat(w, counts)
+        row = np.repeat(r0, counts) + k // np.repeat(w, counts)
+        x0, x1, y0, y1 = xs[col], xs[col + 1], ys[row], ys[row + 1]
+        pb = b[owner]
+        within = (pb[:, 0] >= x0) & (pb[:, 1] >= y0) & (pb[:, 2] <= x1) & (pb[:, 3] <= y1)
+        pieces = geoms[owner]
+        cross = ~within
+        if cross.any():
+            pieces[cross] = shapely.intersection(
+                pieces[cross], shapely.box(x0[cross], y0[cross], x1[cross], y1[cross])
+            )
+        area = shapely.area(pieces)
+        keep = area > 0
+        owner, col, row, pieces, area = owner[keep], col[keep], row[keep], pieces[keep], area[keep]
+        cell_area = (xs[col + 1] - xs[col]) * (ys[row + 1] - ys[row])
+        full = area >= cell_area * (1.0 - 1e-9)
+        key = row * nx + col
+        order = np.lexsort((owner, key))
+        key, owner, pieces, full = key[order], owner[order], pieces[order], full[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])[: len(key)]
+        sizes = np.diff(np.r_[starts, len(key)])
+        pure = full[starts] & (sizes == 1)
+        owners = np.full(nx * ny, EMPTY, np.int32)
+        owners[key[starts[pure]]] = owner[starts[pure]]
+        mixed_cell_keys = key[starts[~pure]]
+        groups = np.split(np.arange(len(key)), starts[1:]) if len(key) else []
+        mixed_pieces = [
+            [(pieces[j], int(owner[j])) for j in grp]
+            for grp, is_pure in zip(groups, pure, strict=True)
+            if not is_pure
+        ]
+        index = cls.from_raster(
+            xs, ys, owners, mixed_cell_keys, mixed_pieces, len(geoms), coverage=coverage
+        )
+        index._geoms = geoms  # type: ignore[attr-defined]
+        return index
+
+    @classmethod
     def from_polygons(
         cls,
         polygons: Sequence[BaseGeometry] | NDArray[np.object_],
         *,
-        max_edges: int = 16,
+        max_edges: int = 32,
         max_depth: int = 11,
     ) -> GridIndex:
         """Index arbitrary non-overlapping (Multi)Polygons in lon/lat.
@@ -183,7 +263,10 @@ class GridIndex:
         leaf_ix: list[IntArray] = []
         leaf_iy: list[IntArray] = []
         leaf_val: list[NDArray[np.int32]] = []
-        mixed_pieces: list[list[tuple[BaseGeometry, int]]] = []
+        mixed_geoms: list[NDArray[np.object_]] = []
+        mixed_owner: list[IntArray] = []
+        mixed_slot: list[IntArray] = []
+        n_slots = 0
 
         pair_ix = np.zeros(len(geoms), np.int64)
         pair_iy = np.zeros(len(geoms), np.int64)
@@ -196,7 +279,14 @@ class GridIndex:
             x1 = xs_all[(pair_ix + 1) * step]
             y0 = ys_all[pair_iy * step]
             y1 = ys_all[(pair_iy + 1) * step]
-            clipped = shapely.intersection(pair_geom, shapely.box(x0, y0, x1, y1))
+            # only pieces reaching outside the cell need clipping
+            b = shapely.bounds(pair_geom)
+            cross = ~((b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1))
+            clipped = pair_geom.copy()
+            if cross.any():
+                clipped[cross] = shapely.intersection(
+                    pair_geom[cross], shapely.box(x0[cross], y0[cross], x1[cross], y1[cross])
+                )
             area = shapely.area(clipped)
             keep = area > 0
             pair_ix, pair_iy, pair_owner = pair_ix[keep], pair_iy[keep], pair_owner[keep]
@@ -230,20 +320,18 @@ class GridIndex:
             leaf_ix.append(pair_ix[s])
             leaf_iy.append(pair_iy[s])
             leaf_val.append(pair_owner[s].astype(np.int32))
-            # mixed leaves, each gets a slot
+            # mixed leaves, each gets a slot; their pairs are contiguous (sorted by cell)
             mixed_cells_here = np.flatnonzero(is_mixed_leaf)
             if len(mixed_cells_here):
-                first_slot = len(mixed_pieces)
-                pair_in_mixed = is_mixed_leaf[cell_of_pair]
-                idx = np.flatnonzero(pair_in_mixed)
-                groups: dict[int, list[tuple[BaseGeometry, int]]] = {}
-                for j in idx:
-                    groups.setdefault(int(cell_of_pair[j]), []).append(
-                        (clipped[j], int(pair_owner[j]))
-                    )
+                first_slot = n_slots
+                slot_of_cell = np.full(len(starts), -1, np.int64)
+                slot_of_cell[mixed_cells_here] = first_slot + np.arange(len(mixed_cells_here))
+                sel_pairs = np.flatnonzero(is_mixed_leaf[cell_of_pair])
+                mixed_geoms.append(clipped[sel_pairs])
+                mixed_owner.append(pair_owner[sel_pairs])
+                mixed_slot.append(slot_of_cell[cell_of_pair[sel_pairs]])
+                n_slots += len(mixed_cells_here)
                 s2 = starts[mixed_cells_here]
-                for c in mixed_cells_here:
-                    mixed_pieces.append(groups[int(c)])
                 leaf_levels.append(level)
                 leaf_ix.append(pair_ix[s2])
                 leaf_iy.append(pair_iy[s2])
@@ -254,11 +342,26 @@ class GridIndex:
             if not split.any():
                 break
             sel = np.flatnonzero(split[cell_of_pair])
-            ix = np.repeat(pair_ix[sel] * 2, 4) + np.tile([0, 1, 0, 1], len(sel))
-            iy = np.repeat(pair_iy[sel] * 2, 4) + np.tile([0, 0, 1, 1], len(sel))
-            pair_geom = np.repeat(clipped[sel], 4)
-            pair_owner = np.repeat(pair_owner[sel], 4)
-            pair_ix, pair_iy = ix, iy
+            # each piece goes to the child quadrants its bounding box overlaps
+            half = step >> 1
+            xm = xs_all[pair_ix[sel] * step + half]
+            ym = ys_all[pair_iy[sel] * step + half]
+            b = shapely.bounds(clipped[sel])
+            west, east = b[:, 0] < xm, b[:, 2] > xm
+            south, north = b[:, 1] < ym, b[:, 3] > ym
+            quads = ((west & south, 0, 0), (east & south, 1, 0), (west & north, 0, 1))
+            quads += ((east & north, 1, 1),)
+            ix_parts, iy_parts, geom_parts, owner_parts = [], [], [], []
+            for mask, ox, oy in quads:
+                chosen = sel[mask]
+                ix_parts.append(pair_ix[chosen] * 2 + ox)
+                iy_parts.append(pair_iy[chosen] * 2 + oy)
+                geom_parts.append(clipped[chosen])
+                owner_parts.append(pair_owner[chosen])
+            pair_ix = np.concatenate(ix_parts)
+            pair_iy = np.concatenate(iy_parts)
+            pair_geom = np.concatenate(geom_parts)
+            pair_owner = np.concatenate(owner_parts)
             level += 1
 
         depth = max(leaf_levels) if leaf_levels else 0
@@ -274,18 +377,19 @@ class GridIndex:
             fy = (iys[:, None] * f + dy.ravel()[None, :]).ravel()
             cells[fy * n + fx] = np.repeat(vals, f * f)
         step = 1 << (max_depth - depth)
-        flat = [g for ps in mixed_pieces for g, _ in ps]
-        table, piece_offsets = _piece_edges(flat)
-        counts = np.array([len(ps) for ps in mixed_pieces], np.int64)
-        slot_pieces = np.zeros(len(mixed_pieces) + 1, np.int64)
-        np.cumsum(counts, out=slot_pieces[1:])
+        flat = np.concatenate(mixed_geoms) if mixed_geoms else np.empty(0, dtype=object)
+        owners_flat = np.concatenate(mixed_owner) if mixed_owner else np.empty(0, np.int64)
+        slots_flat = np.concatenate(mixed_slot) if mixed_slot else np.empty(0, np.int64)
+        table, piece_offsets = _piece_edges(list(flat))
+        slot_pieces = np.zeros(n_slots + 1, np.int64)
+        np.cumsum(np.bincount(slots_flat, minlength=n_slots), out=slot_pieces[1:])
         index = cls(
             xs=xs_all[::step].copy(),
             ys=ys_all[::step].copy(),
             cells=cells,
             slot_edges=piece_offsets[slot_pieces],
             edges=table,
-            piece_owner=np.array([o for ps in mixed_pieces for _, o in ps], np.int32),
+            piece_owner=owners_flat.astype(np.int32),
             n_polygons=len(geoms),
         )
         index._geoms = geoms  # type: ignore[attr-defined]
@@ -293,30 +397,41 @@ class GridIndex:
 
     # -- querying ---------------------------------------------------------------------
 
+    @cached_property
+    def _padded(self) -> NDArray[np.int32]:
+        """``cells`` with a ring of EMPTY cells around, so that a point one cell outside
+        the raster needs no bounds test."""
+        padded = np.full((self.ny + 2, self.nx + 2), EMPTY, np.int32)
+        padded[1:-1, 1:-1] = self.cells.reshape(self.ny, self.nx)
+        return padded.ravel()
+
     def locate(self, lon: ArrayLike, lat: ArrayLike) -> IntArray:
-        """Polygon index for every point, ``EMPTY`` (-1) where no polygon holds it."""
+        """Polygon index for every point, ``EMPTY`` (-1) where no polygon holds it
+        (including NaN coordinates)."""
         x = np.ascontiguousarray(lon, dtype=np.float64).ravel()
         y = np.ascontiguousarray(lat, dtype=np.float64).ravel()
-        xs, ys = self.xs, self.ys
-        nx, ny = self.nx, self.ny
-        inside = (x >= xs[0]) & (x < xs[-1]) & (y >= ys[0]) & (y < ys[-1])
-        col = ((x - xs[0]) * self._inv_dx).astype(np.int64)
-        row = ((y - ys[0]) * self._inv_dy).astype(np.int64)
-        np.clip(col, 0, nx - 1, out=col)
-        np.clip(row, 0, ny - 1, out=row)
-        # exact check against the stored edges: arithmetic may be one ulp off at an edge
-        col -= x < xs[col]
-        col += x >= xs[col + 1]
-        row -= y < ys[row]
-        row += y >= ys[row + 1]
-        np.clip(col, 0, nx - 1, out=col)
-        np.clip(row, 0, ny - 1, out=row)
-        value = self.cells[row * nx + col].astype(np.int64)
-        value[~inside] = EMPTY
-        mixed = np.flatnonzero(value <= -2)
+        if x.shape != y.shape:
+            raise ValueError("lon and lat must have the same length")
+        out = np.empty(len(x), np.int64)
+        # chunks small enough for the temporaries to stay in cache
+        with np.errstate(invalid="ignore"):  # NaN → int cast; such points end outside
+            for start in range(0, len(x), _CHUNK):
+                stop = start + _CHUNK
+                out[start:stop] = self._locate_chunk(x[start:stop], y[start:stop])
+        mixed = np.flatnonzero(out <= -2)
         if len(mixed):
-            value[mixed] = self._locate_in_pieces(x[mixed], y[mixed], -2 - value[mixed])
-        return value
+            out[mixed] = self._locate_in_pieces(x[mixed], y[mixed], -2 - out[mixed])
+        return out
+
+    def _locate_chunk(self, x: FloatArray, y: FloatArray) -> NDArray[np.int32]:
+        col = _axis_cells(x, self.xs, self._inv_dx)
+        row = _axis_cells(y, self.ys, self._inv_dy)
+        # col, row ∈ [-1, n]: one step outside lands on the EMPTY ring of the padded raster
+        row += 1
+        row *= self.nx + 2
+        row += col
+        row += 1
+        return self._padded[row]
 
     def _locate_in_pieces(self, x: FloatArray, y: FloatArray, slots: IntArray) -> IntArray:
         e0 = self.slot_edges[slots]
