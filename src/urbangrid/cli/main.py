@@ -176,6 +176,12 @@ def catalog_list(
 
 # Nested or aliased commands that live in a domain package.
 _EXTRA_APPS = (("urbangrid.intake.classifier.cli", "app", "classifier"),)
+# Top-level shortcuts for domain commands: (module, function, command name).
+_ALIASES = (
+    ("urbangrid.cases.cli", "worker", "worker"),
+    ("urbangrid.evaluation.cli", "report", "report"),
+    ("urbangrid.evaluation.cli", "simulate", "simulate"),
+)
 
 
 def _mount_domains() -> None:
@@ -196,6 +202,14 @@ def _mount_domains() -> None:
         except ModuleNotFoundError:
             continue
         app.add_typer(getattr(module, attr), name=name)
+    for module_name, attr, name in _ALIASES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        command = getattr(module, attr, None)
+        if command is not None:
+            app.command(name)(command)
 
 
 _mount_domains()
