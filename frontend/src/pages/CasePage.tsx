@@ -1,9 +1,222 @@
-import { t } from "../i18n";
+// 案件详情: timeline, photos, map pin on the grid, filing / closing conditions, deadline.
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { t, tCode } from "../i18n";
+import { api } from "../lib/api";
+import { PRIMARY_ACTIONS, type CaseDetail } from "../lib/cases";
+import { subscribe } from "../lib/live";
+import { lazyPage } from "../lib/lazy";
+import { fmtTime } from "../lib/time";
+import { useNow } from "../lib/useNow";
+import { LightBadge } from "../components/LightBadge";
+import { ActionDialog } from "../components/ActionDialog";
+
+const CaseMap = lazyPage(() => import("../components/CaseMap"));
+
+export interface CaseContext {
+  category: { id: number; kind: string; code: string; name: string; big_name: string } | null;
+  condition: {
+    description: string;
+    time_limit_value: string;
+    time_limit_unit: string;
+    time_limit_raw: string | null;
+    closing_condition: string;
+  } | null;
+  department: { id: number; name: string; phone: string | null } | null;
+  street: string | null;
+  community: string | null;
+  grid: { id: number; code: string; geometry: GeoJSON.Geometry | null } | null;
+  people: Record<string, string>;
+  departments: Record<string, string>;
+}
 
 export function CasePage({ caseId }: { caseId: number }) {
+  const now = useNow();
+  const [kase, setKase] = useState<CaseDetail | null>(null);
+  const [ctx, setCtx] = useState<CaseContext | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [action, setAction] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    Promise.all([
+      api<CaseDetail>(`/api/v1/cases/${caseId}`),
+      api<CaseContext>(`/api/v1/web/cases/${caseId}/context`),
+    ])
+      .then(([c, x]) => {
+        setKase(c);
+        setCtx(x);
+        setError(null);
+      })
+      .catch((e) => setError(String(e.message ?? e)));
+  }, [caseId]);
+  useEffect(load, [load]);
+  // Another user acting on this case refreshes the page.
+  useEffect(
+    () =>
+      subscribe((rows) => {
+        if (rows.some((r) => r.id === caseId)) load();
+      }),
+    [caseId, load],
+  );
+
+  if (error) return <p class="error" role="alert">{error}</p>;
+  if (!kase || !ctx) return <p class="muted" aria-busy="true">{t("common.loading")}</p>;
+
+  const actions = [...kase.allowed_actions].sort(
+    (a, b) => Number(PRIMARY_ACTIONS.has(b)) - Number(PRIMARY_ACTIONS.has(a)),
+  );
+  const before = kase.attachments.filter((a) => a.kind === "before");
+  const after = kase.attachments.filter((a) => a.kind !== "before");
+  const person = (id: number | null) => (id ? ctx.people[String(id)] ?? `#${id}` : t("case.system"));
+
   return (
-    <section class="page">
-      <h1>{t("case.title", { id: caseId })}</h1>
-    </section>
+    <article class="page" aria-labelledby="case-title">
+      <div class="row" style={{ justifyContent: "space-between" }}>
+        <h1 id="case-title">
+          {t("case.title", { id: kase.number })}{" "}
+          <span class="badge light-none" data-testid="case-status">{tCode("status", kase.status)}</span>{" "}
+          <LightBadge now={now} dueAt={kase.due_at} warnAt={null} stored={kase.warning_level} status={kase.status} />
+          {kase.supervised && <span class="badge light-red"> {t("case.supervised")}</span>}
+        </h1>
+      </div>
+      {notice && <p class="ok" role="status">{notice}</p>}
+      <div class="actions-bar" role="toolbar" aria-label={t("case.actions")}>
+        {actions.length === 0 && <span class="muted">{t("case.noActions")}</span>}
+        {actions.map((a) => (
+          <button
+            type="button"
+            key={a}
+            class={PRIMARY_ACTIONS.has(a) ? "primary" : a === "void" || a === "force_close" ? "danger" : ""}
+            onClick={() => setAction(a)}
+            data-action={a}
+          >
+            {tCode("action", a)}
+          </button>
+        ))}
+      </div>
+      <div class="grid-2">
+        <div>
+          <section class="card" aria-labelledby="facts-h">
+            <h2 id="facts-h">{t("case.facts")}</h2>
+            <dl class="facts">
+              <dt>{t("case.category")}</dt>
+              <dd>
+                {ctx.category
+                  ? `${tCode("kind", ctx.category.kind)} · ${ctx.category.big_name} › ${ctx.category.name} (${ctx.category.code})`
+                  : t("case.unclassified")}
+              </dd>
+              <dt>{t("case.filingCondition")}</dt>
+              <dd data-testid="filing-condition">{ctx.condition?.description ?? "—"}</dd>
+              <dt>{t("case.timeLimit")}</dt>
+              <dd>
+                {ctx.condition
+                  ? ctx.condition.time_limit_raw ?? `${ctx.condition.time_limit_value} ${tCode("unit", ctx.condition.time_limit_unit)}`
+                  : "—"}
+                {Number(kase.extension_total) > 0 && ` (+${kase.extension_total} ${t("case.extended")})`}
+              </dd>
+              <dt>{t("case.closingCondition")}</dt>
+              <dd data-testid="closing-condition">{ctx.condition?.closing_condition || "—"}</dd>
+              <dt>{t("case.deadline")}</dt>
+              <dd>
+                {fmtTime(kase.due_at)}{" "}
+                <LightBadge now={now} dueAt={kase.due_at} warnAt={null} stored={kase.warning_level} status={kase.status} />
+              </dd>
+              <dt>{t("case.department")}</dt>
+              <dd>{ctx.department ? `${ctx.department.name}${ctx.department.phone ? " · " + ctx.department.phone : ""}` : "—"}</dd>
+              <dt>{t("case.source")}</dt>
+              <dd>{tCode("source", kase.source)}</dd>
+              <dt>{t("case.reporter")}</dt>
+              <dd>{kase.reporter_name ?? person(kase.reporter_id)}</dd>
+              <dt>{t("case.reportedAt")}</dt>
+              <dd>{fmtTime(kase.reported_at)}</dd>
+              <dt>{t("case.place")}</dt>
+              <dd>
+                {[ctx.street, ctx.community].filter(Boolean).join(" · ")} {kase.address}
+                <br />
+                <small class="muted">
+                  {t("case.grid")} {kase.grid_code ?? "—"} · {kase.lon.toFixed(6)}, {kase.lat.toFixed(6)}
+                </small>
+              </dd>
+              <dt>{t("case.description")}</dt>
+              <dd>{kase.description || "—"}</dd>
+              {kase.closing_type && (
+                <>
+                  <dt>{t("close.type")}</dt>
+                  <dd>{tCode("closing", kase.closing_type)}</dd>
+                </>
+              )}
+            </dl>
+          </section>
+          <section class="card" aria-labelledby="photos-h" style={{ marginTop: "1rem" }}>
+            <h2 id="photos-h">{t("case.photos")}</h2>
+            <h3>{t("photo.before")}</h3>
+            <Photos items={before} />
+            <h3>{t("photo.after")}</h3>
+            <Photos items={after} testid="after-photos" />
+          </section>
+        </div>
+        <div>
+          <section class="card" aria-labelledby="map-h" style={{ height: "320px", display: "flex", flexDirection: "column" }}>
+            <h2 id="map-h">{t("case.map")}</h2>
+            <div style={{ flex: 1, position: "relative" }}>
+              <CaseMap lon={kase.lon} lat={kase.lat} grid={ctx.grid?.geometry ?? null} />
+            </div>
+          </section>
+          <section class="card" aria-labelledby="tl-h" style={{ marginTop: "1rem" }}>
+            <h2 id="tl-h">{t("case.timeline")}</h2>
+            <ol class="timeline" data-testid="timeline">
+              {kase.timeline.map((e) => (
+                <li key={e.seq} data-action={e.action}>
+                  <strong>{tCode("action", e.action)}</strong> · {person(e.actor_id)}{" "}
+                  <span class="muted">({tCode("role", e.actor_role)})</span>
+                  <br />
+                  <time dateTime={e.at}>{fmtTime(e.at)}</time>{" "}
+                  <span class="muted">
+                    {e.from_state ? `${tCode("status", e.from_state)} → ` : ""}
+                    {tCode("status", e.to_state)}
+                  </span>
+                  {typeof e.data.department_id === "number" && (
+                    <div>
+                      {t("case.department")}: {ctx.departments[String(e.data.department_id)] ?? e.data.department_id}
+                    </div>
+                  )}
+                  {e.comment && <div>“{e.comment}”</div>}
+                  {e.attachments.length > 0 && (
+                    <div class="muted">{t("case.photoCount", { n: e.attachments.length })}</div>
+                  )}
+                </li>
+              ))}
+            </ol>
+          </section>
+        </div>
+      </div>
+      {action && (
+        <ActionDialog
+          kase={kase}
+          action={action}
+          onClose={() => setAction(null)}
+          onDone={(c) => {
+            setNotice(t("action.doneFor", { action: tCode("action", action), number: c.number }));
+            load();
+          }}
+        />
+      )}
+    </article>
+  );
+}
+
+function Photos({ items, testid }: { items: { id: number; filename: string; created_at: string }[]; testid?: string }) {
+  if (items.length === 0) return <p class="muted">{t("case.noPhotos")}</p>;
+  return (
+    <div class="photos" data-testid={testid}>
+      {items.map((a) => (
+        <figure key={a.id}>
+          <a href={`/api/v1/cases/attachments/${a.id}`} target="_blank" rel="noopener">
+            <img src={`/api/v1/cases/attachments/${a.id}`} alt={`${a.filename}`} loading="lazy" />
+          </a>
+          <figcaption>{fmtTime(a.created_at)}</figcaption>
+        </figure>
+      ))}
+    </div>
   );
 }

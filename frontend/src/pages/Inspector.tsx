@@ -1,9 +1,393 @@
-import { t } from "../i18n";
+// 无线采集: the inspector's phone page (375 px wide) — photo, position, category, report;
+// and the inspector's own open tasks (核实, 核查).
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Map as MlMap, Marker } from "maplibre-gl";
+import { t, tCode } from "../i18n";
+import { api, ApiError, qs } from "../lib/api";
+import { uploadPhoto, type CaseDetail } from "../lib/cases";
+import { addAreaLayers, createMap, loadAreas, maplibregl } from "../lib/mapbase";
+import { currentSession } from "../lib/session";
+import { useNow } from "../lib/useNow";
+import { LightBadge } from "../components/LightBadge";
+import type { Row } from "./WorkList";
+
+interface Category {
+  id: number;
+  kind: string;
+  code: string;
+  name: string;
+  local_name: string | null;
+  big_name: string;
+  pinyin: string;
+}
+interface Condition {
+  id: number;
+  description: string;
+  time_limit_raw: string | null;
+}
+
+const OUTBOX_KEY = "urbangrid_outbox";
+const MAX_SIDE = 1600;
+
+/** Shrink a phone photo before sending (faster on a weak network, smaller outbox). */
+async function shrink(file: File): Promise<Blob> {
+  try {
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    if (scale === 1 && file.size < 1_500_000) return file;
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d")!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return await new Promise<Blob>((ok) => canvas.toBlob((b) => ok(b ?? file), "image/jpeg", 0.85));
+  } catch {
+    return file;
+  }
+}
+
+interface Draft {
+  lon: number;
+  lat: number;
+  category_id: number | null;
+  filing_condition_id: number | null;
+  description: string;
+  address: string;
+  photo: string | null; // data URL, kept only while offline
+  saved_at: string;
+}
+
+function readOutbox(): Draft[] {
+  try {
+    return JSON.parse(localStorage.getItem(OUTBOX_KEY) ?? "[]") as Draft[];
+  } catch {
+    return [];
+  }
+}
+
+async function send(d: Draft, photo: Blob | null): Promise<CaseDetail> {
+  const attachments: number[] = [];
+  if (photo) {
+    const file = new File([photo], "report.jpg", { type: photo.type || "image/jpeg" });
+    attachments.push((await uploadPhoto(file, null, "before")).id);
+  }
+  return api<CaseDetail>("/api/v1/cases", {
+    method: "POST",
+    json: {
+      source: "inspector",
+      lon: d.lon,
+      lat: d.lat,
+      category_id: d.category_id,
+      filing_condition_id: d.filing_condition_id,
+      description: d.description,
+      address: d.address,
+      attachments,
+    },
+  });
+}
 
 export default function Inspector() {
+  const now = useNow();
+  const [photo, setPhoto] = useState<Blob | null>(null);
+  const [preview, setPreview] = useState<string | null>(null);
+  const [pos, setPos] = useState<{ lon: number; lat: number; how: string } | null>(null);
+  const [geoMsg, setGeoMsg] = useState<string | null>(null);
+  const [query, setQuery] = useState("");
+  const [options, setOptions] = useState<Category[]>([]);
+  const [active, setActive] = useState(-1);
+  const [category, setCategory] = useState<Category | null>(null);
+  const [conditions, setConditions] = useState<Condition[]>([]);
+  const [conditionId, setConditionId] = useState<string>("");
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string; id?: number } | null>(null);
+  const [tasks, setTasks] = useState<Row[] | null>(null);
+  const [outbox, setOutbox] = useState<Draft[]>(readOutbox());
+  const mapBox = useRef<HTMLDivElement>(null);
+  const mapRef = useRef<MlMap | null>(null);
+  const marker = useRef<Marker | null>(null);
+
+  // ---- tasks
+  function loadTasks() {
+    api<{ items: Row[] }>(`/api/v1/web/worklists/checks${qs({ page_size: 50 })}`)
+      .then((d) => setTasks(d.items))
+      .catch(() => setTasks([]));
+  }
+  useEffect(loadTasks, []);
+
+  // ---- tap-to-place map
+  useEffect(() => {
+    const map = createMap(mapBox.current!, currentSession()?.map_tile_url ?? null, { zoom: 14 });
+    mapRef.current = map;
+    map.on("load", () => loadAreas().then((a) => addAreaLayers(map, a)).catch(() => {}));
+    map.on("click", (e) => place(e.lngLat.lng, e.lngLat.lat, "tap"));
+    return () => map.remove();
+  }, []);
+
+  function place(lon: number, lat: number, how: string) {
+    setPos({ lon, lat, how });
+    const map = mapRef.current;
+    if (!map) return;
+    const m = (marker.current ??= new maplibregl.Marker({ color: "#d93025" }));
+    m.setLngLat([lon, lat]).addTo(map);
+    if (how === "gps") map.easeTo({ center: [lon, lat], zoom: 17 });
+  }
+
+  function locate() {
+    if (!navigator.geolocation) {
+      setGeoMsg(t("inspector.noGeo"));
+      return;
+    }
+    setGeoMsg(t("inspector.locating"));
+    navigator.geolocation.getCurrentPosition(
+      (p) => {
+        place(p.coords.longitude, p.coords.latitude, "gps");
+        setGeoMsg(t("inspector.accuracy", { m: Math.round(p.coords.accuracy) }));
+      },
+      () => setGeoMsg(t("inspector.geoFailed")),
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 },
+    );
+  }
+
+  // ---- category picker: name, code or pinyin initials
+  useEffect(() => {
+    const q = query.trim();
+    if (!q || (category && q === label(category))) {
+      setOptions([]);
+      return;
+    }
+    const timer = setTimeout(() => {
+      api<Category[]>(`/api/v1/catalog/categories${qs({ q, limit: 20 })}`)
+        .then((c) => {
+          setOptions(c);
+          setActive(c.length ? 0 : -1);
+        })
+        .catch(() => setOptions([]));
+    }, 150);
+    return () => clearTimeout(timer);
+  }, [query]);
+
+  function label(c: Category) {
+    return `${c.local_name ?? c.name} (${c.code})`;
+  }
+
+  function choose(c: Category) {
+    setCategory(c);
+    setQuery(label(c));
+    setOptions([]);
+    setConditionId("");
+    api<{ conditions: Condition[] }>(`/api/v1/catalog/categories/${c.kind}/${c.code}`)
+      .then((d) => setConditions(d.conditions))
+      .catch(() => setConditions([]));
+  }
+
+  function onComboKey(e: KeyboardEvent) {
+    if (!options.length) return;
+    if (e.key === "ArrowDown") {
+      e.preventDefault();
+      setActive((a) => Math.min(options.length - 1, a + 1));
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      setActive((a) => Math.max(0, a - 1));
+    } else if (e.key === "Enter" && active >= 0) {
+      e.preventDefault();
+      choose(options[active]);
+    } else if (e.key === "Escape") setOptions([]);
+  }
+
+  async function onPhoto(e: Event) {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (!file) return;
+    const small = await shrink(file);
+    setPhoto(small);
+    if (preview) URL.revokeObjectURL(preview);
+    setPreview(URL.createObjectURL(small));
+  }
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const f = new FormData(form);
+    if (!pos) {
+      setResult({ ok: false, text: t("inspector.needPosition") });
+      return;
+    }
+    const draft: Draft = {
+      lon: pos.lon,
+      lat: pos.lat,
+      category_id: category?.id ?? null,
+      filing_condition_id: conditionId ? Number(conditionId) : null,
+      description: String(f.get("description") ?? "").trim(),
+      address: String(f.get("address") ?? "").trim(),
+      photo: null,
+      saved_at: new Date().toISOString(),
+    };
+    setBusy(true);
+    setResult(null);
+    try {
+      const c = await send(draft, photo);
+      setResult({ ok: true, text: t("inspector.sent", { number: c.number }), id: c.id });
+      form.reset();
+      setPhoto(null);
+      setPreview(null);
+      setCategory(null);
+      setQuery("");
+      setConditions([]);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        setResult({ ok: false, text: err.message });
+      } else {
+        // No network: keep the report on the phone and send it when back online.
+        draft.photo = photo ? await blobToDataUrl(photo) : null;
+        const box = [...readOutbox(), draft];
+        try {
+          localStorage.setItem(OUTBOX_KEY, JSON.stringify(box));
+          setOutbox(box);
+          setResult({ ok: true, text: t("inspector.savedOffline") });
+        } catch {
+          setResult({ ok: false, text: t("common.networkError") });
+        }
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function flushOutbox() {
+    const box = readOutbox();
+    const left: Draft[] = [];
+    for (const d of box) {
+      try {
+        const blob = d.photo ? await (await fetch(d.photo)).blob() : null;
+        await send(d, blob);
+      } catch (err) {
+        if (!(err instanceof ApiError)) left.push(d); // still offline: keep it
+      }
+    }
+    localStorage.setItem(OUTBOX_KEY, JSON.stringify(left));
+    setOutbox(left);
+  }
+  useEffect(() => {
+    if (readOutbox().length) flushOutbox();
+    window.addEventListener("online", flushOutbox);
+    return () => window.removeEventListener("online", flushOutbox);
+  }, []);
+
   return (
-    <section class="page">
-      <h1>{t("nav.inspector")}</h1>
-    </section>
+    <div class="phone">
+      <form class="card" onSubmit={submit} aria-labelledby="report-h">
+        <h1 id="report-h">{t("inspector.report")}</h1>
+        <label for="photo">{t("inspector.photo")}</label>
+        <input id="photo" type="file" accept="image/*" capture="environment" onChange={onPhoto} />
+        {preview && <img class="preview" src={preview} alt={t("inspector.photoPreview")} />}
+
+        <label id="pos-label">{t("inspector.position")}</label>
+        <div class="row">
+          <button type="button" onClick={locate}>
+            {t("inspector.useGps")}
+          </button>
+          <span class="muted" role="status">
+            {pos ? `${pos.lon.toFixed(5)}, ${pos.lat.toFixed(5)} (${t(`inspector.how.${pos.how}`)})` : t("inspector.tapHint")}
+          </span>
+        </div>
+        {geoMsg && <p class="muted">{geoMsg}</p>}
+        <div class="pick-map" ref={mapBox} role="application" aria-labelledby="pos-label" data-testid="pick-map" />
+
+        <label for="cat">{t("inspector.category")}</label>
+        <input
+          id="cat"
+          role="combobox"
+          aria-expanded={options.length > 0}
+          aria-controls="cat-list"
+          aria-autocomplete="list"
+          aria-activedescendant={active >= 0 && options.length ? `cat-${options[active].id}` : undefined}
+          autoComplete="off"
+          placeholder={t("inspector.categoryHint")}
+          value={query}
+          onInput={(e) => {
+            setQuery((e.target as HTMLInputElement).value);
+            setCategory(null);
+          }}
+          onKeyDown={onComboKey}
+        />
+        {options.length > 0 && (
+          <ul id="cat-list" class="suggestions" role="listbox" aria-label={t("inspector.category")}>
+            {options.map((c, i) => (
+              <li
+                id={`cat-${c.id}`}
+                key={c.id}
+                role="option"
+                aria-selected={i === active}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  choose(c);
+                }}
+              >
+                <strong>{c.local_name ?? c.name}</strong> <span class="muted">{c.code} · {tCode("kind", c.kind)} · {c.big_name}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        {conditions.length > 0 && (
+          <>
+            <label for="cond">{t("case.filingCondition")}</label>
+            <select id="cond" value={conditionId} onChange={(e) => setConditionId((e.target as HTMLSelectElement).value)}>
+              <option value="">{t("inspector.conditionLater")}</option>
+              {conditions.map((c) => (
+                <option value={c.id} key={c.id}>
+                  {c.description}
+                  {c.time_limit_raw ? ` (${c.time_limit_raw})` : ""}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
+        <label for="desc">{t("case.description")}</label>
+        <textarea id="desc" name="description" maxLength={4000} required />
+        <label for="addr">{t("inspector.address")}</label>
+        <input id="addr" name="address" maxLength={500} />
+        {result && (
+          <p class={result.ok ? "ok" : "error"} role={result.ok ? "status" : "alert"} data-testid="report-result">
+            {result.text} {result.id && <a href={`/cases/${result.id}`}>{t("list.open")}</a>}
+          </p>
+        )}
+        <button type="submit" class="primary" disabled={busy} style={{ marginTop: "0.75rem" }}>
+          {busy ? t("common.saving") : t("inspector.submit")}
+        </button>
+        {outbox.length > 0 && (
+          <p class="muted">
+            {t("inspector.outbox", { n: outbox.length })}{" "}
+            <button type="button" onClick={flushOutbox}>
+              {t("inspector.retry")}
+            </button>
+          </p>
+        )}
+      </form>
+
+      <section class="card" aria-labelledby="tasks-h">
+        <h2 id="tasks-h">{t("inspector.tasks")}</h2>
+        {tasks === null && <p class="muted">{t("common.loading")}</p>}
+        {tasks?.length === 0 && <p class="muted">{t("inspector.noTasks")}</p>}
+        <ul style={{ listStyle: "none", padding: 0, margin: 0 }} data-testid="my-tasks">
+          {tasks?.map((r) => (
+            <li class="task" key={r.id}>
+              <span>
+                <a href={`/cases/${r.id}`}>{r.number}</a> {tCode("status", r.status)}
+                <br />
+                <small class="muted">{r.category_name ?? ""} {r.address}</small>
+              </span>
+              <LightBadge now={now} dueAt={r.due_at} warnAt={r.warn_at} stored={r.warning_level} status={r.status} />
+            </li>
+          ))}
+        </ul>
+      </section>
+    </div>
   );
+}
+
+function blobToDataUrl(b: Blob): Promise<string> {
+  return new Promise((ok, fail) => {
+    const r = new FileReader();
+    r.onload = () => ok(String(r.result));
+    r.onerror = () => fail(r.error);
+    r.readAsDataURL(b);
+  });
 }

@@ -1,9 +1,276 @@
-import { t } from "../i18n";
+// 工作台: one screen per role's queue, most urgent first, with live countdowns.
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { t, tCode } from "../i18n";
+import { api, qs } from "../lib/api";
+import { performAction, type Suggestion } from "../lib/cases";
+import { subscribe } from "../lib/live";
+import { navigate, useLocation } from "../lib/router";
+import { fmtTime } from "../lib/time";
+import { useNow } from "../lib/useNow";
+import { LightBadge } from "../components/LightBadge";
+import { ActionDialog, type CaseRef } from "../components/ActionDialog";
+
+export interface Row {
+  id: number;
+  number: string;
+  status: string;
+  source: string;
+  category_code: string | null;
+  category_name: string | null;
+  department_id: number | null;
+  department_name: string | null;
+  street_name: string | null;
+  grid_code: string | null;
+  address: string;
+  description: string;
+  urgency: string;
+  supervised: boolean;
+  version: number;
+  reported_at: string;
+  due_at: string | null;
+  warn_at: string | null;
+  warning_level: string;
+  light: string;
+}
+
+interface ListPage {
+  items: Row[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+const QUEUE_STATUSES: Record<string, string[]> = {
+  intake: ["pending_intake", "self_handle_review"],
+  filing: ["pending_filing"],
+  dispatch: ["pending_dispatch", "extension_pending", "suspension_pending"],
+  department: ["dispatched", "handling", "extension_pending", "suspension_pending", "suspended"],
+  approvals: ["extension_pending", "suspension_pending", "pending_close"],
+  checks: ["pending_verify", "pending_check"],
+};
+
+// One-click steps that need no input; anything else opens the case page.
+const QUICK: Record<string, string> = {
+  pending_intake: "accept_report",
+  pending_filing: "file",
+  dispatched: "department_accept",
+  pending_close: "close",
+};
+
+const PAGE_SIZE = 30;
 
 export function WorkList({ queue }: { queue: string }) {
+  const { query } = useLocation();
+  const now = useNow();
+  const [data, setData] = useState<ListPage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<{ kase: CaseRef; action: string } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const page = Number(query.get("page") ?? "1") || 1;
+  const status = query.get("status") ?? "";
+  const level = query.get("warning_level") ?? "";
+  const text = query.get("q") ?? "";
+  const isSearch = queue === "all";
+  const endpoint = isSearch ? "all" : queue;
+
+  const load = useCallback(() => {
+    const params = { page, page_size: PAGE_SIZE, status, warning_level: level, q: text };
+    api<ListPage>(`/api/v1/web/worklists/${endpoint}${qs(params)}`)
+      .then((d) => {
+        setData(d);
+        setError(null);
+      })
+      .catch((e) => setError(String(e.message ?? e)));
+  }, [endpoint, page, status, level, text]);
+
+  useEffect(load, [load]);
+  // Refresh when any case changes (another user acted, the SLA watcher warned).
+  useEffect(() => {
+    let timer: number | undefined;
+    const unsub = subscribe(() => {
+      clearTimeout(timer);
+      timer = window.setTimeout(load, 400);
+    });
+    return () => {
+      clearTimeout(timer);
+      unsub();
+    };
+  }, [load]);
+
+  function setParam(key: string, value: string) {
+    const q = new URLSearchParams(location.search);
+    if (value) q.set(key, value);
+    else q.delete(key);
+    if (key !== "page") q.delete("page");
+    navigate(`${location.pathname}${q.toString() ? "?" + q : ""}`, true);
+  }
+
+  async function quick(row: Row, action: string) {
+    try {
+      await performAction(row.id, action, { version: row.version, comment: "" });
+      setNotice(t("action.doneFor", { action: tCode("action", action), number: row.number }));
+      load();
+    } catch (e) {
+      setNotice(null);
+      setError(String((e as Error).message));
+    }
+  }
+
+  const statuses = QUEUE_STATUSES[queue] ?? [];
+  const totalPages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
+  const titleKey = isSearch ? "nav.cases" : `queue.${queue}.title`;
+
   return (
-    <section class="page">
-      <h1>{t(`queue.${queue}.title`)}</h1>
+    <section class="page" aria-labelledby="list-title">
+      <div class="row" style={{ justifyContent: "space-between" }}>
+        <h1 id="list-title">
+          {t(titleKey)}
+          {data && <span class="muted"> · {t("list.total", { n: data.total })}</span>}
+        </h1>
+      </div>
+      {!isSearch && <p class="muted">{t(`queue.${queue}.help`)}</p>}
+      <form class="toolbar" role="search" onSubmit={(e) => {
+        e.preventDefault();
+        const f = new FormData(e.currentTarget as HTMLFormElement);
+        setParam("q", String(f.get("q") ?? "").trim());
+      }}>
+        {statuses.length > 1 && (
+          <div class="field">
+            <label for="f-status">{t("list.status")}</label>
+            <select id="f-status" value={status} onChange={(e) => setParam("status", (e.target as HTMLSelectElement).value)}>
+              <option value="">{t("common.all")}</option>
+              {statuses.map((s) => (
+                <option value={s} key={s}>{tCode("status", s)}</option>
+              ))}
+            </select>
+          </div>
+        )}
+        <div class="field">
+          <label for="f-level">{t("list.light")}</label>
+          <select id="f-level" value={level} onChange={(e) => setParam("warning_level", (e.target as HTMLSelectElement).value)}>
+            <option value="">{t("common.all")}</option>
+            {["red", "yellow", "green"].map((l) => (
+              <option value={l} key={l}>{t(`light.${l}`)}</option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-q">{t("list.search")}</label>
+          <input id="f-q" name="q" type="search" defaultValue={text} placeholder={t("list.searchHint")} />
+        </div>
+        <button type="submit">{t("list.searchButton")}</button>
+      </form>
+      {notice && <p class="ok" role="status">{notice}</p>}
+      {error && <p class="error" role="alert">{error}</p>}
+      {!data && !error && <p class="muted" aria-busy="true">{t("common.loading")}</p>}
+      {data && data.items.length === 0 && <p class="card muted">{t("list.empty")}</p>}
+      {data && data.items.length > 0 && (
+        <div style={{ overflowX: "auto" }}>
+          <table class="list" data-testid="worklist">
+            <caption class="sr-only">{t(titleKey)}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("case.number")}</th>
+                <th scope="col">{t("case.status")}</th>
+                <th scope="col">{t("case.deadline")}</th>
+                <th scope="col">{t("case.category")}</th>
+                <th scope="col">{t("case.place")}</th>
+                <th scope="col">{t("case.description")}</th>
+                <th scope="col">{t("case.department")}</th>
+                <th scope="col">{t("case.reportedAt")}</th>
+                <th scope="col">{t("list.actions")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.items.map((r) => (
+                <tr key={r.id} data-case={r.number}>
+                  <td>
+                    <a href={`/cases/${r.id}`}>{r.number}</a>
+                    {r.supervised && <span class="badge light-red" title={t("case.supervised")}>督</span>}
+                  </td>
+                  <td>{tCode("status", r.status)}</td>
+                  <td>
+                    <LightBadge now={now} dueAt={r.due_at} warnAt={r.warn_at} stored={r.warning_level} status={r.status} />
+                  </td>
+                  <td>{r.category_name ? `${r.category_name}` : <span class="muted">{t("case.unclassified")}</span>}</td>
+                  <td>
+                    {r.street_name ?? "—"}
+                    <br />
+                    <small class="muted">{r.address || r.grid_code}</small>
+                  </td>
+                  <td>{r.description}</td>
+                  <td>{r.department_name ?? "—"}</td>
+                  <td>{fmtTime(r.reported_at)}</td>
+                  <td class="actions">
+                    {r.status === "pending_dispatch" ? (
+                      <DispatchCell row={r} onDispatched={load} onOther={() => setDialog({ kase: r, action: "dispatch" })} />
+                    ) : QUICK[r.status] && !isSearch ? (
+                      <button type="button" class="primary" onClick={() => quick(r, QUICK[r.status])}>
+                        {tCode("action", QUICK[r.status])}
+                      </button>
+                    ) : null}{" "}
+                    <a class="button" href={`/cases/${r.id}`}>{t("list.open")}</a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data && totalPages > 1 && (
+        <nav class="pager" aria-label={t("list.pages")}>
+          <button type="button" disabled={page <= 1} onClick={() => setParam("page", String(page - 1))}>
+            {t("list.prev")}
+          </button>
+          <span>{t("list.pageOf", { page, pages: totalPages })}</span>
+          <button type="button" disabled={page >= totalPages} onClick={() => setParam("page", String(page + 1))}>
+            {t("list.next")}
+          </button>
+        </nav>
+      )}
+      {dialog && (
+        <ActionDialog
+          kase={dialog.kase}
+          action={dialog.action}
+          onClose={() => setDialog(null)}
+          onDone={(c) => {
+            setNotice(t("action.doneFor", { action: tCode("action", dialog.action), number: c.number }));
+            load();
+          }}
+        />
+      )}
     </section>
+  );
+}
+
+/** 派遣建议 with one click to follow it, or a choice of another department. */
+function DispatchCell(props: { row: Row; onDispatched: () => void; onOther: () => void }) {
+  const { row } = props;
+  const [s, setS] = useState<Suggestion | null | undefined>(undefined);
+  const [err, setErr] = useState<string | null>(null);
+  useEffect(() => {
+    api<Suggestion | null>(`/api/v1/cases/${row.id}/suggestion`).then(setS).catch(() => setS(null));
+  }, [row.id]);
+  async function go() {
+    if (!s) return;
+    try {
+      await performAction(row.id, "dispatch", { version: row.version, department_id: s.department_id });
+      props.onDispatched();
+    } catch (e) {
+      setErr(String((e as Error).message));
+    }
+  }
+  return (
+    <span class="dispatch-cell">
+      {s && (
+        <button type="button" class="primary" onClick={go} title={s.reason}>
+          {t("dispatch.to", { name: s.department_name })}
+        </button>
+      )}{" "}
+      <button type="button" onClick={props.onOther}>
+        {s ? t("dispatch.other") : tCode("action", "dispatch")}
+      </button>
+      {err && <span class="error" role="alert">{err}</span>}
+    </span>
   );
 }

@@ -4,22 +4,44 @@ small read-only endpoints only the UI needs (``/api/v1/web/...``)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import secrets
+import time
+from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from pydantic import BaseModel
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from urbangrid.api.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, CurrentPrincipal, DbSession
+from urbangrid.api.deps import (
+    CSRF_COOKIE,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    CurrentPrincipal,
+    DbSession,
+    require_roles,
+)
 from urbangrid.auth.principal import Principal
 from urbangrid.auth.service import login, principal_from_token, revoke_token
 from urbangrid.kit.errors import Forbidden, InvalidInput, Unauthorized, UnsupportedMediaType
-from urbangrid.org.roles import ROLE_LABELS_ZH
+from urbangrid.kit.pagination import PageParams, page_params
+from urbangrid.org.roles import ROLE_LABELS_ZH, Role
 from urbangrid.settings import get_settings
+from urbangrid.web import queries
 from urbangrid.web.landing import landing_path, may_open, screens_for
 
 DIST_DIR = Path(__file__).resolve().parent / "static" / "dist"
@@ -70,6 +92,159 @@ def session_out(principal: Principal) -> SessionOut:
 @router.get("/session", response_model=SessionOut, summary="The logged-in user and their screens")
 def get_session(principal: CurrentPrincipal) -> SessionOut:
     return session_out(principal)
+
+
+def list_filters(
+    status: Annotated[list[str] | None, Query(description="repeatable")] = None,
+    category_id: int | None = None,
+    big_class: str | None = Query(
+        None, pattern=r"^(component|matter):\d{2}$", description="大类, e.g. component:01"
+    ),
+    department_id: int | None = None,
+    street_id: int | None = None,
+    grid_code: str | None = Query(None, pattern=r"^\d{15}$"),
+    source: str | None = Query(None, max_length=16),
+    warning_level: str | None = Query(None, pattern="^(green|yellow|red)$"),
+    reported_from: date | None = Query(None, description="first local day"),
+    reported_to: date | None = Query(None, description="last local day, inclusive"),
+    q: str | None = Query(None, max_length=100, description="text in number/description/address"),
+    open_only: bool = False,
+) -> queries.ListFilters:
+    if reported_from and reported_to and reported_from > reported_to:
+        raise InvalidInput("reported_from is after reported_to", field="reported_from")
+    return queries.ListFilters(
+        statuses=status or [],
+        category_id=category_id,
+        big_class=big_class,
+        department_id=department_id,
+        street_id=street_id,
+        grid_code=grid_code,
+        source=source,
+        warning_level=warning_level,
+        reported_from=reported_from,
+        reported_to=reported_to,
+        text=q,
+        open_only=open_only,
+    )
+
+
+Filters = Annotated[queries.ListFilters, Depends(list_filters)]
+
+
+@router.get("/worklists", summary="How many cases wait in each of the user's work lists")
+def worklist_counts(principal: CurrentPrincipal, db: DbSession) -> dict[str, int]:
+    return queries.queue_counts(db, principal)
+
+
+@router.get(
+    "/worklists/{queue}",
+    summary="One page of a work list, earliest deadline first",
+    responses={403: {"description": "not your role"}, 404: {"description": "no such list"}},
+)
+def worklist(
+    queue: str,
+    principal: CurrentPrincipal,
+    db: DbSession,
+    filters: Filters,
+    paging: Annotated[PageParams, Depends(page_params)],
+) -> dict[str, Any]:
+    return queries.worklist(
+        db, principal, queue, filters, page=paging.page, page_size=paging.page_size
+    )
+
+
+@router.get("/cases/{case_id}/context", summary="Names and geometry for the case page")
+def case_context(case_id: int, principal: CurrentPrincipal, db: DbSession) -> dict[str, Any]:
+    return queries.case_context(db, principal, case_id)
+
+
+@router.get("/map/areas", summary="Boundary, streets, communities and grids (GeoJSON)")
+def map_areas(principal: CurrentPrincipal, db: DbSession) -> Response:
+    body = queries.map_areas(db, principal)
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        media_type="application/json",
+        headers={"Cache-Control": "private, max-age=300"},
+    )
+
+
+@router.get("/map/points", summary="Case points for the command map (columns)")
+def map_points(principal: CurrentPrincipal, db: DbSession, filters: Filters) -> Response:
+    body = queries.map_points(db, principal, filters)
+    # Tens of thousands of points: skip the response-model round trip.
+    return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
+
+
+@router.get("/map/grids", summary="Open and overdue cases per grid")
+def map_grids(principal: CurrentPrincipal, db: DbSession, filters: Filters) -> dict[str, Any]:
+    return queries.grid_counts(db, principal, filters)
+
+
+@router.get("/dashboard", summary="Today, this month, trend and breakdowns")
+def dashboard(
+    principal: Annotated[
+        Principal, Depends(require_roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER))
+    ],
+    db: DbSession,
+) -> dict[str, Any]:
+    return queries.dashboard(db, principal)
+
+
+# Live feed: each stream polls the case_events table by id, so it sees changes made by any
+# process. Streams end after a while; EventSource reconnects with Last-Event-ID.
+SSE_POLL_SECONDS = 1.0
+SSE_HEARTBEAT_SECONDS = 15.0
+SSE_MAX_SECONDS = 300.0
+
+
+@router.get(
+    "/events",
+    summary="Server-sent events: cases changed since Last-Event-ID",
+    response_class=StreamingResponse,
+)
+async def case_events_stream(
+    request: Request,
+    principal: CurrentPrincipal,
+    db: DbSession,
+    after: int | None = Query(None, ge=0, description="start after this event id"),
+) -> StreamingResponse:
+    header = request.headers.get("last-event-id", "")
+    if after is None and header.isdigit():
+        after = int(header)
+    if after is None:
+        after = queries.last_event_id(db)
+    factory = request.app.state.session_factory
+    poll = float(getattr(request.app.state, "sse_poll_seconds", SSE_POLL_SECONDS))
+
+    def fetch(cursor: int) -> tuple[int, list[dict[str, Any]]]:
+        with factory() as session:
+            return queries.changes_since(session, principal, cursor)
+
+    async def stream() -> AsyncIterator[str]:
+        cursor = after
+        started = last_sent = time.monotonic()
+        yield f'retry: 2000\nid: {cursor}\nevent: hello\ndata: {{"cursor": {cursor}}}\n\n'
+        while time.monotonic() - started < SSE_MAX_SECONDS:
+            if await request.is_disconnected():
+                return
+            cursor_new, rows = await run_in_threadpool(fetch, cursor)
+            if rows:
+                cursor = cursor_new
+                data = json.dumps({"cases": rows}, ensure_ascii=False, separators=(",", ":"))
+                yield f"id: {cursor}\nevent: cases\ndata: {data}\n\n"
+                last_sent = time.monotonic()
+            elif cursor_new != cursor:
+                cursor = cursor_new
+            elif time.monotonic() - last_sent > SSE_HEARTBEAT_SECONDS:
+                yield ": keep-alive\n\n"
+                last_sent = time.monotonic()
+            await asyncio.sleep(poll)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 # --------------------------------------------------------------------------- login / logout

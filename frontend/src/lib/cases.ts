@@ -1,0 +1,123 @@
+import { api } from "./api";
+
+export interface Attachment {
+  id: number;
+  case_id: number | null;
+  kind: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  created_at: string;
+}
+
+export interface CaseEvent {
+  seq: number;
+  action: string;
+  actor_id: number | null;
+  actor_role: string;
+  at: string;
+  from_state: string | null;
+  to_state: string;
+  comment: string;
+  data: Record<string, unknown>;
+  attachments: number[];
+}
+
+export interface CaseDetail {
+  id: number;
+  number: string;
+  source: string;
+  status: string;
+  status_label: string;
+  category_id: number | null;
+  filing_condition_id: number | null;
+  department_id: number | null;
+  grid_code: string | null;
+  lon: number;
+  lat: number;
+  address: string;
+  description: string;
+  urgency: string;
+  warning_level: string;
+  due_at: string | null;
+  disposal_deadline: string | null;
+  stage_deadline: string | null;
+  supervised: boolean;
+  version: number;
+  reported_at: string;
+  closed_at: string | null;
+  closing_type: string | null;
+  reporter_id: number | null;
+  reporter_name: string | null;
+  limit_value: string | null;
+  limit_unit: string | null;
+  extension_total: string;
+  requested_extension: string | null;
+  returns: number;
+  reworks: number;
+  extensions: number;
+  allowed_actions: string[];
+  timeline: CaseEvent[];
+  attachments: Attachment[];
+}
+
+export interface Suggestion {
+  department_id: number;
+  department_name: string;
+  reason: string;
+}
+
+/** Actions whose reason (comment) the workflow requires. */
+export const REASON_ACTIONS = new Set([
+  "not_file",
+  "void",
+  "return",
+  "apply_extension",
+  "reject_extension",
+  "apply_suspension",
+  "reject_suspension",
+  "check_fail",
+  "force_close",
+  "supervise",
+  "reject_self_handling",
+]);
+
+/** The forward step of each state, shown as the main button. */
+export const PRIMARY_ACTIONS = new Set([
+  "accept_report",
+  "verify",
+  "file",
+  "dispatch",
+  "department_accept",
+  "feedback",
+  "check_pass",
+  "close",
+  "approve_extension",
+  "approve_suspension",
+  "resume",
+  "approve_self_handling",
+]);
+
+/** Actions that take a photo (the after-photo of 处置反馈, evidence of 核查 / 核实). */
+export const PHOTO_ACTIONS: Record<string, string> = {
+  feedback: "after",
+  check_pass: "other",
+  check_fail: "other",
+  verify: "before",
+};
+
+export async function uploadPhoto(file: File, caseId: number | null, kind: string): Promise<Attachment> {
+  const form = new FormData();
+  form.append("file", file);
+  form.append("kind", kind);
+  const url = caseId ? `/api/v1/cases/${caseId}/photos` : "/api/v1/cases/photos";
+  return api<Attachment>(url, { method: "POST", body: form });
+}
+
+export function performAction(
+  caseId: number,
+  action: string,
+  body: Record<string, unknown>,
+): Promise<CaseDetail> {
+  return api<CaseDetail>(`/api/v1/cases/${caseId}/${action}`, { method: "POST", json: body });
+}

@@ -1,0 +1,121 @@
+"""Work lists (工作台): which cases each role's queue holds, and the traffic light. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from urbangrid.cases.workflow import TERMINAL, Status
+from urbangrid.org.roles import Role
+
+
+class Scope(StrEnum):
+    JURISDICTION = "jurisdiction"  # every case of the user's jurisdiction
+    DEPARTMENT = "department"  # cases assigned to the user's department
+    GRIDS = "grids"  # cases in the inspector's patrol grids (all if none assigned)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A work list: the case states it shows, who may open it and how it is scoped."""
+
+    name: str
+    statuses: tuple[Status, ...]
+    roles: frozenset[Role]
+    scope: Scope = Scope.JURISDICTION
+
+
+_S = Status
+_OPEN = tuple(s for s in Status if s not in TERMINAL)
+
+QUEUES: dict[str, Queue] = {
+    q.name: q
+    for q in (
+        # 受理: new reports from every channel, and 自处理 waiting for review.
+        Queue(
+            "intake",
+            (_S.PENDING_INTAKE, _S.SELF_HANDLE_REVIEW),
+            frozenset({Role.INTAKE_OPERATOR, Role.SHIFT_LEAD}),
+        ),
+        # 立案 (or 不予立案 / 作废), decided by the shift lead.
+        Queue(
+            "filing",
+            (_S.PENDING_FILING,),
+            frozenset({Role.SHIFT_LEAD, Role.INTAKE_OPERATOR}),
+        ),
+        # 派遣, plus the extension / suspension requests the dispatcher approves.
+        Queue(
+            "dispatch",
+            (_S.PENDING_DISPATCH, _S.EXTENSION_PENDING, _S.SUSPENSION_PENDING),
+            frozenset({Role.DISPATCHER, Role.SHIFT_LEAD}),
+        ),
+        # The department's to-do: accept, handle, feed back; waiting requests; suspended.
+        Queue(
+            "department",
+            (
+                _S.DISPATCHED,
+                _S.HANDLING,
+                _S.EXTENSION_PENDING,
+                _S.SUSPENSION_PENDING,
+                _S.SUSPENDED,
+            ),
+            frozenset({Role.DEPARTMENT_HANDLER}),
+            Scope.DEPARTMENT,
+        ),
+        # 值班长审批: 延期, 挂账, 结案 (作废 is decided in the intake and filing lists).
+        Queue(
+            "approvals",
+            (_S.EXTENSION_PENDING, _S.SUSPENSION_PENDING, _S.PENDING_CLOSE),
+            frozenset({Role.SHIFT_LEAD}),
+        ),
+        # 核实 and 核查 tasks of an inspector.
+        Queue(
+            "checks",
+            (_S.PENDING_VERIFY, _S.PENDING_CHECK),
+            frozenset({Role.INSPECTOR}),
+            Scope.GRIDS,
+        ),
+        # Case search: every state, every role but the field inspectors.
+        Queue("all", tuple(Status), frozenset(Role) - {Role.INSPECTOR}),
+        Queue("open", _OPEN, frozenset(Role) - {Role.INSPECTOR}),
+    )
+}
+
+
+def may_use(queue: Queue, roles: frozenset[Role]) -> bool:
+    return Role.ADMIN in roles or bool(queue.roles & roles)
+
+
+class Light(StrEnum):
+    """The traffic light of a case (green / yellow ≥ yellow share / red overdue)."""
+
+    NONE = "none"  # no running deadline (closed, suspended)
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+_RANK = {Light.NONE: 0, Light.GREEN: 1, Light.YELLOW: 2, Light.RED: 3}
+
+
+def light_at(
+    now: datetime,
+    due_at: datetime | None,
+    warn_at: datetime | None,
+    stored: str | None = None,
+    status: str | None = None,
+) -> Light:
+    """The light now. The stored level (set by the SLA watcher) is a floor: between two
+    scans a case may already have turned, so the clock is checked here as well."""
+    if status is not None and (status in {s.value for s in TERMINAL} or status == "suspended"):
+        return Light.NONE
+    if due_at is None:
+        return Light(stored) if stored in {"green", "yellow", "red"} else Light.NONE
+    computed = Light.GREEN
+    if now >= due_at:
+        computed = Light.RED
+    elif warn_at is not None and now >= warn_at:
+        computed = Light.YELLOW
+    floor = Light(stored) if stored in {"green", "yellow", "red"} else Light.GREEN
+    return computed if _RANK[computed] >= _RANK[floor] else floor
