@@ -1,0 +1,224 @@
+"""HTTP: Open311 GeoReport v2 under /open311/v2 (discovery at /open311/discovery.{xml,json})
+and the intake admin / hotline endpoints under /api/v1/intake.
+
+Open311 answers in its own formats (XML or JSON by suffix, errors as the spec's list with
+400 / 403 / 404), not problem+json; the /api/v1 endpoints use problem+json as elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from urbangrid.api.deps import DbSession
+from urbangrid.intake import keys as client_keys
+from urbangrid.intake import open311_format as fmt
+from urbangrid.intake import open311_service as o311
+from urbangrid.kit.types import utcnow
+
+router = APIRouter()
+
+OPEN311 = "/open311/v2"
+CHANGESET = "2026-11-21T00:00:00Z"
+_TAGS: list[str | Any] = ["open311"]
+_FORMAT_DOC = "xml or json"
+
+
+def _reply(format_: str, root: str, body: Any, status: int = 200) -> Response:
+    content, media_type = fmt.render(format_ if format_ in fmt.FORMATS else "xml", root, body)
+    return Response(content, status_code=status, media_type=media_type)
+
+
+def _error(format_: str, exc: fmt.Open311Error) -> Response:
+    return _reply(format_, "errors", fmt.error_body(exc.errors), exc.status)
+
+
+def _check_format(format_: str) -> None:
+    if format_ not in fmt.FORMATS:
+        raise fmt.Open311Error(404, f"format {format_!r} is not served: use .xml or .json")
+
+
+async def form_fields(request: Request) -> list[tuple[str, str]]:
+    """The POST body as (name, value) pairs, repeated names kept (attribute[X][])."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return [("__bad_content_type__", kind or "none")]
+    try:
+        form = await request.form()
+    except Exception:  # malformed multipart bodies
+        return [("__bad_content_type__", kind)]
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+
+
+FormFields = Annotated[list[tuple[str, str]], Depends(form_fields)]
+
+
+# ---------------------------------------------------------------- discovery
+
+
+@router.get("/open311/discovery.{format_}", tags=_TAGS, summary="Open311 service discovery")
+def discovery(format_: str, request: Request, db: DbSession) -> Response:
+    if format_ not in fmt.FORMATS:
+        return _error("xml", fmt.Open311Error(404, "use discovery.xml or discovery.json"))
+    base = str(request.base_url).rstrip("/")
+    body = {
+        "changeset": CHANGESET,
+        "contact": "The city management bureau's supervision centre (监督指挥中心)",
+        "key_service": "API keys are issued by the bureau's administrator "
+        "(urbangrid open311 create-key NAME)",
+        "endpoints": [
+            {
+                "specification": fmt.SPECIFICATION_URL,
+                "url": f"{base}{OPEN311}",
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return _reply(format_, "discovery", body)
+
+
+# ---------------------------------------------------------------- services
+
+
+@router.get(f"{OPEN311}/services.{{format_}}", tags=_TAGS, summary="GET Service List")
+def services(format_: str, db: DbSession, jurisdiction_id: str | None = None) -> Response:
+    try:
+        _check_format(format_)
+        jurisdiction = o311.resolve_jurisdiction(db, jurisdiction_id)
+        return _reply(format_, "services", o311.list_services(db, jurisdiction))
+    except fmt.Open311Error as exc:
+        return _error(format_, exc)
+
+
+@router.get(
+    f"{OPEN311}/services/{{service_code}}.{{format_}}",
+    tags=_TAGS,
+    summary="GET Service Definition",
+)
+def service_definition(
+    service_code: str, format_: str, db: DbSession, jurisdiction_id: str | None = None
+) -> Response:
+    try:
+        _check_format(format_)
+        o311.resolve_jurisdiction(db, jurisdiction_id)
+        return _reply(format_, "service_definition", o311.service_definition(db, service_code))
+    except fmt.Open311Error as exc:
+        return _error(format_, exc)
+
+
+# ---------------------------------------------------------------- requests
+
+
+@router.post(f"{OPEN311}/requests.{{format_}}", tags=_TAGS, summary="POST Service Request")
+def post_request(format_: str, request: Request, db: DbSession, fields: FormFields) -> Response:
+    """Form-encoded, with ``api_key``. The request is registered as a case in the intake
+    queue; a refused request leaves nothing behind."""
+    try:
+        _check_format(format_)
+        single = {k: v for k, v in fields}
+        if "__bad_content_type__" in single:
+            raise fmt.Open311Error(
+                400, "send the request as application/x-www-form-urlencoded; charset=utf-8"
+            )
+        api_key = single.get("api_key") or request.query_params.get("api_key")
+        key = client_keys.find_key(db, api_key, "open311")
+        if key is None:
+            raise fmt.Open311Error(403, "a valid api_key is required to post a request")
+        jurisdiction = o311.resolve_jurisdiction(
+            db, single.get("jurisdiction_id"), key=key, required=True
+        )
+        assert jurisdiction is not None
+        posted = o311.create_request(
+            db, jurisdiction, key, single, fmt.parse_attributes(fields), now=utcnow()
+        )
+        return _reply(format_, "service_requests", o311.post_response(posted, jurisdiction))
+    except fmt.Open311Error as exc:
+        db.rollback()
+        return _error(format_, exc)
+
+
+@router.get(f"{OPEN311}/requests.{{format_}}", tags=_TAGS, summary="GET Service Requests")
+def get_requests(
+    format_: str,
+    db: DbSession,
+    jurisdiction_id: str | None = None,
+    service_request_id: str | None = None,
+    service_code: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    status: str | None = None,
+    updated_after: str | None = None,
+    updated_before: str | None = None,
+    page: str | None = None,
+    page_size: str | None = None,
+    extensions: str | None = None,
+) -> Response:
+    """Filters as the spec; default window the last 90 days (a wider range is a 400);
+    ``page`` / ``page_size`` (≤ 1000) and ``updated_after`` / ``updated_before`` (v2.1)
+    extensions; newest first."""
+    try:
+        _check_format(format_)
+        jurisdiction = o311.resolve_jurisdiction(db, jurisdiction_id)
+        q = o311.RequestQuery(
+            ids=fmt.split_list(service_request_id),
+            service_codes=fmt.split_list(service_code),
+            statuses=fmt.parse_statuses(status),
+            start=fmt.parse_w3c("start_date", start_date) if start_date else None,
+            end=fmt.parse_w3c("end_date", end_date) if end_date else None,
+            updated_after=fmt.parse_w3c("updated_after", updated_after) if updated_after else None,
+            updated_before=fmt.parse_w3c("updated_before", updated_before)
+            if updated_before
+            else None,
+            page=fmt.parse_positive_int("page", page, 1, 10**6),
+            page_size=fmt.parse_positive_int(
+                "page_size", page_size, fmt.MAX_PAGE_SIZE, fmt.MAX_PAGE_SIZE
+            ),
+            extensions=fmt.parse_bool(extensions),
+        )
+        rows = o311.query_requests(db, jurisdiction, q, now=utcnow())
+        return _reply(format_, "service_requests", rows)
+    except fmt.Open311Error as exc:
+        return _error(format_, exc)
+
+
+@router.get(
+    f"{OPEN311}/requests/{{service_request_id}}.{{format_}}",
+    tags=_TAGS,
+    summary="GET Service Request",
+)
+def get_request(
+    service_request_id: str,
+    format_: str,
+    db: DbSession,
+    jurisdiction_id: str | None = None,
+    extensions: str | None = None,
+) -> Response:
+    try:
+        _check_format(format_)
+        jurisdiction = o311.resolve_jurisdiction(db, jurisdiction_id)
+        rows = o311.find_request(
+            db, jurisdiction, service_request_id, extensions=fmt.parse_bool(extensions)
+        )
+        return _reply(format_, "service_requests", rows)
+    except fmt.Open311Error as exc:
+        return _error(format_, exc)
+
+
+@router.get(
+    f"{OPEN311}/tokens/{{token}}.{{format_}}",
+    tags=_TAGS,
+    summary="GET service_request_id from a token",
+)
+def get_token(
+    token: str, format_: str, db: DbSession, jurisdiction_id: str | None = None
+) -> Response:
+    try:
+        _check_format(format_)
+        o311.resolve_jurisdiction(db, jurisdiction_id)
+        return _reply(format_, "service_requests", o311.find_token(db, token))
+    except fmt.Open311Error as exc:
+        return _error(format_, exc)
