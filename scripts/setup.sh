@@ -12,12 +12,19 @@ fi
 echo "== Python environment (uv.lock)"
 uv sync --frozen --quiet
 
-if [[ "${1:-}" == "--browser" ]] && ! command -v chromium >/dev/null 2>&1; then
-    echo "== installing Chromium for the browser tests (Debian packages)"
+BROWSER_PACKAGES=(chromium fonts-noto-cjk)
+missing_browser_packages() {
+    for pkg in "${BROWSER_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || return 0
+    done
+    return 1
+}
+if [[ "${1:-}" == "--browser" ]] && missing_browser_packages; then
+    echo "== installing Chromium and CJK fonts for the browser tests (Debian packages)"
     SUDO=""
     [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${BROWSER_PACKAGES[@]}" >/dev/null
 fi
 
 if [[ -x scripts/build_frontend.sh ]]; then
