@@ -107,11 +107,13 @@ def count(
             key = getattr(f, d.key)
             if key is None or not period.contains(getattr(f, d.anchor)):
                 continue
-            if not d.where.test(f, as_of):
-                continue
+            # An object with a case anchored in the period is listed even if all its
+            # counts are 0 (the SQL path groups the same way).
             obj = result.get(key)
             if obj is None:
                 obj = result[key] = empty_counts(kind, key)
+            if not d.where.test(f, as_of):
+                continue
             obj.counts[d.name] += _contribution(d, f)
             obj.case_ids[d.name].append(f.case_id)
     return result

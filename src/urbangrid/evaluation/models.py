@@ -1,0 +1,85 @@
+"""The evaluation's fact table: one row per case, the stored form of ``facts.CaseFacts``.
+
+Indicators are aggregated over this table in SQL (``evaluation.sql``); it is filled from
+the case tables by ``evaluation.adapter`` (the one place that knows the case model) and,
+for benchmarks, directly by the simulator's bulk generator. It has no foreign key to
+``cases`` on purpose: the evaluation reads a copy, so a benchmark can fill it alone and a
+case-model change only touches the adapter. Derived columns (street / community code,
+handling minutes) are stored so the SQL never needs date arithmetic, which differs
+between SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from urbangrid.db import Base
+from urbangrid.kit.types import UTCDateTime, utcnow
+
+ActorId = BigInteger
+
+
+class EvalCaseFact(Base):
+    __tablename__ = "eval_case_facts"
+    __table_args__ = (
+        Index("ix_eval_case_facts_dispatch", "dispatched_at", "department_id"),
+        Index("ix_eval_case_facts_filed", "filed_at"),
+        Index("ix_eval_case_facts_reported", "reported_at"),
+    )
+
+    case_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    jurisdiction_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    category_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    grid_code: Mapped[str | None] = mapped_column(String(15), nullable=True)
+    street_code: Mapped[str | None] = mapped_column(String(9), nullable=True)
+    community_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    department_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+    reporter_id: Mapped[int | None] = mapped_column(ActorId, nullable=True)
+    intake_operator_id: Mapped[int | None] = mapped_column(ActorId, nullable=True)
+    verifier_id: Mapped[int | None] = mapped_column(ActorId, nullable=True)
+    filer_id: Mapped[int | None] = mapped_column(ActorId, nullable=True)
+    dispatcher_id: Mapped[int | None] = mapped_column(ActorId, nullable=True)
+    check_sender_id: Mapped[int | None] = mapped_column(ActorId, nullable=True)
+    checker_id: Mapped[int | None] = mapped_column(ActorId, nullable=True)
+    closer_id: Mapped[int | None] = mapped_column(ActorId, nullable=True)
+    patrol_inspector_id: Mapped[int | None] = mapped_column(ActorId, nullable=True)
+
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verify_send_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verify_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verify_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    file_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    dispatch_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    handle_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    check_send_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    check_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    check_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    close_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closing_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+    returns: Mapped[int] = mapped_column(Integer, default=0)
+    reworks: Mapped[int] = mapped_column(Integer, default=0)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    suspensions: Mapped[int] = mapped_column(Integer, default=0)
+    wrong_dispatches: Mapped[int] = mapped_column(Integer, default=0)
+    self_handled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reply_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    rating: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    handle_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

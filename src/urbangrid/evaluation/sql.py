@@ -1,0 +1,178 @@
+"""The indicator counts in SQL: the predicates of ``indicators`` compiled to SQLAlchemy
+Core over ``eval_case_facts``, one code path for SQLite and PostgreSQL.
+
+The database returns integers only (counts and sums); rates, scores and grades are made
+from them by the same ``engine.evaluate`` as the pure path, so both agree exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from urbangrid.evaluation.engine import ObjectCounts, Period, empty_counts
+from urbangrid.evaluation.indicators import COUNT_DEFS, CountDef, ObjectKind
+from urbangrid.evaluation.models import EvalCaseFact
+from urbangrid.evaluation.predicates import (
+    AS_OF,
+    Always,
+    And,
+    Cmp,
+    Done,
+    In,
+    Not,
+    Or,
+    Pred,
+    Present,
+)
+from urbangrid.kit.errors import InvalidInput
+
+FACTS: sa.Table = EvalCaseFact.__table__  # type: ignore[assignment]
+
+
+def compile_pred(pred: Pred, table: sa.Table, as_of: datetime) -> ColumnElement[bool]:
+    c = table.c
+    if isinstance(pred, Always):
+        return sa.true()
+    if isinstance(pred, Done):
+        col = c[pred.field]
+        return sa.and_(col.is_not(None), col <= as_of)
+    if isinstance(pred, Present):
+        return c[pred.field].is_not(None)
+    if isinstance(pred, In):
+        return c[pred.field].in_(pred.values)
+    if isinstance(pred, Cmp):
+        left = c[pred.left]
+        if not pred.right_is_field:
+            return sa.and_(left.is_not(None), _op(left, pred.op, pred.right))
+        if pred.right == AS_OF:
+            return sa.and_(left.is_not(None), _op(left, pred.op, as_of))
+        right = c[str(pred.right)]
+        return sa.and_(left.is_not(None), right.is_not(None), _op(left, pred.op, right))
+    if isinstance(pred, And):
+        return sa.and_(*(compile_pred(p, table, as_of) for p in pred.parts))
+    if isinstance(pred, Or):
+        return sa.or_(*(compile_pred(p, table, as_of) for p in pred.parts))
+    if isinstance(pred, Not):
+        return sa.not_(compile_pred(pred.part, table, as_of))
+    raise TypeError(f"cannot compile {pred!r}")
+
+
+def _op(left: Any, op: str, right: Any) -> ColumnElement[bool]:
+    if op == "<":
+        return left < right  # type: ignore[no-any-return]
+    if op == "<=":
+        return left <= right  # type: ignore[no-any-return]
+    if op == ">":
+        return left > right  # type: ignore[no-any-return]
+    if op == ">=":
+        return left >= right  # type: ignore[no-any-return]
+    if op == "==":
+        return left == right  # type: ignore[no-any-return]
+    return left != right  # type: ignore[no-any-return]
+
+
+def in_period(table: sa.Table, field: str, period: Period) -> ColumnElement[bool]:
+    col = table.c[field]
+    return sa.and_(col >= period.start, col < period.end)
+
+
+def _count_expr(d: CountDef, table: sa.Table, period: Period, as_of: datetime) -> Any:
+    cond = sa.and_(in_period(table, d.anchor, period), compile_pred(d.where, table, as_of))
+    value = table.c[d.sum_field] if d.sum_field else sa.literal(1)
+    return sa.func.sum(sa.case((cond, value), else_=0)).label(d.name)
+
+
+def count_statements(
+    kind: ObjectKind,
+    period: Period,
+    as_of: datetime | None = None,
+    table: sa.Table = FACTS,
+    extra_where: ColumnElement[bool] | None = None,
+) -> list[tuple[str, list[CountDef], sa.Select[Any]]]:
+    """One GROUP BY statement per grouping column of the kind's counts."""
+    as_of = as_of or period.end
+    by_key: dict[str, list[CountDef]] = {}
+    for d in COUNT_DEFS[kind]:
+        by_key.setdefault(d.key, []).append(d)
+    out = []
+    for key, defs in by_key.items():
+        anchors = sorted({d.anchor for d in defs})
+        where = sa.and_(
+            table.c[key].is_not(None),
+            sa.or_(*(in_period(table, a, period) for a in anchors)),
+            *([extra_where] if extra_where is not None else []),
+        )
+        stmt = (
+            sa.select(
+                table.c[key].label("key"), *(_count_expr(d, table, period, as_of) for d in defs)
+            )
+            .where(where)
+            .group_by(table.c[key])
+        )
+        out.append((key, defs, stmt))
+    return out
+
+
+def count_sql(
+    conn: Connection,
+    kind: ObjectKind,
+    period: Period,
+    as_of: datetime | None = None,
+    keys: Iterable[Hashable] = (),
+    table: sa.Table = FACTS,
+    extra_where: ColumnElement[bool] | None = None,
+) -> dict[Hashable, ObjectCounts]:
+    """The same result as ``engine.count`` (without the case id lists: use
+    ``case_ids_sql`` to drill down)."""
+    result: dict[Hashable, ObjectCounts] = {k: _empty(kind, k) for k in keys}
+    for _key, defs, stmt in count_statements(kind, period, as_of, table, extra_where):
+        for row in conn.execute(stmt):
+            obj = result.get(row.key)
+            if obj is None:
+                obj = result[row.key] = _empty(kind, row.key)
+            for d in defs:
+                obj.counts[d.name] = int(getattr(row, d.name) or 0)
+    return result
+
+
+def _empty(kind: ObjectKind, key: Hashable) -> ObjectCounts:
+    obj = empty_counts(kind, key)
+    obj.case_ids = {}
+    return obj
+
+
+def case_ids_sql(
+    conn: Connection,
+    kind: ObjectKind,
+    key: Hashable,
+    count_name: str,
+    period: Period,
+    as_of: datetime | None = None,
+    table: sa.Table = FACTS,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Sequence[int]:
+    """Drill-down: the case ids behind one number, ascending."""
+    as_of = as_of or period.end
+    d = next((d for d in COUNT_DEFS[kind] if d.name == count_name), None)
+    if d is None:
+        raise InvalidInput(f"{kind.value} has no count {count_name!r}")
+    stmt = (
+        sa.select(table.c.case_id)
+        .where(
+            table.c[d.key] == key,
+            in_period(table, d.anchor, period),
+            compile_pred(d.where, table, as_of),
+        )
+        .order_by(table.c.case_id)
+        .offset(offset)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [int(r[0]) for r in conn.execute(stmt)]
