@@ -11,6 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# Cheap password hashing for tests (set before any settings object is built).
+os.environ.setdefault("URBANGRID_ARGON2_TIME_COST", "1")
+os.environ.setdefault("URBANGRID_ARGON2_MEMORY_KIB", "1024")
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     token_ttl_hours: int = 12
     # Secret for signing session cookies and webhook payloads; set it in production.
     secret_key: str = "change-me-in-production"
+    # argon2id cost (OWASP's suggested floor is 19 MiB, 2 passes; we default higher).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
     max_upload_bytes: int = 10 * 1024 * 1024
     # Optional online raster tile URL for the map; the map works without it.
     map_tile_url: str | None = None
