@@ -119,3 +119,26 @@ def test_public_catalogue(client: TestClient, session: Session) -> None:
     assert {b["code"] for b in tree if b["kind"] == "component"} == {"01", "02", "03", "04", "05"}
     detail = client.get("/api/v1/catalog/categories/matter/06001").json()
     assert detail["name"] == "私搭乱建" and detail["conditions"] == []
+
+
+def test_filing_table_upload_lists_bad_rows_and_imports_nothing(
+    client: TestClient, session: Session
+) -> None:
+    _setup(session)
+    url = "/api/v1/catalog/filing-conditions/import"
+    headers = _token(client) | {"content-type": "text/csv"}
+    header = "kind,code,name,filing_condition,time_limit_value,time_limit_unit,closing_condition\n"
+    good_row = "component,01001,供水井盖,缺失,2,urgent_hour,恢复\n"
+    bad = header + good_row + "component,01999,x,y,1,day,z\n"
+    r = client.post(url, content=bad.encode(), headers=headers)
+    assert r.status_code == 422
+    # two problems on line 3 (unknown national code, unknown unit), the good line is not stored
+    assert [e["line"] for e in r.json()["errors"]] == [3, 3]
+    export = "/api/v1/catalog/filing-conditions/export.csv"
+    assert client.get(export).text.count("\n") == 1  # header only
+
+    r = client.post(url, content=(header + good_row).encode(), headers=headers)
+    assert r.status_code == 200 and r.json()["conditions_created"] == 1
+    assert "供水井盖,0,,,缺失,2,urgent_hour_continuous" in client.get(export).text
+    insp = _token(client, "insp") | {"content-type": "text/csv"}
+    assert client.post(url, content=(header + good_row).encode(), headers=insp).status_code == 403
