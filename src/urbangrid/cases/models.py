@@ -126,9 +126,7 @@ class Case(Base):
     # another version raises StaleDataError (turned into 409 by the service).
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
-    events: Mapped[list[CaseEvent]] = relationship(
-        back_populates="case", order_by="CaseEvent.seq", lazy="raise_on_sql"
-    )
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.seq")
 
 
 class CaseEvent(Base):
