@@ -21,14 +21,17 @@ class Source(StrEnum):
 
     INSPECTOR = "inspector"  # 监督员上报
     HOTLINE = "hotline"  # 12345 热线
-    OPEN311 = "open311"  # Open311 / web / app (公众上报)
+    OPEN311 = "open311"  # Open311 app (公众上报)
+    WEB = "web"  # web form and Open311 as the case model names it (网络上报)
     VIDEO = "video"  # 视频 / 传感器
     LEADER = "leader"  # 领导交办
     OTHER = "other"
 
 
 # Channels on which a citizen reported, who is owed a reply (公众举报).
-PUBLIC_SOURCES: frozenset[str] = frozenset({Source.HOTLINE.value, Source.OPEN311.value})
+PUBLIC_SOURCES: frozenset[str] = frozenset(
+    {Source.HOTLINE.value, Source.OPEN311.value, Source.WEB.value}
+)
 
 
 class ClosingType(StrEnum):

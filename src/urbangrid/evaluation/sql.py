@@ -82,7 +82,7 @@ def in_period(table: sa.Table, field: str, period: Period) -> ColumnElement[bool
     return sa.and_(col >= period.start, col < period.end)
 
 
-def _count_expr(d: CountDef, table: sa.Table, period: Period, as_of: datetime) -> Any:
+def count_expr(d: CountDef, table: sa.Table, period: Period, as_of: datetime) -> Any:
     cond = sa.and_(in_period(table, d.anchor, period), compile_pred(d.where, table, as_of))
     value = table.c[d.sum_field] if d.sum_field else sa.literal(1)
     return sa.func.sum(sa.case((cond, value), else_=0)).label(d.name)
@@ -110,7 +110,7 @@ def count_statements(
         )
         stmt = (
             sa.select(
-                table.c[key].label("key"), *(_count_expr(d, table, period, as_of) for d in defs)
+                table.c[key].label("key"), *(count_expr(d, table, period, as_of) for d in defs)
             )
             .where(where)
             .group_by(table.c[key])

@@ -1,0 +1,239 @@
+"""Evaluation over the database: object lists from the org tables, counts in SQL, scoring
+by the pure engine, early-warning alerts, and the monthly report model."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from urbangrid.evaluation.config import EvaluationConfig, default_config
+from urbangrid.evaluation.engine import (
+    DEFAULT_TZ,
+    Change,
+    Evaluation,
+    ObjectInfo,
+    Period,
+    evaluate,
+    month_over_month,
+    ranked,
+    rate,
+    red_black_lists,
+)
+from urbangrid.evaluation.indicators import COUNT_DEFS, ObjectKind
+from urbangrid.evaluation.sql import FACTS, compile_pred, count_expr, in_period
+from urbangrid.evaluation.sql import count_sql as _count_sql
+from urbangrid.evaluation.warning import (
+    Occurrence,
+    Recurrence,
+    Surge,
+    SurgeRule,
+    daily_counts,
+    hot_spots,
+    recurring,
+    surges,
+)
+from urbangrid.org.models import Community, Department, Grid, Jurisdiction, Street, User, UserRole
+
+ROLE_OF_KIND = {
+    ObjectKind.INSPECTOR: "inspector",
+    ObjectKind.INTAKE_OPERATOR: "intake_operator",
+    ObjectKind.SHIFT_LEAD: "shift_lead",
+    ObjectKind.DISPATCHER: "dispatcher",
+}
+
+
+def object_infos(conn: Connection, kind: ObjectKind) -> dict[Hashable, ObjectInfo]:
+    """Every object of the kind known to the org tables, so objects without cases are
+    listed (with zero counts) too."""
+    if kind is ObjectKind.DEPARTMENT:
+        rows = conn.execute(sa.select(Department.id, Department.name).where(Department.is_active))
+        return {r.id: ObjectInfo(r.id, r.name) for r in rows}
+    if kind is ObjectKind.GRID:
+        rows = conn.execute(sa.select(Grid.code, Grid.name, Grid.area_class))
+        return {r.code: ObjectInfo(r.code, r.name or r.code, 1, str(r.area_class)) for r in rows}
+    if kind in (ObjectKind.STREET, ObjectKind.COMMUNITY):
+        # area code = the grid code prefix; grid count and the most common class per area
+        n = 9 if kind is ObjectKind.STREET else 12
+        infos: dict[Hashable, ObjectInfo] = {}
+        names = _area_names(conn, kind)
+        per: dict[str, list[int]] = {}
+        for code, cls in conn.execute(sa.select(Grid.code, Grid.area_class)):
+            per.setdefault(code[:n], []).append(cls)
+        for code, classes in per.items():
+            top = max(set(classes), key=lambda c: (classes.count(c), -c))
+            infos[code] = ObjectInfo(code, names.get(code, code), len(classes), str(top))
+        return infos
+    role = ROLE_OF_KIND[kind]
+    rows = conn.execute(
+        sa.select(User.id, User.display_name)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == role)
+    )
+    return {r.id: ObjectInfo(r.id, r.display_name) for r in rows}
+
+
+def _area_names(conn: Connection, kind: ObjectKind) -> dict[str, str]:
+    j, s, c = Jurisdiction.__table__, Street.__table__, Community.__table__
+    if kind is ObjectKind.STREET:
+        stmt = sa.select((j.c.code + s.c.code).label("code"), s.c.name).join(
+            j, j.c.id == s.c.jurisdiction_id
+        )
+    else:
+        stmt = (
+            sa.select((j.c.code + s.c.code + c.c.code).label("code"), c.c.name)
+            .join(s, s.c.id == c.c.street_id)
+            .join(j, j.c.id == s.c.jurisdiction_id)
+        )
+    return {r.code: r.name for r in conn.execute(stmt)}
+
+
+def evaluate_kind(
+    conn: Connection,
+    kind: ObjectKind,
+    period: Period,
+    config: EvaluationConfig | None = None,
+    as_of: datetime | None = None,
+    with_org: bool = True,
+) -> list[Evaluation]:
+    """Counts in SQL, scored by the pure engine, best first."""
+    config = config or default_config()
+    infos = object_infos(conn, kind) if with_org else {}
+    counts = _count_sql(conn, kind, period, as_of, keys=infos.keys())
+    return ranked(evaluate(c, config, infos.get(k)) for k, c in counts.items())
+
+
+CITIZEN_COUNTS = ("citizen_cases", "replied", "replied_on_time", "completed", "rated", "satisfied")
+
+
+def citizen_summary_sql(
+    conn: Connection, period: Period, as_of: datetime | None = None
+) -> dict[str, Any]:
+    as_of = as_of or period.end
+    defs = [d for d in COUNT_DEFS[ObjectKind.DEPARTMENT] if d.name in CITIZEN_COUNTS]
+    stmt = sa.select(*(count_expr(d, FACTS, period, as_of) for d in defs)).where(
+        in_period(FACTS, "reported_at", period)
+    )
+    row = conn.execute(stmt).one()
+    c = {d.name: int(getattr(row, d.name) or 0) for d in defs}
+    return {
+        **c,
+        "reply_rate": rate(c["replied"], c["citizen_cases"]),
+        "on_time_reply_rate": rate(c["replied_on_time"], c["citizen_cases"]),
+        "completion_rate": rate(c["completed"], c["citizen_cases"]),
+        "satisfaction_rate": rate(c["satisfied"], c["rated"]),
+    }
+
+
+@dataclass
+class Alerts:
+    recurring: list[Recurrence]
+    surges: list[Surge]
+    hot_spots: list[tuple[Hashable, int]]
+
+
+def alerts(
+    conn: Connection,
+    period: Period,
+    tz: str = DEFAULT_TZ,
+    rule: SurgeRule | None = None,
+    recur_times: int = 3,
+    recur_days: int = 7,
+) -> Alerts:
+    """Recurring problems and surges among the reports of the period (baseline from the
+    ``rule.window`` days before it)."""
+    rule = rule or SurgeRule()
+    zone = ZoneInfo(tz)
+    start = period.start - timedelta(days=rule.window)
+    stmt = sa.select(
+        FACTS.c.case_id, FACTS.c.grid_code, FACTS.c.category_code, FACTS.c.reported_at
+    ).where(
+        FACTS.c.reported_at >= start,
+        FACTS.c.reported_at < period.end,
+        FACTS.c.grid_code.is_not(None),
+        FACTS.c.category_code.is_not(None),
+    )
+    occ = [
+        Occurrence(r.case_id, r.grid_code, r.category_code, r.reported_at.astimezone(zone).date())
+        for r in conn.execute(stmt)
+    ]
+    first = period.start.astimezone(zone).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(zone).date()
+    in_period_occ = [o for o in occ if first <= o.day <= last]
+    return Alerts(
+        recurring=[r for r in recurring(occ, recur_times, recur_days) if r.last_day >= first],
+        surges=surges(daily_counts(occ, "grid_category"), first, last, rule)
+        + surges(daily_counts(occ, "category"), first, last, rule),
+        hot_spots=hot_spots(in_period_occ, 10),
+    )
+
+
+@dataclass
+class MonthlyReport:
+    period: Period
+    generated_at: datetime
+    config: EvaluationConfig
+    sections: dict[ObjectKind, list[Evaluation]]
+    changes: dict[ObjectKind, list[Change]]
+    citizen: dict[str, Any]
+    alerts: Alerts
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def lists(self, kind: ObjectKind, n: int = 5) -> Any:
+        return red_black_lists(self.sections[kind], n)
+
+
+def monthly_report(
+    conn: Connection,
+    period: Period,
+    config: EvaluationConfig | None = None,
+    as_of: datetime | None = None,
+    now: datetime | None = None,
+) -> MonthlyReport:
+    config = config or default_config()
+    previous = period.previous_month() if period.label[4:5] == "-" else None
+    sections: dict[ObjectKind, list[Evaluation]] = {}
+    changes: dict[ObjectKind, list[Change]] = {}
+    for kind in ObjectKind:
+        sections[kind] = evaluate_kind(conn, kind, period, config, as_of)
+        if previous is not None:
+            prev = evaluate_kind(conn, kind, previous, config)
+            changes[kind] = month_over_month(sections[kind], prev)
+    reported = conn.execute(
+        sa.select(sa.func.count()).where(in_period(FACTS, "reported_at", period))
+    ).scalar_one()
+    filed = conn.execute(
+        sa.select(sa.func.count()).where(in_period(FACTS, "filed_at", period))
+    ).scalar_one()
+    return MonthlyReport(
+        period=period,
+        generated_at=now or datetime.now(ZoneInfo("UTC")),
+        config=config,
+        sections=sections,
+        changes=changes,
+        citizen=citizen_summary_sql(conn, period, as_of),
+        alerts=alerts(conn, period),
+        totals={"reported": int(reported), "filed": int(filed)},
+    )
+
+
+def as_percent(value: Fraction | None) -> float | None:
+    return None if value is None else round(float(value) * 100, 2)
+
+
+__all__ = [
+    "Alerts",
+    "MonthlyReport",
+    "alerts",
+    "citizen_summary_sql",
+    "compile_pred",
+    "evaluate_kind",
+    "monthly_report",
+    "object_infos",
+]
