@@ -14,7 +14,9 @@ from web_harness import (
     CHROMIUM_ARGS,
     REPO_ROOT,
     SCREENSHOTS,
+    DemoFacts,
     LiveServer,
+    demo_facts,
     make_database,
     start_server,
 )
@@ -54,6 +56,18 @@ def live_server(
     data_dir = tmp_path_factory.mktemp("live")
     server = start_server(make_database(data_dir / "app.db"), data_dir)
     yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_server(
+    tmp_path_factory: pytest.TempPathFactory, frontend_built: Path
+) -> Iterator[tuple[LiveServer, DemoFacts]]:
+    """The app on the demo database (users of every role, test filing conditions)."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    url = make_database(data_dir / "demo.db", demo=True)
+    server = start_server(url, data_dir)
+    yield server, demo_facts(url)
     server.stop()
 
 

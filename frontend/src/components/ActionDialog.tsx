@@ -11,11 +11,13 @@ import {
   type Suggestion,
 } from "../lib/cases";
 import { departments, type Department } from "../lib/refdata";
+import { CategoryPicker, type Picked } from "./CategoryPicker";
 
 export interface CaseRef {
   id: number;
   number: string;
   version: number;
+  filing_condition_id?: number | null;
   limit_unit?: string | null;
   requested_extension?: string | null;
 }
@@ -33,6 +35,9 @@ export function ActionDialog(props: {
   const [deps, setDeps] = useState<Department[]>([]);
   const [suggestion, setSuggestion] = useState<Suggestion | null>(null);
   const needsReason = REASON_ACTIONS.has(action);
+  // 立案 needs a filing condition: pick it here when the report came without one.
+  const needsCondition = action === "reclassify" || (action === "file" && !kase.filing_condition_id);
+  const [picked, setPicked] = useState<Picked>({ category: null, conditionId: null });
   const photoKind = PHOTO_ACTIONS[action];
 
   useEffect(() => {
@@ -51,10 +56,27 @@ export function ActionDialog(props: {
       setError(t("action.reasonRequired"));
       return;
     }
+    if (needsCondition && !picked.conditionId) {
+      setError(t("action.conditionRequired"));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      const body: Record<string, unknown> = { version: kase.version, comment };
+      let version = kase.version;
+      if (needsCondition && action === "file") {
+        const re = await performAction(kase.id, "reclassify", {
+          version,
+          category_id: picked.category?.id,
+          filing_condition_id: picked.conditionId,
+        });
+        version = re.version;
+      }
+      const body: Record<string, unknown> = { version, comment };
+      if (action === "reclassify") {
+        body.category_id = picked.category?.id;
+        body.filing_condition_id = picked.conditionId;
+      }
       const file = form.get("photo");
       if (photoKind && file instanceof File && file.size > 0) {
         const att = await uploadPhoto(file, kase.id, photoKind);
@@ -107,6 +129,9 @@ export function ActionDialog(props: {
               ))}
             </select>
           </>
+        )}
+        {needsCondition && (
+          <CategoryPicker idPrefix="dlg" onChange={setPicked} conditionRequired />
         )}
         {action === "verify" && (
           <fieldset>

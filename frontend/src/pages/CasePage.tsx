@@ -110,7 +110,7 @@ export function CasePage({ caseId }: { caseId: number }) {
               <dt>{t("case.timeLimit")}</dt>
               <dd>
                 {ctx.condition
-                  ? ctx.condition.time_limit_raw ?? `${ctx.condition.time_limit_value} ${tCode("unit", ctx.condition.time_limit_unit)}`
+                  ? ctx.condition.time_limit_raw ?? `${Number(ctx.condition.time_limit_value)} ${tCode("unit", ctx.condition.time_limit_unit)}`
                   : "—"}
                 {Number(kase.extension_total) > 0 && ` (+${kase.extension_total} ${t("case.extended")})`}
               </dd>
@@ -139,6 +139,12 @@ export function CasePage({ caseId }: { caseId: number }) {
               </dd>
               <dt>{t("case.description")}</dt>
               <dd>{kase.description || "—"}</dd>
+              {kase.closed_at && (
+                <>
+                  <dt>{t("case.closedAt")}</dt>
+                  <dd>{fmtTime(kase.closed_at)}</dd>
+                </>
+              )}
               {kase.closing_type && (
                 <>
                   <dt>{t("close.type")}</dt>

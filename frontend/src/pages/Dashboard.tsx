@@ -54,8 +54,10 @@ function bar(items: Named[], color: string, horizontal = true): echarts.EChartsC
   return {
     tooltip: { trigger: "axis" },
     grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-    xAxis: horizontal ? { type: "value" } : { type: "category", data: names },
-    yAxis: horizontal ? { type: "category", data: names, axisLabel: { width: 120, overflow: "truncate" } } : { type: "value" },
+    xAxis: horizontal ? { type: "value", minInterval: 1 } : { type: "category", data: names },
+    yAxis: horizontal
+      ? { type: "category", data: names, axisLabel: { width: 120, overflow: "truncate" } }
+      : { type: "value", minInterval: 1 },
     series: [{ type: "bar", data: values, itemStyle: { color } }],
   };
 }
@@ -99,10 +101,10 @@ export default function Dashboard() {
   ];
   const trend: echarts.EChartsCoreOption = {
     tooltip: { trigger: "axis" },
-    legend: { data: [t("dash.reported"), t("dash.closed")] },
-    grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+    legend: { top: 0, data: [t("dash.reported"), t("dash.closed")] },
+    grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: d.trend.days.map((x) => x.slice(5)) },
-    yAxis: { type: "value" },
+    yAxis: { type: "value", minInterval: 1 },
     series: [
       { name: t("dash.reported"), type: "line", data: d.trend.reported, smooth: true, itemStyle: { color: "#14528f" } },
       { name: t("dash.closed"), type: "line", data: d.trend.closed, smooth: true, itemStyle: { color: "#2e9d4b" } },

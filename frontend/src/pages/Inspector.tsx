@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Map as MlMap, Marker } from "maplibre-gl";
 import { t, tCode } from "../i18n";
 import { api, ApiError, qs } from "../lib/api";
+import { CategoryPicker, type Picked } from "../components/CategoryPicker";
 import { uploadPhoto, type CaseDetail } from "../lib/cases";
 import { addAreaLayers, createMap, loadAreas, maplibregl } from "../lib/mapbase";
 import { currentSession } from "../lib/session";
@@ -11,20 +12,6 @@ import { useNow } from "../lib/useNow";
 import { LightBadge } from "../components/LightBadge";
 import type { Row } from "./WorkList";
 
-interface Category {
-  id: number;
-  kind: string;
-  code: string;
-  name: string;
-  local_name: string | null;
-  big_name: string;
-  pinyin: string;
-}
-interface Condition {
-  id: number;
-  description: string;
-  time_limit_raw: string | null;
-}
 
 const OUTBOX_KEY = "urbangrid_outbox";
 const MAX_SIDE = 1600;
@@ -91,12 +78,8 @@ export default function Inspector() {
   const [preview, setPreview] = useState<string | null>(null);
   const [pos, setPos] = useState<{ lon: number; lat: number; how: string } | null>(null);
   const [geoMsg, setGeoMsg] = useState<string | null>(null);
-  const [query, setQuery] = useState("");
-  const [options, setOptions] = useState<Category[]>([]);
-  const [active, setActive] = useState(-1);
-  const [category, setCategory] = useState<Category | null>(null);
-  const [conditions, setConditions] = useState<Condition[]>([]);
-  const [conditionId, setConditionId] = useState<string>("");
+  const [picked, setPicked] = useState<Picked>({ category: null, conditionId: null });
+  const [formKey, setFormKey] = useState(0);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string; id?: number } | null>(null);
   const [tasks, setTasks] = useState<Row[] | null>(null);
@@ -147,52 +130,6 @@ export default function Inspector() {
     );
   }
 
-  // ---- category picker: name, code or pinyin initials
-  useEffect(() => {
-    const q = query.trim();
-    if (!q || (category && q === label(category))) {
-      setOptions([]);
-      return;
-    }
-    const timer = setTimeout(() => {
-      api<Category[]>(`/api/v1/catalog/categories${qs({ q, limit: 20 })}`)
-        .then((c) => {
-          setOptions(c);
-          setActive(c.length ? 0 : -1);
-        })
-        .catch(() => setOptions([]));
-    }, 150);
-    return () => clearTimeout(timer);
-  }, [query]);
-
-  function label(c: Category) {
-    return `${c.local_name ?? c.name} (${c.code})`;
-  }
-
-  function choose(c: Category) {
-    setCategory(c);
-    setQuery(label(c));
-    setOptions([]);
-    setConditionId("");
-    api<{ conditions: Condition[] }>(`/api/v1/catalog/categories/${c.kind}/${c.code}`)
-      .then((d) => setConditions(d.conditions))
-      .catch(() => setConditions([]));
-  }
-
-  function onComboKey(e: KeyboardEvent) {
-    if (!options.length) return;
-    if (e.key === "ArrowDown") {
-      e.preventDefault();
-      setActive((a) => Math.min(options.length - 1, a + 1));
-    } else if (e.key === "ArrowUp") {
-      e.preventDefault();
-      setActive((a) => Math.max(0, a - 1));
-    } else if (e.key === "Enter" && active >= 0) {
-      e.preventDefault();
-      choose(options[active]);
-    } else if (e.key === "Escape") setOptions([]);
-  }
-
   async function onPhoto(e: Event) {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (!file) return;
@@ -213,8 +150,8 @@ export default function Inspector() {
     const draft: Draft = {
       lon: pos.lon,
       lat: pos.lat,
-      category_id: category?.id ?? null,
-      filing_condition_id: conditionId ? Number(conditionId) : null,
+      category_id: picked.category?.id ?? null,
+      filing_condition_id: picked.conditionId,
       description: String(f.get("description") ?? "").trim(),
       address: String(f.get("address") ?? "").trim(),
       photo: null,
@@ -228,9 +165,8 @@ export default function Inspector() {
       form.reset();
       setPhoto(null);
       setPreview(null);
-      setCategory(null);
-      setQuery("");
-      setConditions([]);
+      setPicked({ category: null, conditionId: null });
+      setFormKey((k) => k + 1);
     } catch (err) {
       if (err instanceof ApiError) {
         setResult({ ok: false, text: err.message });
@@ -291,55 +227,12 @@ export default function Inspector() {
         {geoMsg && <p class="muted">{geoMsg}</p>}
         <div class="pick-map" ref={mapBox} role="application" aria-labelledby="pos-label" data-testid="pick-map" />
 
-        <label for="cat">{t("inspector.category")}</label>
-        <input
-          id="cat"
-          role="combobox"
-          aria-expanded={options.length > 0}
-          aria-controls="cat-list"
-          aria-autocomplete="list"
-          aria-activedescendant={active >= 0 && options.length ? `cat-${options[active].id}` : undefined}
-          autoComplete="off"
-          placeholder={t("inspector.categoryHint")}
-          value={query}
-          onInput={(e) => {
-            setQuery((e.target as HTMLInputElement).value);
-            setCategory(null);
-          }}
-          onKeyDown={onComboKey}
+        <CategoryPicker
+          key={formKey}
+          idPrefix="report"
+          onChange={setPicked}
+          emptyConditionLabel={t("inspector.conditionLater")}
         />
-        {options.length > 0 && (
-          <ul id="cat-list" class="suggestions" role="listbox" aria-label={t("inspector.category")}>
-            {options.map((c, i) => (
-              <li
-                id={`cat-${c.id}`}
-                key={c.id}
-                role="option"
-                aria-selected={i === active}
-                onMouseDown={(e) => {
-                  e.preventDefault();
-                  choose(c);
-                }}
-              >
-                <strong>{c.local_name ?? c.name}</strong> <span class="muted">{c.code} · {tCode("kind", c.kind)} · {c.big_name}</span>
-              </li>
-            ))}
-          </ul>
-        )}
-        {conditions.length > 0 && (
-          <>
-            <label for="cond">{t("case.filingCondition")}</label>
-            <select id="cond" value={conditionId} onChange={(e) => setConditionId((e.target as HTMLSelectElement).value)}>
-              <option value="">{t("inspector.conditionLater")}</option>
-              {conditions.map((c) => (
-                <option value={c.id} key={c.id}>
-                  {c.description}
-                  {c.time_limit_raw ? ` (${c.time_limit_raw})` : ""}
-                </option>
-              ))}
-            </select>
-          </>
-        )}
         <label for="desc">{t("case.description")}</label>
         <textarea id="desc" name="description" maxLength={4000} required />
         <label for="addr">{t("inspector.address")}</label>

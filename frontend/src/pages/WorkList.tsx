@@ -17,6 +17,7 @@ export interface Row {
   source: string;
   category_code: string | null;
   category_name: string | null;
+  filing_condition_id: number | null;
   department_id: number | null;
   department_name: string | null;
   street_name: string | null;
@@ -205,7 +206,16 @@ export function WorkList({ queue }: { queue: string }) {
                     {r.status === "pending_dispatch" ? (
                       <DispatchCell row={r} onDispatched={load} onOther={() => setDialog({ kase: r, action: "dispatch" })} />
                     ) : QUICK[r.status] && !isSearch ? (
-                      <button type="button" class="primary" onClick={() => quick(r, QUICK[r.status])}>
+                      <button
+                        type="button"
+                        class="primary"
+                        onClick={() =>
+                          // 立案 without a filing condition asks for one first.
+                          QUICK[r.status] === "file" && !r.filing_condition_id
+                            ? setDialog({ kase: r, action: "file" })
+                            : quick(r, QUICK[r.status])
+                        }
+                      >
                         {tCode("action", QUICK[r.status])}
                       </button>
                     ) : null}{" "}

@@ -207,6 +207,7 @@ def _row(case: Case, names: _Names, now: datetime) -> dict[str, Any]:
         "source": case.source,
         "category_code": cat[0] if cat else None,
         "category_name": cat[1] if cat else None,
+        "filing_condition_id": case.filing_condition_id,
         "department_id": case.department_id,
         "department_name": names.departments.get(case.department_id or -1),
         "street_name": names.streets.get(case.street_id or -1),
