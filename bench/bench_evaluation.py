@@ -1,0 +1,216 @@
+"""Evaluation at scale: PostgreSQL vs DuckDB over the same rows.
+
+    uv run python bench/bench_evaluation.py [--cases 2000000] [--days 730] [--keep]
+
+1. Generates ``--cases`` cases (about; two years of a large city by default) with the
+   simulator's generator and loads their fact records into ``eval_case_facts`` of a fresh
+   PostgreSQL database (COPY), then ANALYZE.
+2. Exports the same rows to Parquet (PostgreSQL COPY → CSV → DuckDB → Parquet).
+3. Runs the very same SQL text (the statements of ``evaluation.sql`` with literal values)
+   on both: one month's department evaluation, and the area evaluation of every grid.
+4. Checks that both give identical counts and prints the times and the ratio.
+
+Needs PostgreSQL at URBANGRID_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from urbangrid.evaluation.engine import Period
+from urbangrid.evaluation.indicators import ObjectKind
+from urbangrid.evaluation.models import EvalCaseFact
+from urbangrid.evaluation.simulator.generator import Generator, demo_city, truncate_at
+from urbangrid.evaluation.sql import FACTS, count_statements
+from urbangrid.evaluation.store import fact_row
+
+PG = os.environ.get("URBANGRID_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+COLUMNS = [c.name for c in FACTS.columns]
+
+
+def sql_text(stmt: Any) -> str:
+    return str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def load(pg_url: str, n_cases: int, days: int, first: date, seed: int) -> int:
+    # Rates scaled so that `days` days give about n_cases cases (generator's ~85/day at 60+25).
+    scale = n_cases / days / 85.0
+    n_grids = max(200, int(2000 * min(scale, 10)))
+    city = replace(
+        demo_city(n_grids, seed=seed), inspector_per_day=60 * scale, public_per_day=25 * scale
+    )
+    gen = Generator(city, seed=seed)
+    # the stream ends "now": steps after the last day have not happened yet
+    now = datetime(first.year, first.month, first.day, tzinfo=UTC) + timedelta(days=days)
+    n = 0
+    t0 = time.perf_counter()
+    with psycopg.connect(pg_url) as conn, conn.cursor() as cur:
+        with cur.copy(f"COPY eval_case_facts ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for f in gen.stream(first, days):
+                row = fact_row(truncate_at(f, now))
+                copy.write_row([row.get(c) for c in COLUMNS])
+                n += 1
+                if n % 500_000 == 0:
+                    print(f"  {n:,} cases loaded ({time.perf_counter() - t0:.0f} s)", flush=True)
+        conn.commit()
+        cur.execute("ANALYZE eval_case_facts")
+        conn.commit()
+    return n
+
+
+def export_parquet(pg_url: str, path: Path) -> None:
+    csv_path = path.with_suffix(".csv")
+    cols = ", ".join(
+        f"CASE WHEN {c} THEN 'true' ELSE 'false' END AS {c}" if c == "self_handled" else c
+        for c in COLUMNS
+    )
+    with psycopg.connect(pg_url) as conn, conn.cursor() as cur, csv_path.open("wb") as fh:
+        cur.execute("SET TIME ZONE 'UTC'")
+        with cur.copy(f"COPY (SELECT {cols} FROM eval_case_facts) TO STDOUT WITH CSV HEADER") as cp:
+            for chunk in cp:
+                fh.write(chunk)
+    types = {}
+    for c in FACTS.columns:
+        t = c.type
+        name = type(t).__name__
+        if "DateTime" in name:
+            types[c.name] = "TIMESTAMPTZ"
+        elif name in ("Boolean",):
+            types[c.name] = "BOOLEAN"
+        elif name in ("String",):
+            types[c.name] = "VARCHAR"
+        else:
+            types[c.name] = "BIGINT"
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'UTC'")
+    db.execute(
+        f"COPY (SELECT * FROM read_csv('{csv_path}', header=true, columns={types!r}) "
+        f"ORDER BY reported_at) TO '{path}' (FORMAT parquet)"
+    )
+    db.close()
+    csv_path.unlink()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, default=2_000_000)
+    ap.add_argument("--days", type=int, default=730)
+    ap.add_argument("--month", default="2026-10")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keep", action="store_true", help="keep the database and the Parquet file")
+    args = ap.parse_args()
+
+    period = Period.month(args.month)
+    last_day = period.end.date()
+    first = last_day - timedelta(days=args.days)
+    base = sa.engine.make_url(PG)
+    name = f"urbangrid_bench_eval_{uuid.uuid4().hex[:8]}"
+    admin = psycopg.connect(PG, autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    pg_url = base.set(database=name).render_as_string(hide_password=False)
+    tmp = Path(tempfile.mkdtemp(prefix="bench_eval_"))
+    parquet = tmp / "facts.parquet"
+    try:
+        engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+        EvalCaseFact.__table__.create(engine)  # type: ignore[attr-defined]
+        engine.dispose()
+        t0 = time.perf_counter()
+        n = load(pg_url, args.cases, args.days, first, args.seed)
+        t_load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        export_parquet(pg_url, parquet)
+        t_export = time.perf_counter() - t0
+
+        pg = psycopg.connect(pg_url)
+        pg.execute("SET TIME ZONE 'UTC'")
+        pg.execute("SET jit = off")  # JIT compilation costs more than it saves here
+        duck = duckdb.connect()
+        duck.execute("SET TimeZone = 'UTC'")
+        duck.execute(f"CREATE VIEW eval_case_facts AS SELECT * FROM read_parquet('{parquet}')")
+
+        print(
+            f"rows: {n:,} cases over {args.days} days, loaded in {t_load:.0f} s, "
+            f"exported to Parquet ({parquet.stat().st_size / 1e6:.0f} MB) in {t_export:.0f} s"
+        )
+        print(
+            f"period: {period.label}; "
+            f"PostgreSQL {pg.execute('SHOW server_version').fetchone()[0]}, "
+            f"DuckDB {duckdb.__version__}; median of {args.repeat} runs"
+        )
+        total_pg = total_duck = 0.0
+        for label, kind in (
+            ("department evaluation", ObjectKind.DEPARTMENT),
+            ("every grid's area evaluation", ObjectKind.GRID),
+        ):
+            texts = [sql_text(s) for _k, _d, s in count_statements(kind, period)]
+
+            def run_pg(texts: list[str] = texts) -> list[list[tuple[Any, ...]]]:
+                return [sorted(pg.execute(t).fetchall(), key=lambda r: str(r[0])) for t in texts]
+
+            def run_duck(texts: list[str] = texts) -> list[list[tuple[Any, ...]]]:
+                return [sorted(duck.execute(t).fetchall(), key=lambda r: str(r[0])) for t in texts]
+
+            run_pg(), run_duck()  # warm caches on both sides
+            t_pg, r_pg = timed(run_pg, args.repeat)
+            t_duck, r_duck = timed(run_duck, args.repeat)
+            same = [
+                [tuple(int(v) if i else v for i, v in enumerate(row)) for row in part]
+                for part in r_pg
+            ] == [
+                [tuple(int(v) if i else v for i, v in enumerate(row)) for row in part]
+                for part in r_duck
+            ]
+            objects = len(r_pg[0])
+            total_pg += t_pg
+            total_duck += t_duck
+            print(
+                f"{label:32s} objects {objects:6,d}  PostgreSQL {t_pg * 1000:8.1f} ms  "
+                f"DuckDB {t_duck * 1000:8.1f} ms  ratio {t_pg / t_duck:5.2f}  identical {same}"
+            )
+            if not same:
+                raise SystemExit("results differ between PostgreSQL and DuckDB")
+        print(
+            f"{'both':32s} {'':14s}PostgreSQL {total_pg * 1000:8.1f} ms  "
+            f"DuckDB {total_duck * 1000:8.1f} ms  "
+            f"ratio {total_pg / total_duck:5.2f} (goal <= 2)"
+        )
+        pg.close()
+        duck.close()
+    finally:
+        if not args.keep:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for p in tmp.iterdir():
+                p.unlink()
+            tmp.rmdir()
+        else:
+            print(f"kept database {name} and {parquet}")
+        admin.close()
+
+
+if __name__ == "__main__":
+    main()
