@@ -179,3 +179,43 @@ def test_cli_report_and_act(
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["cases", "worker", "--once"])
     assert r.exit_code == 0
+
+
+def test_settings_change_the_workflow(setup: tuple[TestClient, World, dict]) -> None:
+    client, w, h = setup
+    current = client.get("/api/v1/cases/settings", headers=h["lead"]).json()
+    assert current["worktime"]["office_hours"] == "08:30-12:00,13:30-17:30"
+    assert current["workflow"]["skip_intake"] is False
+    r = client.put("/api/v1/cases/settings", json={"workflow": {"skip_intake": True}},
+                   headers=h["lead"])  # fmt: skip
+    assert r.status_code == 403
+    bad = {"workflow": {"skip_intake": True}, "worktime": {"office_hours": "25:00-26:00"}}
+    r = client.put("/api/v1/cases/settings", json=bad, headers=h["admin"])
+    assert r.status_code == 422 and r.json()["field"] == "worktime"
+    assert client.get("/api/v1/cases/settings", headers=h["lead"]).json() == current
+    good = {"workflow": {"skip_intake": True}, "case_number_pattern": "{district}{year}{seq:06d}"}
+    r = client.put("/api/v1/cases/settings", json=good, headers=h["admin"])
+    assert r.status_code == 200, r.text
+    body = {"source": "inspector", "lon": w.lon, "lat": w.lat, "category_id": w.category.id}
+    case = client.post("/api/v1/cases", json=body, headers=h["inspector"]).json()
+    assert case["status"] == "pending_filing"  # 受理 skipped
+    assert case["number"].startswith(w.jurisdiction.code)
+
+
+def test_machine_channel_reports_as_the_system(engine: Engine) -> None:
+    from urbangrid.cases import service
+    from urbangrid.cases.workflow import Actor
+
+    with session_factory(engine)() as s:
+        w = make_world(s)
+        new = service.NewCase(
+            source="sensor", lon=w.lon, lat=w.lat, jurisdiction_id=w.jurisdiction.id
+        )
+        case = service.create_case(s, None, new, actor=Actor.system())
+        assert case.reporter_id is None and case.status == "pending_intake"
+        with pytest.raises(Exception, match="inspector"):
+            service.create_case(
+                s, None, service.NewCase(source="inspector", lon=w.lon, lat=w.lat,
+                                         jurisdiction_id=w.jurisdiction.id),
+                actor=Actor.system(),
+            )  # fmt: skip

@@ -37,7 +37,7 @@ from urbangrid.cases.schemas import (
 from urbangrid.cases.workflow import STATUS_LABELS_ZH, Action, Status
 from urbangrid.kit.errors import InvalidInput, NotFound, PayloadTooLarge
 from urbangrid.kit.pagination import Page, PageParams, page_params
-from urbangrid.org.models import Department
+from urbangrid.org.models import Department, Jurisdiction
 from urbangrid.org.roles import Role
 from urbangrid.settings import get_settings
 
@@ -199,6 +199,36 @@ def delete_routing_rule(
     ):
         raise NotFound(f"no routing rule {rule_id}")
     db.delete(rule)
+
+
+def _settings_jurisdiction(db: Session, principal: Principal, wanted: int | None) -> Jurisdiction:
+    jid = wanted if wanted is not None else principal.jurisdiction_id
+    if jid is None or (principal.jurisdiction_id is not None and jid != principal.jurisdiction_id):
+        raise InvalidInput("name your jurisdiction_id", field="jurisdiction_id")
+    jurisdiction = db.get(Jurisdiction, jid)
+    if jurisdiction is None:
+        raise NotFound(f"no jurisdiction {jid}")
+    return jurisdiction
+
+
+@router.get("/settings", response_model=dict[str, Any])
+def get_case_settings(
+    db: DbSession, principal: CurrentPrincipal, jurisdiction_id: int | None = None
+) -> dict[str, Any]:
+    """Workflow steps, stage limits, office hours, calendar overrides, number pattern."""
+    return service.case_settings(_settings_jurisdiction(db, principal, jurisdiction_id))
+
+
+@router.put("/settings", response_model=dict[str, Any], responses={422: {"description": "bad"}})
+def put_case_settings(
+    body: dict[str, Any],
+    db: DbSession,
+    principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
+    jurisdiction_id: int | None = None,
+) -> dict[str, Any]:
+    """Replace any of ``workflow``, ``worktime``, ``case_number_pattern`` (admin)."""
+    jurisdiction = _settings_jurisdiction(db, principal, jurisdiction_id)
+    return service.update_case_settings(db, jurisdiction, body)
 
 
 @router.get("/{case_id}", response_model=CaseDetail, responses=_ERRORS)

@@ -56,7 +56,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Attachment, Case, CaseCounter, CaseEvent, RoutingRule
-from urbangrid.cases.numbering import DEFAULT_PATTERN, format_case_number
+from urbangrid.cases.numbering import DEFAULT_PATTERN, check_pattern, format_case_number
 from urbangrid.cases.photos.validation import check_photo
 from urbangrid.cases.routing import AreaLevel, CaseSite, RouteRule, best_rule
 from urbangrid.cases.worktime import WorkClock
@@ -96,6 +96,57 @@ def _work_clock(raw: str, tz: str) -> WorkClock:
         overrides=spec.get("calendar_overrides") or None,
         tz=tz or "Asia/Shanghai",
     )
+
+
+def case_settings(jurisdiction: Jurisdiction) -> dict[str, Any]:
+    """The case settings of a jurisdiction with every default filled in."""
+    raw = jurisdiction.settings or {}
+    worktime = dict(raw.get("worktime") or {})
+    worktime.setdefault("office_hours", str(work_clock(jurisdiction).office_hours))
+    worktime.setdefault("calendar_overrides", {})
+    return {
+        "workflow": workflow_config(jurisdiction).to_dict(),
+        "worktime": worktime,
+        "case_number_pattern": raw.get("case_number_pattern") or DEFAULT_PATTERN,
+    }
+
+
+def update_case_settings(
+    session: Session, jurisdiction: Jurisdiction, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Replace the ``workflow`` / ``worktime`` / ``case_number_pattern`` settings given in
+    ``changes`` after checking them all; nothing is stored if one is bad (422)."""
+    unknown = sorted(set(changes) - {"workflow", "worktime", "case_number_pattern"})
+    if unknown:
+        raise InvalidInput(f"unknown setting(s): {', '.join(unknown)}", field=unknown[0])
+    if "workflow" in changes:
+        try:
+            wf.WorkflowConfig.from_dict(changes["workflow"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidInput(f"workflow: {exc}", field="workflow") from None
+    if "worktime" in changes:
+        spec = changes["worktime"] or {}
+        extra = sorted(set(spec) - {"office_hours", "calendar_overrides"})
+        if extra:
+            raise InvalidInput(f"worktime: unknown key(s) {extra}", field="worktime")
+        try:
+            WorkClock.from_config(
+                office_hours=spec.get("office_hours"),
+                overrides=spec.get("calendar_overrides") or None,
+                tz=jurisdiction.timezone or "Asia/Shanghai",
+            )
+        except (ValueError, TypeError) as exc:
+            raise InvalidInput(f"worktime: {exc}", field="worktime") from None
+    if changes.get("case_number_pattern") is not None:
+        try:
+            check_pattern(changes["case_number_pattern"])
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="case_number_pattern") from None
+    merged = dict(jurisdiction.settings or {})
+    merged.update(changes)
+    jurisdiction.settings = merged  # a new dict, so the JSON column is seen as changed
+    session.flush()
+    return case_settings(jurisdiction)
 
 
 def context_for(jurisdiction: Jurisdiction) -> wf.Context:
@@ -346,11 +397,14 @@ class NewCase:
     comment: str = ""
 
 
-def _jurisdiction_for(session: Session, principal: Principal, wanted: int | None) -> Jurisdiction:
-    jid = wanted if wanted is not None else principal.jurisdiction_id
+def _jurisdiction_for(
+    session: Session, principal: Principal | None, wanted: int | None
+) -> Jurisdiction:
+    own = principal.jurisdiction_id if principal is not None else None
+    jid = wanted if wanted is not None else own
     if jid is None:
         raise InvalidInput("name the jurisdiction_id of the case", field="jurisdiction_id")
-    if principal.jurisdiction_id is not None and jid != principal.jurisdiction_id:
+    if own is not None and jid != own:
         raise Forbidden("you work in another jurisdiction")
     jurisdiction = session.get(Jurisdiction, jid)
     if jurisdiction is None:
@@ -408,9 +462,21 @@ def _check_attachments(
 
 
 def create_case(
-    session: Session, principal: Principal, new: NewCase, *, now: datetime | None = None
+    session: Session,
+    principal: Principal | None,
+    new: NewCase,
+    *,
+    now: datetime | None = None,
+    actor: wf.Actor | None = None,
 ) -> Case:
+    """上报 / 登记. ``principal`` None with ``actor=wf.Actor.system()`` is for machine
+    channels without a user account (Open311 gateway, video or sensor alarms): give
+    ``new.jurisdiction_id``; the channel must be one the centre registers (not inspector)."""
     now = now or utcnow()
+    if actor is None:
+        if principal is None:
+            raise Forbidden("a case is reported by a user or by the system actor")
+        actor = actor_for(principal)
     jurisdiction = _jurisdiction_for(session, principal, new.jurisdiction_id)
     if not (-180 <= new.lon <= 180 and -90 <= new.lat <= 90):
         raise InvalidInput("lon/lat are not WGS-84 degrees", field="lon/lat")
@@ -433,7 +499,7 @@ def create_case(
         tuple(p.id for p in photos),
     )
     try:
-        event = wf.start_case(command, actor_for(principal), now, ctx)
+        event = wf.start_case(command, actor, now, ctx)
     except wf.ActionRefused as refused:
         _raise_refused(refused)
         raise  # unreachable
@@ -456,7 +522,7 @@ def create_case(
         component_id=new.component_id,
         address=new.address,
         description=new.description,
-        reporter_id=principal.user_id,
+        reporter_id=actor.user_id,
         reporter_name=new.reporter_name,
         reporter_phone=new.reporter_phone,
         urgency=new.urgency,
