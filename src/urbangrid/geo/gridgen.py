@@ -87,9 +87,27 @@ class PlannedGrid:
 
 @dataclass
 class RasterSpec:
+    """Cell edges ``xs = x0 + arange(nx + 1) * dx`` (same for ys); kept with their
+    generating numbers so that a stored raster reproduces the edges bit for bit."""
+
     xs: NDArray[np.float64]
     ys: NDArray[np.float64]
     size_m: float
+    x0: float = 0.0
+    dx: float = 0.0
+    y0: float = 0.0
+    dy: float = 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "x0": self.x0,
+            "dx": self.dx,
+            "nx": self.nx,
+            "y0": self.y0,
+            "dy": self.dy,
+            "ny": self.ny,
+            "size_m": self.size_m,
+        }
 
     @property
     def nx(self) -> int:
@@ -129,7 +147,7 @@ def make_raster(boundary: BaseGeometry, size_m: float) -> RasterSpec:
         raise GridPlanError(f"{nx} × {ny} cells of {size_m} m is too many; use a larger size")
     xs = minx + np.arange(nx + 1) * dlon
     ys = miny + np.arange(ny + 1) * dlat
-    return RasterSpec(xs, ys, size_m)
+    return RasterSpec(xs, ys, size_m, float(minx), float(dlon), float(miny), float(dlat))
 
 
 @dataclass
@@ -152,6 +170,11 @@ def _polygons(geom: BaseGeometry) -> list[Polygon]:
     return [g for part in getattr(geom, "geoms", []) for g in _polygons(part)]
 
 
+def _polygonal_part(geom: BaseGeometry) -> BaseGeometry:
+    polys = _polygons(geom)
+    return MultiPolygon(polys) if len(polys) > 1 else (polys[0] if polys else Polygon())
+
+
 def _unit_pieces(
     unit_geom: BaseGeometry, unit: int, raster: RasterSpec, proj: LocalEqualArea
 ) -> tuple[list[_Piece], list[tuple[int, int]]]:
@@ -169,7 +192,14 @@ def _unit_pieces(
     touching = shapely.intersects(unit_geom, boxes)
     covered = touching & shapely.covers(unit_geom, boxes)
     partial = np.flatnonzero(touching & ~covered)
-    clipped = shapely.intersection(unit_geom, boxes[partial])
+    # clip row by row: first the unit to the row's strip, then the strip to each cell, so a
+    # detailed boundary is not walked once per cell
+    clipped = np.empty(len(partial), dtype=object)
+    prow = rows[partial]
+    for r in np.unique(prow):
+        sel = np.flatnonzero(prow == r)
+        strip = shapely.intersection(unit_geom, shapely.box(xs[c0], ys[r], xs[c1], ys[r + 1]))
+        clipped[sel] = shapely.intersection(strip, boxes[partial[sel]])
     pieces: list[_Piece] = []
     full_cells = list(zip(rows[covered].tolist(), cols[covered].tolist(), strict=True))
     full_boxes = boxes[covered]
@@ -252,13 +282,22 @@ def generate_grids(
     streets: dict[str, tuple[str, bool]] = {}
     remainder = boundary
     for com in communities or []:
-        geom = shapely.intersection(com.geometry, boundary)
+        own = shapely.make_valid(com.geometry) if not com.geometry.is_valid else com.geometry
+        # overlapping communities: the part already taken by an earlier one stays there
+        geom = shapely.intersection(own, remainder)
+        overlap = proj.area_m2(shapely.intersection(own, boundary)) - proj.area_m2(geom)
+        if overlap > cell_area * sliver_fraction:
+            notes.append(
+                f"community {com.street_code}{com.code} {com.name} overlaps earlier ones by "
+                f"{overlap:,.0f} m²; that part stays with them"
+            )
+        geom = _polygonal_part(geom)
         if geom.is_empty or geom.area == 0:
             notes.append(f"community {com.street_code}{com.code} {com.name} lies outside")
             continue
         units.append((com.street_code, com.street_name, com.code, com.name, geom, False))
         streets.setdefault(com.street_code, (com.street_name or com.street_code, False))
-        remainder = shapely.difference(remainder, com.geometry)
+        remainder = shapely.difference(remainder, own)
     if communities:
         uncovered = proj.area_m2(remainder) if not remainder.is_empty else 0.0
         if uncovered < cell_area * sliver_fraction:

@@ -474,15 +474,15 @@ class GridIndex:
         return shapely.union_all(geoms)
 
     @cached_property
-    def _projection(self) -> LocalEqualArea:
+    def projection(self) -> LocalEqualArea:
         return LocalEqualArea.around(self._coverage)
 
     @cached_property
     def _coverage_m(self) -> BaseGeometry:
-        return self._projection.project(self._coverage)
+        return self.projection.project(self._coverage)
 
     def distance_outside_m(self, lon: ArrayLike, lat: ArrayLike) -> FloatArray:
         """Distance in metres from each point to the covered area (0 inside or on it)."""
-        px, py = self._projection.forward(lon, lat)
+        px, py = self.projection.forward(lon, lat)
         pts = shapely.points(np.ravel(px), np.ravel(py))
         return np.asarray(shapely.distance(self._coverage_m, pts), np.float64)

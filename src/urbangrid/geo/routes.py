@@ -1,0 +1,277 @@
+"""Geo API: coordinate conversion, point → grid, map data, addresses, components."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
+from urbangrid.auth.principal import Principal
+from urbangrid.geo import addresses, components, locator, service
+from urbangrid.geo.crs import Crs, convert
+from urbangrid.kit.errors import InvalidInput, PayloadTooLarge
+from urbangrid.org.models import Jurisdiction
+from urbangrid.org.roles import Role
+
+router = APIRouter(prefix="/api/v1/geo", tags=["geo 地理编码 / 基础数据"])
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "not found (problem+json)"},
+    422: {"description": "invalid input, e.g. a point outside the jurisdiction"},
+}
+CrsName = Literal["wgs84", "gcj02", "bd09"]
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+class Point(BaseModel):
+    lon: float
+    lat: float
+
+
+class Location(BaseModel):
+    grid_id: int
+    grid_code: str
+    community_code: str
+    community_name: str
+    street_code: str
+    street_name: str
+    snapped_m: float
+    lon: float  # the point in WGS-84
+    lat: float
+
+
+class ComponentPatch(BaseModel):
+    condition: str | None = None
+    owner_department: str | None = None
+    note: str | None = None
+
+
+def _jurisdiction(db: Session, code: str | None, principal: Principal | None) -> Jurisdiction:
+    if code:
+        return service.get_jurisdiction(db, code)
+    if principal is not None and principal.jurisdiction_id is not None:
+        j = db.get(Jurisdiction, principal.jurisdiction_id)
+        if j is not None:
+            return j
+    return service.get_jurisdiction(db, None)
+
+
+async def _read(file: UploadFile) -> bytes:
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(f"files up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    return data
+
+
+def _crs(value: str) -> Crs:
+    try:
+        return Crs.parse(value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="crs") from None
+
+
+@router.get("/convert", response_model=Point, summary="WGS-84 ↔ GCJ-02 ↔ BD-09")
+def convert_point(
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    from_: Annotated[CrsName, Query(alias="from")] = "wgs84",
+    to: CrsName = "gcj02",
+) -> Point:
+    x, y = convert(lon, lat, from_, to)
+    return Point(lon=float(x), lat=float(y))
+
+
+@router.get("/locate", response_model=Location, responses=_ERRORS, summary="Point → unit grid")
+def locate(
+    db: DbSession,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    crs: CrsName = "wgs84",
+    jurisdiction: Annotated[str | None, Query(description="6-digit code")] = None,
+) -> Location:
+    j = _jurisdiction(db, jurisdiction, None)
+    x, y = convert(lon, lat, crs, Crs.WGS84)
+    loc = locator.locate_point(db, j.id, float(x), float(y))
+    return Location(
+        grid_id=loc.grid_id,
+        grid_code=loc.grid_code,
+        community_code=loc.community_code,
+        community_name=loc.community_name,
+        street_code=loc.street_code,
+        street_name=loc.street_name,
+        snapped_m=loc.snapped_m,
+        lon=float(x),
+        lat=float(y),
+    )
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if not value:
+        return None
+    try:
+        parts = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        raise InvalidInput("bbox must be minlon,minlat,maxlon,maxlat", field="bbox") from None
+    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
+        raise InvalidInput("bbox must be minlon,minlat,maxlon,maxlat", field="bbox")
+    return parts  # type: ignore[return-value]
+
+
+@router.get("/grids.geojson", summary="Unit grids as GeoJSON, simplified for a map zoom")
+def grids_geojson(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    zoom: Annotated[int | None, Query(ge=0, le=24)] = None,
+    bbox: str | None = None,
+    jurisdiction: str | None = None,
+) -> dict[str, Any]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    return service.grids_geojson(db, j, zoom=zoom, bbox=_bbox(bbox))
+
+
+@router.get("/boundaries.geojson", summary="District / street / community boundaries")
+def boundaries_geojson(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    level: Literal["district", "street", "community"] = "district",
+    zoom: Annotated[int | None, Query(ge=0, le=24)] = None,
+    jurisdiction: str | None = None,
+) -> dict[str, Any]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    return service.boundaries_geojson(db, j, level=level, zoom=zoom)
+
+
+# ------------------------------------------------------------------ addresses
+
+
+@router.get("/addresses/search", summary="门牌地址 search: prefix, pinyin initials, fuzzy")
+def search_addresses(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    jurisdiction: str | None = None,
+) -> list[dict[str, Any]]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    return [h.as_dict() for h in addresses.search(db, j, q, limit)]
+
+
+@router.get("/addresses/reverse", responses=_ERRORS, summary="Point → nearest address")
+def reverse_address(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    radius: Annotated[float, Query(gt=0, le=addresses.MAX_RADIUS_M)] = 50.0,
+    crs: CrsName = "wgs84",
+    jurisdiction: str | None = None,
+) -> dict[str, Any]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    x, y = convert(lon, lat, crs, Crs.WGS84)
+    return addresses.reverse(db, j, float(x), float(y), radius).as_dict()
+
+
+@router.post("/addresses/import", responses=_ERRORS, summary="Import addresses (CSV/GeoJSON)")
+async def import_addresses(
+    db: DbSession,
+    principal: Admin,
+    file: Annotated[UploadFile, File()],
+    crs: Annotated[str, Form()] = "wgs84",
+    jurisdiction: Annotated[str | None, Form()] = None,
+) -> dict[str, int]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    rows = addresses.parse_address_rows(await _read(file), file.filename or "upload.csv")
+    return addresses.import_addresses(db, j, rows, _crs(crs))
+
+
+# ------------------------------------------------------------------ components
+
+
+@router.get("/components", summary="部件 inventory (filter by class, condition, grid, text)")
+def list_components(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    class_code: str | None = None,
+    condition: str | None = None,
+    grid: str | None = None,
+    q: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    jurisdiction: str | None = None,
+) -> list[dict[str, Any]]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    return components.list_components(
+        db,
+        j,
+        class_code=class_code,
+        condition=condition,
+        grid_code=grid,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/components/export", summary="Export the inventory as GeoJSON or CSV")
+def export_components(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    format: Literal["geojson", "csv"] = "geojson",
+    jurisdiction: str | None = None,
+) -> Response:
+    j = _jurisdiction(db, jurisdiction, principal)
+    body = components.export_components(db, j, format)
+    media = "application/geo+json" if format == "geojson" else "text/csv; charset=utf-8"
+    name = f"components_{j.code}.{format}"
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/components/{code}", responses=_ERRORS, summary="One component by 17-digit id")
+def get_component(
+    code: str, db: DbSession, principal: CurrentPrincipal, jurisdiction: str | None = None
+) -> dict[str, Any]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    return components.get_component(db, j, code)
+
+
+@router.patch("/components/{code}", responses=_ERRORS, summary="Change condition / owner / note")
+def patch_component(
+    code: str,
+    body: ComponentPatch,
+    db: DbSession,
+    principal: Annotated[
+        Principal, Depends(require_roles(Role.ADMIN, Role.INSPECTOR, Role.DEPARTMENT_HANDLER))
+    ],
+    jurisdiction: str | None = None,
+) -> dict[str, Any]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    if body.owner_department is not None and not principal.is_admin:
+        raise InvalidInput("only an admin changes the owner department", field="owner_department")
+    return components.update_component(
+        db,
+        j,
+        code,
+        condition=body.condition,
+        owner_department=body.owner_department,
+        note=body.note,
+    )
+
+
+@router.post("/components/import", responses=_ERRORS, summary="Import components (CSV/GeoJSON)")
+async def import_components(
+    db: DbSession,
+    principal: Admin,
+    file: Annotated[UploadFile, File()],
+    crs: Annotated[str, Form()] = "wgs84",
+    jurisdiction: Annotated[str | None, Form()] = None,
+) -> dict[str, int]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    rows = components.parse_component_rows(await _read(file), file.filename or "upload.csv")
+    return components.import_components(db, j, rows, _crs(crs))
