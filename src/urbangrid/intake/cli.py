@@ -72,3 +72,76 @@ def hotline_create_key(
 ) -> None:
     """Issue the key the 12345 platform sends as X-Api-Key; prints it (once)."""
     _create_key(name, "hotline", jurisdiction)
+
+
+@webhooks_app.command("add")
+@reports_errors
+def webhooks_add(
+    name: str,
+    url: str,
+    event: list[str] = typer.Option(["*"], "--event", help="event type or pattern (repeatable)"),
+    secret: str = typer.Option(None, help="signing secret (default: a new random one)"),
+) -> None:
+    """Subscribe URL to events; prints the signing secret."""
+    from urbangrid.intake.webhooks import subscribe
+
+    with open_session() as session:
+        row = subscribe(session, name, url, event, secret=secret)
+        typer.echo(row.secret)
+        typer.echo(f"subscription {row.id} → {row.url} for {', '.join(row.event_types)}", err=True)
+
+
+@webhooks_app.command("list")
+@reports_errors
+def webhooks_list() -> None:
+    """List subscriptions and delivery counts."""
+    from urbangrid.intake.webhooks import delivery_counts, list_subscriptions
+
+    with open_session() as session:
+        for row in list_subscriptions(session):
+            state = "active" if row.is_active else "disabled"
+            typer.echo(f"{row.id:>4} {state:<8} {row.url}  {','.join(row.event_types)}")
+        typer.echo(f"deliveries: {delivery_counts(session)}")
+
+
+@webhooks_app.command("disable")
+@reports_errors
+def webhooks_disable(subscription_id: int) -> None:
+    """Stop sending to a subscription."""
+    from urbangrid.intake.webhooks import deactivate
+
+    with open_session() as session:
+        row = deactivate(session, subscription_id)
+        typer.echo(f"disabled subscription {row.id}")
+
+
+@webhooks_app.command("run")
+@reports_errors
+def webhooks_run(
+    once: bool = typer.Option(False, help="one round, then exit"),
+    interval: float = typer.Option(5.0, help="seconds between idle rounds"),
+) -> None:
+    """Run the webhook worker (fan-out and deliveries with retries)."""
+    import threading
+
+    from urbangrid.cli.common import database_engine
+    from urbangrid.db import session_factory
+    from urbangrid.intake import background, webhooks
+
+    engine = database_engine()
+    factory = session_factory(engine)
+    try:
+        if once:
+            result = webhooks.run_once(factory)
+            typer.echo(
+                f"fanned out {result.fanned_out}, delivered {result.delivered}, "
+                f"failed {result.failed}"
+            )
+            return
+        stop = threading.Event()
+        try:
+            background.run_forever(factory, stop, interval)
+        except KeyboardInterrupt:
+            stop.set()
+    finally:
+        engine.dispose()

@@ -217,3 +217,13 @@ class ImportBatch(Base):
     rows_imported: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _install_outbox_hook() -> None:
+    # Wherever intake's tables are mapped, case events are captured into the outbox.
+    from urbangrid.intake import outbox
+
+    outbox.install()
+
+
+_install_outbox_hook()

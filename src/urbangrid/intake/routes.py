@@ -11,12 +11,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
-from urbangrid.api.deps import DbSession
+from urbangrid.api.deps import DbSession, require_roles
+from urbangrid.auth.principal import Principal
 from urbangrid.intake import keys as client_keys
 from urbangrid.intake import open311_format as fmt
 from urbangrid.intake import open311_service as o311
+from urbangrid.intake import webhooks
 from urbangrid.kit.types import utcnow
+from urbangrid.org.roles import Role
 
 router = APIRouter()
 
@@ -222,3 +226,41 @@ def get_token(
         return _reply(format_, "service_requests", o311.find_token(db, token))
     except fmt.Open311Error as exc:
         return _error(format_, exc)
+
+
+# ---------------------------------------------------------------- /api/v1/intake admin
+
+INTAKE = "/api/v1/intake"
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+class SubscriptionIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    url: str = Field(min_length=8, max_length=2000)
+    event_types: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
+    secret: str | None = Field(None, min_length=16, max_length=128)
+    jurisdiction_id: int | None = None
+
+
+@router.get(f"{INTAKE}/webhooks", tags=["intake"])
+def list_webhooks(db: DbSession, _: Admin) -> list[dict[str, Any]]:
+    return [webhooks.describe_subscription(r) for r in webhooks.list_subscriptions(db)]
+
+
+@router.post(f"{INTAKE}/webhooks", tags=["intake"], status_code=201)
+def add_webhook(body: SubscriptionIn, db: DbSession, _: Admin) -> dict[str, Any]:
+    """Subscribe a receiver; the answer carries the signing secret (shown once)."""
+    row = webhooks.subscribe(
+        db,
+        body.name,
+        body.url,
+        body.event_types,
+        secret=body.secret,
+        jurisdiction_id=body.jurisdiction_id,
+    )
+    return {**webhooks.describe_subscription(row), "secret": row.secret}
+
+
+@router.delete(f"{INTAKE}/webhooks/{{subscription_id}}", tags=["intake"])
+def disable_webhook(subscription_id: int, db: DbSession, _: Admin) -> dict[str, Any]:
+    return webhooks.describe_subscription(webhooks.deactivate(db, subscription_id))
