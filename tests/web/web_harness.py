@@ -10,12 +10,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 CHROMIUM = os.environ.get("URBANGRID_CHROMIUM", "/usr/bin/chromium")
+DEMO_PASSWORD = "Demo@2026"  # documented in urbangrid.demo.loader
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -147,8 +149,8 @@ def make_database(path: Path, *, demo: bool = False, synthetic_cases: int = 0) -
     return url
 
 
-def demo_facts(database_url: str) -> DemoFacts:
-    """Centre of the first patrol grid of the demo's ``inspector1``."""
+def demo_facts(database_url: str, username: str = "inspector1") -> DemoFacts:
+    """Centre of the first patrol grid of a demo inspector."""
     from sqlalchemy import select
 
     from urbangrid.db import make_engine, session_scope
@@ -160,7 +162,7 @@ def demo_facts(database_url: str) -> DemoFacts:
             select(Grid)
             .join(UserGrid, UserGrid.grid_id == Grid.id)
             .join(User, User.id == UserGrid.user_id)
-            .where(User.username == "inspector1")
+            .where(User.username == username)
             .order_by(Grid.code)
             .limit(1)
         )
@@ -195,4 +197,59 @@ def tiny_png(
     )
 
 
-DEMO_PASSWORD = "Demo@2026"  # documented in urbangrid.demo.loader
+class ApiUser:
+    """A demo user talking to the live server's API with a bearer token (test set-up
+    steps and "another user acts meanwhile" in the browser tests)."""
+
+    def __init__(self, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=30)
+        res = self.client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        res.raise_for_status()
+        self.client.headers["Authorization"] = f"Bearer {res.json()['access_token']}"
+        # The API commits a request's transaction after sending the response: wait until
+        # the new token is visible before using it.
+        for _ in range(50):
+            if self.client.get("/api/v1/web/session").status_code == 200:
+                break
+            time.sleep(0.05)
+
+    def get(self, path: str, **params: Any) -> Any:
+        res = self.client.get(path, params=params)
+        res.raise_for_status()
+        return res.json()
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        res = self.client.post(path, json=body)
+        if res.status_code >= 400:
+            raise AssertionError(f"POST {path} -> {res.status_code}: {res.text}")
+        out = res.json()
+        if path == "/api/v1/cases":
+            for _ in range(50):
+                if self.client.get(f"/api/v1/cases/{out['id']}").status_code == 200:
+                    break
+                time.sleep(0.05)
+        return out
+
+    def act(self, case: dict[str, Any], action: str, **body: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.post(
+            f"/api/v1/cases/{case['id']}/{action}", {"version": case["version"], **body}
+        )
+        self.wait_version(result)
+        return result
+
+    def wait_version(self, case: dict[str, Any]) -> None:
+        """Wait until the case's new version is committed (see the note in __init__)."""
+        for _ in range(50):
+            if self.get(f"/api/v1/cases/{case['id']}")["version"] >= case["version"]:
+                return
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def condition_id(user: ApiUser, kind: str = "component", code: str = "01001") -> int:
+    detail = user.get(f"/api/v1/catalog/categories/{kind}/{code}")
+    return int(detail["conditions"][0]["id"])

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { t, tCode } from "../i18n";
 import { api, ApiError } from "../lib/api";
 import {
+  afterUpload,
   PHOTO_ACTIONS,
   REASON_ACTIONS,
   performAction,
@@ -95,7 +96,7 @@ export function ActionDialog(props: {
         const ct = String(form.get("closing_type") ?? "");
         if (ct) body.closing_type = ct;
       }
-      const updated = await performAction(kase.id, action, body);
+      const updated = await afterUpload(() => performAction(kase.id, action, body));
       ref.current?.close();
       props.onDone(updated);
     } catch (e) {

@@ -1,4 +1,4 @@
-import { api } from "./api";
+import { api, ApiError } from "./api";
 
 export interface Attachment {
   id: number;
@@ -112,6 +112,22 @@ export async function uploadPhoto(file: File, caseId: number | null, kind: strin
   form.append("kind", kind);
   const url = caseId ? `/api/v1/cases/${caseId}/photos` : "/api/v1/cases/photos";
   return api<Attachment>(url, { method: "POST", body: form });
+}
+
+/**
+ * Run ``fn`` again (a few times, briefly) while the server does not yet see a photo uploaded
+ * just before: the API may commit a request after answering it.
+ */
+export async function afterUpload<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const unseen = e instanceof ApiError && e.status === 422 && /attachment/.test(e.message);
+      if (!unseen || attempt >= 8) throw e;
+      await new Promise((ok) => setTimeout(ok, 150 * (attempt + 1)));
+    }
+  }
 }
 
 export function performAction(

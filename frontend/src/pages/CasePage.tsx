@@ -203,7 +203,8 @@ export function CasePage({ caseId }: { caseId: number }) {
           onClose={() => setAction(null)}
           onDone={(c) => {
             setNotice(t("action.doneFor", { action: tCode("action", action), number: c.number }));
-            load();
+            // The answer is the case after the action; the live feed brings the rest.
+            setKase(c);
           }}
         />
       )}

@@ -5,7 +5,7 @@ import type { Map as MlMap, Marker } from "maplibre-gl";
 import { t, tCode } from "../i18n";
 import { api, ApiError, qs } from "../lib/api";
 import { CategoryPicker, type Picked } from "../components/CategoryPicker";
-import { uploadPhoto, type CaseDetail } from "../lib/cases";
+import { afterUpload, uploadPhoto, type CaseDetail } from "../lib/cases";
 import { addAreaLayers, createMap, loadAreas, maplibregl } from "../lib/mapbase";
 import { currentSession } from "../lib/session";
 import { useNow } from "../lib/useNow";
@@ -57,7 +57,7 @@ async function send(d: Draft, photo: Blob | null): Promise<CaseDetail> {
     const file = new File([photo], "report.jpg", { type: photo.type || "image/jpeg" });
     attachments.push((await uploadPhoto(file, null, "before")).id);
   }
-  return api<CaseDetail>("/api/v1/cases", {
+  return afterUpload(() => api<CaseDetail>("/api/v1/cases", {
     method: "POST",
     json: {
       source: "inspector",
@@ -69,7 +69,7 @@ async function send(d: Draft, photo: Blob | null): Promise<CaseDetail> {
       address: d.address,
       attachments,
     },
-  });
+  }));
 }
 
 export default function Inspector() {

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { t, tCode } from "../i18n";
 import { api, qs } from "../lib/api";
-import { performAction, type Suggestion } from "../lib/cases";
+import { performAction, type CaseDetail, type Suggestion } from "../lib/cases";
 import { subscribe } from "../lib/live";
 import { navigate, useLocation } from "../lib/router";
 import { fmtTime } from "../lib/time";
@@ -106,11 +106,25 @@ export function WorkList({ queue }: { queue: string }) {
     navigate(`${location.pathname}${q.toString() ? "?" + q : ""}`, true);
   }
 
+  /** Show an action's result at once; the live feed reloads the list after the commit. */
+  function applyUpdate(c: { id: number; status: string; version: number; due_at: string | null; warning_level: string }) {
+    const keep = queue === "all" || (QUEUE_STATUSES[queue] ?? []).includes(c.status);
+    setData((d) =>
+      d && {
+        ...d,
+        total: keep ? d.total : d.total - 1,
+        items: d.items
+          .filter((x) => keep || x.id !== c.id)
+          .map((x) => (x.id === c.id ? { ...x, status: c.status, version: c.version, due_at: c.due_at, warning_level: c.warning_level } : x)),
+      },
+    );
+  }
+
   async function quick(row: Row, action: string) {
     try {
-      await performAction(row.id, action, { version: row.version, comment: "" });
+      const updated = await performAction(row.id, action, { version: row.version, comment: "" });
       setNotice(t("action.doneFor", { action: tCode("action", action), number: row.number }));
-      load();
+      applyUpdate(updated);
     } catch (e) {
       setNotice(null);
       setError(String((e as Error).message));
@@ -204,7 +218,7 @@ export function WorkList({ queue }: { queue: string }) {
                   <td>{fmtTime(r.reported_at)}</td>
                   <td class="actions">
                     {r.status === "pending_dispatch" ? (
-                      <DispatchCell row={r} onDispatched={load} onOther={() => setDialog({ kase: r, action: "dispatch" })} />
+                      <DispatchCell row={r} onDispatched={applyUpdate} onOther={() => setDialog({ kase: r, action: "dispatch" })} />
                     ) : QUICK[r.status] && !isSearch ? (
                       <button
                         type="button"
@@ -245,7 +259,7 @@ export function WorkList({ queue }: { queue: string }) {
           onClose={() => setDialog(null)}
           onDone={(c) => {
             setNotice(t("action.doneFor", { action: tCode("action", dialog.action), number: c.number }));
-            load();
+            applyUpdate(c);
           }}
         />
       )}
@@ -254,7 +268,7 @@ export function WorkList({ queue }: { queue: string }) {
 }
 
 /** 派遣建议 with one click to follow it, or a choice of another department. */
-function DispatchCell(props: { row: Row; onDispatched: () => void; onOther: () => void }) {
+function DispatchCell(props: { row: Row; onDispatched: (c: CaseDetail) => void; onOther: () => void }) {
   const { row } = props;
   const [s, setS] = useState<Suggestion | null | undefined>(undefined);
   const [err, setErr] = useState<string | null>(null);
@@ -264,8 +278,9 @@ function DispatchCell(props: { row: Row; onDispatched: () => void; onOther: () =
   async function go() {
     if (!s) return;
     try {
-      await performAction(row.id, "dispatch", { version: row.version, department_id: s.department_id });
-      props.onDispatched();
+      props.onDispatched(
+        await performAction(row.id, "dispatch", { version: row.version, department_id: s.department_id }),
+      );
     } catch (e) {
       setErr(String((e as Error).message));
     }

@@ -324,6 +324,9 @@ async def post_login(request: Request, session: DbSession) -> Response:
         if as_json:
             raise
         return RedirectResponse("/login?error=credentials", status_code=303)
+    # Commit before answering: the browser follows the redirect at once, and the request
+    # dependency's own commit may only run after the response has been sent.
+    session.commit()
     info = session_out(issued.principal)
     target = next_path if next_path and may_open(issued.principal.roles, next_path) else None
     target = target or info.landing
@@ -349,6 +352,7 @@ async def post_logout(request: Request, session: DbSession) -> Response:
         if not csrf or sent != csrf:
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header for a cookie session")
         revoke_token(session, token)
+        session.commit()
     response: Response = (
         Response(status_code=204) if as_json else RedirectResponse("/login", status_code=303)
     )
