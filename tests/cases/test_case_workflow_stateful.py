@@ -46,6 +46,16 @@ LIMITS = [
     {"value": "1", "unit": "natural_day"},
 ]
 ACTIONS = [a for a in Action if a is not Action.REPORT]
+_ENDINGS = {
+    Action.FORCE_CLOSE,
+    Action.VOID,
+    Action.NOT_FILE,
+    Action.REJECT_SELF_HANDLING,
+    Action.RETURN,
+    Action.RECLASSIFY,
+    Action.SUPERVISE,
+    Action.WARN,
+}
 START = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
 
 
@@ -76,7 +86,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         skip_intake=st.booleans(),
         accept=st.booleans(),
         self_handled=st.booleans(),
-        with_condition=st.booleans(),
+        with_condition=st.sampled_from([True, True, True, False]),
         limit=st.sampled_from(LIMITS),
     )
     def report(
@@ -165,6 +175,22 @@ class WorkflowMachine(RuleBasedStateMachine):
             self.act(action=action, actor=actor, reason=reason, minutes=minutes, data=data)
         else:
             assert self.state.is_closed, "an open case nobody can act on"
+
+    @rule(pick=st.integers(0, 10_000), minutes=st.integers(0, 36 * 60), data=st.data())
+    def act_forward(self, pick: int, minutes: int, data: st.DataObject) -> None:
+        """Like act_allowed, without the actions that end or rewind a case, so walks reach
+        the department stages and their side flows (extension, suspension, rework)."""
+        if self.state is None or self.ctx is None:
+            return
+        options = [
+            (action, actor)
+            for actor in ACTORS
+            for action in allowed_actions(self.state, actor, self.ctx.config)
+            if action not in _ENDINGS
+        ]
+        if options:
+            action, actor = options[pick % len(options)]
+            self.act(action=action, actor=actor, reason="原因", minutes=minutes, data=data)
 
     def _check_deadline_moves(self, before: CaseState, after: CaseState, action: Action) -> None:
         old, new = before.disposal_deadline, after.disposal_deadline
