@@ -10,7 +10,7 @@ from shapely.geometry import shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from urbangrid.geo import addresses, components
+from urbangrid.geo import addresses, components, service
 from urbangrid.geo.crs import wgs84_to_gcj02
 from urbangrid.geo.models import Address, Component
 from urbangrid.kit.errors import ImportRejected, NotFound
@@ -129,3 +129,16 @@ def test_bad_components_are_reported_and_nothing_stored(session: Session) -> Non
     assert session.scalar(select(func.count(Component.id))) == 0
     with pytest.raises(NotFound):
         components.component_owner_department(session, 12345)
+
+
+def test_points_follow_regenerated_grids(session: Session) -> None:
+    j = load_demo(session)
+    rows = addresses.parse_address_rows(_address_csv(session), "a.csv")
+    addresses.import_addresses(session, j, rows)
+    session.commit()
+    summary = service.make_grids(session, j.code, size_m=250)
+    session.commit()
+    assert summary.extra["points_relinked"] > 0
+    for a in session.scalars(select(Address)):
+        g = session.get(Grid, a.grid_id)
+        assert g is not None and shape(g.geometry).covers(shapely.Point(a.lon, a.lat))

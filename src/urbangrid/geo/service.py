@@ -254,6 +254,27 @@ def _upsert_grids(
         ) from None
 
 
+def relink_points(session: Session, j: Jurisdiction) -> int:
+    """Re-derive the grid of every address and component after the grids changed."""
+    from urbangrid.geo.models import Address, Component
+
+    changed = 0
+    for model in (Address, Component):
+        rows = list(session.scalars(select(model).where(model.jurisdiction_id == j.id)))
+        if not rows:
+            continue
+        ids = locator.locate_many(
+            session, j.id, [r.lon for r in rows], [r.lat for r in rows]
+        ).tolist()
+        for r, gid in zip(rows, ids, strict=True):
+            new = gid if gid >= 0 else None
+            if r.grid_id != new:
+                r.grid_id = new
+                changed += 1
+    session.flush()
+    return changed
+
+
 def make_grids(
     session: Session, jurisdiction_code: str | None = None, *, size_m: float = 100.0
 ) -> Summary:
@@ -327,6 +348,7 @@ def make_grids(
     if not (np.array_equal(xs, r.xs) and np.array_equal(ys, r.ys)):
         j.settings = {**j.settings, "geo": {**j.settings["geo"], "raster": None}}
     session.flush()
+    summary.extra["points_relinked"] = relink_points(session, j)
     summary.extra.update(
         grids=len(plan.grids),
         area_km2=round(plan.total_area_m2 / 1e6, 3),
@@ -438,6 +460,7 @@ def import_grids(
     )
     _bump_grids_version(j)
     session.flush()
+    summary.extra["points_relinked"] = relink_points(session, j)
     summary.extra["grids"] = len(codes)
     summary.extra["area_km2"] = round(float(areas.sum()) / 1e6, 3)
     return summary
