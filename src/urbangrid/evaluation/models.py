@@ -83,3 +83,5 @@ class EvalCaseFact(Base):
     handle_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # ``cases.version`` the row was built from (None for rows not made from a case row).
+    source_version: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
 from typing import Any
 
@@ -16,13 +16,16 @@ from urbangrid.kit.types import utcnow
 _FIELDS = tuple(f.name for f in fields(CaseFacts))
 
 
-def fact_row(f: CaseFacts, jurisdiction_id: int | None = None) -> dict[str, Any]:
+def fact_row(
+    f: CaseFacts, jurisdiction_id: int | None = None, source_version: int | None = None
+) -> dict[str, Any]:
     row = {name: getattr(f, name) for name in _FIELDS}
     row["street_code"] = f.street_code
     row["community_code"] = f.community_code
     row["handle_minutes"] = f.handle_minutes
     row["jurisdiction_id"] = jurisdiction_id
     row["synced_at"] = utcnow()
+    row["source_version"] = source_version
     return row
 
 
@@ -36,13 +39,15 @@ def save_facts(
     facts: Iterable[CaseFacts],
     jurisdiction_id: int | None = None,
     batch: int = 5000,
+    versions: Mapping[int, int] | None = None,
 ) -> int:
     """Insert or replace the facts of these cases (delete + insert per batch, in the
     caller's transaction, so a failure leaves the table as it was)."""
     n = 0
     rows: list[dict[str, Any]] = []
     for f in facts:
-        rows.append(fact_row(f, jurisdiction_id))
+        version = versions.get(f.case_id) if versions else None
+        rows.append(fact_row(f, jurisdiction_id, version))
         if len(rows) >= batch:
             n += _write(conn, rows)
             rows = []
