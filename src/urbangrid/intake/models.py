@@ -19,9 +19,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from urbangrid.cases.models import Case, CaseEvent
 from urbangrid.db import Base
 from urbangrid.kit.types import BigIntPK, JSONType, UTCDateTime, utcnow
 
@@ -219,11 +221,60 @@ class ImportBatch(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def _install_outbox_hook() -> None:
-    # Wherever intake's tables are mapped, case events are captured into the outbox.
-    from urbangrid.intake import outbox
+# ---------------------------------------------------------------- outbox capture
+#
+# Every case event becomes an outbox message in the same transaction: an ORM after_insert
+# hook on CaseEvent writes it through the very connection that inserts the event, so a
+# rolled-back case change leaves no message and a committed one always has one. The case
+# service needs no change. Rows inserted with bulk Core statements (the historical import)
+# are not published, on purpose. Defined here so that wherever intake's tables are mapped,
+# the capture is on.
 
-    outbox.install()
+
+def case_event_type(action: str) -> str:
+    return f"case.{action}"
 
 
-_install_outbox_hook()
+def _capture_case_event(_mapper: Any, connection: Any, target: CaseEvent) -> None:
+    from sqlalchemy import insert, select
+
+    row = connection.execute(
+        select(Case.number, Case.source, Case.external_id, Case.category_id).where(
+            Case.id == target.case_id
+        )
+    ).first()
+    payload: dict[str, Any] = {
+        "type": case_event_type(target.action),
+        "case": {
+            "id": target.case_id,
+            "number": row.number if row else None,
+            "source": row.source if row else None,
+            "external_id": row.external_id if row else None,
+            "category_id": row.category_id if row else None,
+            "jurisdiction_id": target.jurisdiction_id,
+        },
+        "event": {
+            "id": target.id,
+            "seq": target.seq,
+            "action": target.action,
+            "from_state": target.from_state,
+            "to_state": target.to_state,
+            "at": target.at.isoformat() if target.at else None,
+            "actor_role": target.actor_role,
+            "comment": target.comment,
+        },
+    }
+    connection.execute(
+        insert(OutboxMessage).values(
+            event_type=payload["type"],
+            jurisdiction_id=target.jurisdiction_id,
+            case_id=target.case_id,
+            case_event_id=target.id,
+            payload=payload,
+            created_at=utcnow(),
+        )
+    )
+
+
+if not event.contains(CaseEvent, "after_insert", _capture_case_event):
+    event.listen(CaseEvent, "after_insert", _capture_case_event)

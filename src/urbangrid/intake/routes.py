@@ -7,18 +7,22 @@ Open311 answers in its own formats (XML or JSON by suffix, errors as the spec's 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from urbangrid.api.deps import DbSession, require_roles
+from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
+from urbangrid.cases.models import Case
+from urbangrid.intake import hotline, webhooks
 from urbangrid.intake import keys as client_keys
 from urbangrid.intake import open311_format as fmt
 from urbangrid.intake import open311_service as o311
-from urbangrid.intake import webhooks
+from urbangrid.intake.models import ClientKey
+from urbangrid.kit.errors import Forbidden, InvalidInput
 from urbangrid.kit.types import utcnow
 from urbangrid.org.roles import Role
 
@@ -264,3 +268,102 @@ def add_webhook(body: SubscriptionIn, db: DbSession, _: Admin) -> dict[str, Any]
 @router.delete(f"{INTAKE}/webhooks/{{subscription_id}}", tags=["intake"])
 def disable_webhook(subscription_id: int, db: DbSession, _: Admin) -> dict[str, Any]:
     return webhooks.describe_subscription(webhooks.deactivate(db, subscription_id))
+
+
+# ---------------------------------------------------------------- 12345 hotline
+
+HOTLINE = f"{INTAKE}/hotline"
+Intake = Annotated[Principal, Depends(require_roles(Role.INTAKE_OPERATOR, Role.SHIFT_LEAD))]
+Lead = Annotated[Principal, Depends(require_roles(Role.SHIFT_LEAD))]
+
+
+def hotline_key(
+    db: DbSession, x_api_key: Annotated[str | None, Header(description="hotline key")] = None
+) -> ClientKey:
+    key = client_keys.find_key(db, x_api_key, "hotline")
+    if key is None:
+        raise Forbidden("send the hotline platform's key in X-Api-Key")
+    return key
+
+
+HotlineKey = Annotated[ClientKey, Depends(hotline_key)]
+
+
+class ReturnIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class CallbackIn(BaseModel):
+    result: str = Field(pattern="^(satisfied|basically|dissatisfied)$")
+    comment: str = Field("", max_length=2000)
+    at: datetime | None = None
+
+
+def _order_out(db: DbSession, order_id: str) -> dict[str, Any]:
+    order = hotline.get_order(db, order_id)
+    return hotline.describe(order, db.get(Case, order.case_id))
+
+
+@router.post(f"{HOTLINE}/work-orders", tags=["hotline"], status_code=201)
+def receive_work_order(
+    body: hotline.WorkOrderIn, db: DbSession, key: HotlineKey, response: Response
+) -> dict[str, Any]:
+    """Receive a 12345 work order (X-Api-Key). Idempotent: the same ``order_id`` again
+    answers 200 with the case it already has."""
+    got = hotline.receive(db, key, body)
+    if not got.created:
+        response.status_code = 200
+    return {**hotline.describe(got.order, got.case), "created": got.created}
+
+
+@router.get(f"{HOTLINE}/work-orders/{{order_id}}", tags=["hotline"])
+def work_order(order_id: str, db: DbSession, _: CurrentPrincipal) -> dict[str, Any]:
+    return _order_out(db, order_id)
+
+
+@router.get(f"{HOTLINE}/work-orders/{{order_id}}/status", tags=["hotline"])
+def work_order_status(order_id: str, db: DbSession, _: HotlineKey) -> dict[str, Any]:
+    """The hotline platform polls an order's state (X-Api-Key)."""
+    return _order_out(db, order_id)
+
+
+@router.post(f"{HOTLINE}/work-orders/{{order_id}}/accept", tags=["hotline"])
+def accept_work_order(order_id: str, db: DbSession, principal: Intake) -> dict[str, Any]:
+    """受理 the work order (its case leaves 待受理)."""
+    hotline.accept(db, principal, order_id)
+    return _order_out(db, order_id)
+
+
+@router.post(f"{HOTLINE}/work-orders/{{order_id}}/return", tags=["hotline"])
+def return_work_order(
+    order_id: str, body: ReturnIn, db: DbSession, principal: Lead
+) -> dict[str, Any]:
+    """退单: give the order back to the hotline with a reason (voids its case)."""
+    hotline.return_order(db, principal, order_id, body.reason)
+    return _order_out(db, order_id)
+
+
+@router.post(f"{HOTLINE}/work-orders/{{order_id}}/callback", tags=["hotline"])
+def callback_work_order(
+    order_id: str, body: CallbackIn, db: DbSession, _: HotlineKey
+) -> dict[str, Any]:
+    """回访 result sent by the hotline platform (X-Api-Key)."""
+    hotline.record_callback(db, order_id, body.result, body.comment, at=body.at)
+    return _order_out(db, order_id)
+
+
+@router.get(f"{HOTLINE}/figures", tags=["hotline"])
+def hotline_figures(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    start: Annotated[datetime, Query(description="first instant, with zone")],
+    end: Annotated[datetime, Query(description="end instant (exclusive), with zone")],
+) -> dict[str, Any]:
+    """Reply, on-time reply, completion and satisfaction rates of orders received in
+    [start, end)."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("give start and end with a zone", field="start/end")
+    figures = hotline.figures_for(
+        db, principal.jurisdiction_id, start.astimezone(UTC), end.astimezone(UTC)
+    )
+    return figures.as_dict()

@@ -43,6 +43,17 @@ MessageHandler = Callable[[Session, OutboxMessage], None]
 _handlers: list[MessageHandler] = []
 
 
+# Modules whose handlers must run at fan-out (imported on first use).
+HANDLER_MODULES = ("urbangrid.intake.hotline",)
+
+
+def _load_handlers() -> None:
+    import importlib
+
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
+
+
 def on_message(handler: MessageHandler) -> MessageHandler:
     """Register a handler run once for every outbox message at fan-out."""
     if handler not in _handlers:
@@ -96,6 +107,7 @@ def deactivate(session: Session, subscription_id: int) -> WebhookSubscription:
 
 def fan_out(session: Session, *, now: datetime | None = None, limit: int = 500) -> int:
     """Turn pending outbox messages into deliveries; returns the messages handled."""
+    _load_handlers()
     messages = list(
         session.scalars(
             select(OutboxMessage)
