@@ -62,11 +62,15 @@ def _jurisdiction_scope(q: Select[Any], principal: Principal) -> Select[Any]:
     return q
 
 
-def apply_filters(q: Select[Any], f: ListFilters) -> Select[Any]:
+def _check_statuses(statuses: list[str]) -> None:
     valid = {s.value for s in Status}
-    bad = [s for s in f.statuses if s not in valid]
+    bad = [s for s in statuses if s not in valid]
     if bad:
         raise InvalidInput(f"unknown status {bad[0]!r}", field="status")
+
+
+def apply_filters(q: Select[Any], f: ListFilters) -> Select[Any]:
+    _check_statuses(f.statuses)
     if f.statuses:
         q = q.where(Case.status.in_(f.statuses))
     if f.open_only:
@@ -128,6 +132,7 @@ def worklist(
     if not may_use(queue, principal.roles):
         raise Forbidden(f"the {queue_name} list is not for your role")
     now = now or utcnow()
+    _check_statuses(filters.statuses)
     q = _jurisdiction_scope(select(Case), principal)
     wanted = [s.value for s in queue.statuses]
     if filters.statuses:
