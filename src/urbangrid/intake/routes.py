@@ -7,7 +7,7 @@ Open311 answers in its own formats (XML or JSON by suffix, errors as the spec's 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -16,11 +16,13 @@ from pydantic import BaseModel, Field
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
+from urbangrid.cases import service as cases
 from urbangrid.cases.models import Case
-from urbangrid.intake import hotline, webhooks
+from urbangrid.intake import duplicates, hotline, webhooks
 from urbangrid.intake import keys as client_keys
 from urbangrid.intake import open311_format as fmt
 from urbangrid.intake import open311_service as o311
+from urbangrid.intake.duplicate_rules import Rules
 from urbangrid.intake.models import ClientKey
 from urbangrid.kit.errors import Forbidden, InvalidInput
 from urbangrid.kit.types import utcnow
@@ -367,3 +369,60 @@ def hotline_figures(
         db, principal.jurisdiction_id, start.astimezone(UTC), end.astimezone(UTC)
     )
     return figures.as_dict()
+
+
+# ---------------------------------------------------------------- duplicates
+
+Operator = Annotated[
+    Principal, Depends(require_roles(Role.INTAKE_OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER))
+]
+
+
+class MergeIn(BaseModel):
+    master_case_id: int
+    comment: str = Field("", max_length=1000)
+
+
+@router.get(f"{INTAKE}/cases/{{case_id}}/duplicates", tags=["intake"])
+def duplicate_candidates(
+    case_id: int,
+    db: DbSession,
+    principal: Operator,
+    radius_m: Annotated[float, Query(gt=0, le=5000)] = 100.0,
+    days: Annotated[float, Query(gt=0, le=90)] = 7.0,
+) -> list[dict[str, Any]]:
+    """Open cases that may report the same problem (same or related category, near, recent,
+    similar text), best first."""
+    rules = Rules(radius_m=radius_m, window=timedelta(days=days))
+    return duplicates.candidates(db, principal, case_id, rules)
+
+
+@router.post(f"{INTAKE}/cases/{{case_id}}/merge", tags=["intake"])
+def merge_case(case_id: int, body: MergeIn, db: DbSession, principal: Lead) -> dict[str, Any]:
+    """合并: void ``case_id`` as a duplicate of ``master_case_id``; its reporters follow the
+    master case from now on."""
+    merged = duplicates.merge(db, principal, case_id, body.master_case_id, body.comment)
+    return {
+        "case_id": merged.duplicate.id,
+        "status": merged.duplicate.status,
+        "master_case_id": merged.master.id,
+        "master_number": merged.master.number,
+        "reports_moved": merged.reports_moved,
+    }
+
+
+@router.get(f"{INTAKE}/cases/{{case_id}}/notifications", tags=["intake"])
+def reporter_notifications(
+    case_id: int, db: DbSession, principal: Operator
+) -> list[dict[str, Any]]:
+    """The progress notices owed to the case's reporters, one per reporter and step."""
+    cases.get_case(db, principal, case_id)
+    return [
+        {
+            "report_id": n.report_id,
+            "channel": n.channel,
+            "message": n.message,
+            "created_at": n.created_at,
+        }
+        for n in duplicates.notifications(db, case_id)
+    ]

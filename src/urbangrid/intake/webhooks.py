@@ -44,7 +44,7 @@ _handlers: list[MessageHandler] = []
 
 
 # Modules whose handlers must run at fan-out (imported on first use).
-HANDLER_MODULES = ("urbangrid.intake.hotline",)
+HANDLER_MODULES = ("urbangrid.intake.hotline", "urbangrid.intake.duplicates")
 
 
 def _load_handlers() -> None:
