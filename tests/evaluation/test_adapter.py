@@ -89,6 +89,7 @@ def make(session: Session) -> W:
         ("dispatcher", Role.DISPATCHER, None),
         ("hw", Role.DEPARTMENT_HANDLER, w.hw.id),
         ("sz", Role.DEPARTMENT_HANDLER, w.sz.id),
+        ("leader", Role.LEADER, None),
     ):
         u = User(
             username=name,
@@ -215,3 +216,24 @@ def test_sync_is_incremental_and_idempotent(engine: Engine, cases) -> None:
     with engine.connect() as conn:
         facts = {f.case_id: f for f in load_facts(conn)}
     assert len(facts) == 2 and facts[b.id].closed_at is not None
+
+
+def test_simulate_through_the_case_service(engine: Engine) -> None:
+    from datetime import date
+
+    from urbangrid.catalog.service import load_national_directory
+    from urbangrid.evaluation.simulator.through_service import simulate_through_service
+    from urbangrid.kit.errors import InvalidInput
+
+    with session_factory(engine)() as s:
+        make(s)
+        load_national_directory(s)
+        s.commit()
+    n = simulate_through_service(engine, date(2026, 10, 1), 3, seed=1, per_day=4, public_per_day=2)
+    assert n > 5
+    with engine.connect() as conn:
+        facts = list(load_facts(conn))
+    assert len(facts) == n
+    assert any(f.dispatched_at for f in facts) and any(f.filed_at is None for f in facts)
+    with pytest.raises(InvalidInput):  # a second run would mix two simulations
+        simulate_through_service(engine, date(2026, 10, 1), 3)
