@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from shapely.geometry.base import BaseGeometry
 
 from urbangrid.geo.projection import LocalEqualArea
+from urbangrid.geo.rings import RingSet
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -68,6 +69,13 @@ def _piece_edges(pieces: Sequence[BaseGeometry]) -> tuple[_EdgeTable, IntArray]:
     p = coords[:-1][same]
     q = coords[1:][same]
     owner = np.asarray(ring_piece, dtype=np.int32)[ring_idx[:-1][same]]
+    return _edge_table(p, q, owner, len(pieces))
+
+
+def _edge_table(
+    p: FloatArray, q: FloatArray, owner: NDArray[np.int32], n_pieces: int
+) -> tuple[_EdgeTable, IntArray]:
+    """Edge table from segment endpoints ``p → q`` (n × 2) of pieces ``owner``."""
     keep = p[:, 1] != q[:, 1]  # horizontal edges never cross a horizontal ray
     p, q, owner = p[keep], q[keep], owner[keep]
     swap = p[:, 1] > q[:, 1]
@@ -77,8 +85,8 @@ def _piece_edges(pieces: Sequence[BaseGeometry]) -> tuple[_EdgeTable, IntArray]:
     lo, hi, owner = lo[order], hi[order], owner[order]
     slope = (hi[:, 0] - lo[:, 0]) / (hi[:, 1] - lo[:, 1])
     table = _EdgeTable(lo[:, 0].copy(), lo[:, 1].copy(), hi[:, 1].copy(), slope, owner)
-    counts = np.bincount(owner, minlength=len(pieces))
-    offsets = np.zeros(len(pieces) + 1, np.int64)
+    counts = np.bincount(owner, minlength=n_pieces)
+    offsets = np.zeros(n_pieces + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
     return table, offsets
 
@@ -237,15 +245,17 @@ class GridIndex:
         cls,
         polygons: Sequence[BaseGeometry] | NDArray[np.object_],
         *,
-        max_edges: int = 32,
+        max_edges: int = 16,
         max_depth: int = 11,
     ) -> GridIndex:
-        """Index arbitrary non-overlapping (Multi)Polygons in lon/lat.
+        """Index arbitrary (Multi)Polygons in lon/lat; where they overlap, the lowest index
+        wins.
 
         A quadtree over the bounding box: a cell wholly covered by one polygon becomes pure,
-        a cell whose clipped pieces hold more than ``max_edges`` edges is split in four,
-        down to ``max_depth`` levels. The leaves are then painted onto one raster at the
-        deepest level reached.
+        a cell whose clipped pieces hold more than ``max_edges`` vertices is split in four,
+        down to ``max_depth`` levels; the leaves are then painted onto one raster at the
+        deepest level reached. Clipping is vectorised over all pieces of a level
+        (:mod:`urbangrid.geo.rings`).
         """
         geoms = np.asarray(list(polygons), dtype=object)
         if len(geoms) == 0:
@@ -258,131 +268,121 @@ class GridIndex:
         xs_all = minx + np.arange(n_fine + 1) * ((maxx + pad_x - minx) / n_fine)
         ys_all = miny + np.arange(n_fine + 1) * ((maxy + pad_y - miny) / n_fine)
 
-        # leaves per level: (level, ix, iy, owner | EMPTY, pieces)
-        leaf_levels: list[int] = []
-        leaf_ix: list[IntArray] = []
-        leaf_iy: list[IntArray] = []
-        leaf_val: list[NDArray[np.int32]] = []
-        mixed_geoms: list[NDArray[np.object_]] = []
-        mixed_owner: list[IntArray] = []
-        mixed_slot: list[IntArray] = []
-        n_slots = 0
-
+        rings = RingSet.from_polygons(geoms)
         pair_ix = np.zeros(len(geoms), np.int64)
         pair_iy = np.zeros(len(geoms), np.int64)
-        pair_geom = geoms
         pair_owner = np.arange(len(geoms), dtype=np.int64)
+        leaves: list[tuple[int, IntArray, IntArray, NDArray[np.int32]]] = []
+        # mixed leaves per level: their pieces' rings, owners and slots
+        mixed: list[tuple[RingSet, IntArray, IntArray]] = []
+        n_slots = 0
         level = 0
         while len(pair_ix):
             step = 1 << (max_depth - level)
-            x0 = xs_all[pair_ix * step]
-            x1 = xs_all[(pair_ix + 1) * step]
-            y0 = ys_all[pair_iy * step]
-            y1 = ys_all[(pair_iy + 1) * step]
-            # only pieces reaching outside the cell need clipping
-            b = shapely.bounds(pair_geom)
-            cross = ~((b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1))
-            clipped = pair_geom.copy()
-            if cross.any():
-                clipped[cross] = shapely.intersection(
-                    pair_geom[cross], shapely.box(x0[cross], y0[cross], x1[cross], y1[cross])
-                )
-            area = shapely.area(clipped)
-            keep = area > 0
-            pair_ix, pair_iy, pair_owner = pair_ix[keep], pair_iy[keep], pair_owner[keep]
-            clipped, area = clipped[keep], area[keep]
-            cell_area = (x1 - x0)[keep] * (y1 - y0)[keep]
-            full = area >= cell_area * (1.0 - 1e-9)
-            nverts = shapely.get_num_coordinates(clipped)
-
+            x0, x1 = xs_all[pair_ix * step], xs_all[(pair_ix + 1) * step]
+            y0, y1 = ys_all[pair_iy * step], ys_all[(pair_iy + 1) * step]
+            rings = rings.clip(x0, y0, x1, y1)
+            area = rings.pair_area(x0, y0)
+            cell_area = (x1 - x0) * (y1 - y0)
+            nverts = rings.pair_vertex_count()
+            alive = (area > cell_area * 1e-12) & (nverts >= 3)
             key = pair_iy * (1 << level) + pair_ix
-            # per cell, pieces by polygon index: where polygons overlap the lowest index wins
+            # per cell, pieces by polygon index (the lowest wins where polygons overlap)
             order = np.lexsort((pair_owner, key))
-            key, full, nverts = key[order], full[order], nverts[order]
-            pair_ix, pair_iy, pair_owner, clipped = (
+            order = order[alive[order]]
+            rings = rings.take(order)
+            key, pair_ix, pair_iy, pair_owner = (
+                key[order],
                 pair_ix[order],
                 pair_iy[order],
                 pair_owner[order],
-                clipped[order],
             )
+            full = area[order] >= cell_area[order] * (1.0 - 1e-9)
+            nverts = nverts[order]
+            if not len(key):
+                break
             starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-            cell_of_pair = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(key)]))
-            n_in_cell = np.diff(np.r_[starts, len(key)])
-            cell_full = full[starts] & (n_in_cell == 1)
-            cell_edges = np.add.reduceat(nverts, starts) if len(starts) else nverts
+            sizes = np.diff(np.r_[starts, len(key)])
+            cell_of_pair = np.repeat(np.arange(len(starts)), sizes)
+            cell_full = full[starts] & (sizes == 1)
+            cell_verts = np.add.reduceat(nverts, starts)
             last = level == max_depth
-            is_mixed_leaf = ~cell_full & ((cell_edges <= max_edges) | last)
-            split = ~cell_full & ~is_mixed_leaf
-
-            # pure leaves
+            mixed_leaf = ~cell_full & ((cell_verts <= max_edges) | last)
+            split = ~cell_full & ~mixed_leaf
             s = starts[cell_full]
-            leaf_levels.append(level)
-            leaf_ix.append(pair_ix[s])
-            leaf_iy.append(pair_iy[s])
-            leaf_val.append(pair_owner[s].astype(np.int32))
-            # mixed leaves, each gets a slot; their pairs are contiguous (sorted by cell)
-            mixed_cells_here = np.flatnonzero(is_mixed_leaf)
-            if len(mixed_cells_here):
-                first_slot = n_slots
+            leaves.append((level, pair_ix[s], pair_iy[s], pair_owner[s].astype(np.int32)))
+            mixed_cells = np.flatnonzero(mixed_leaf)
+            if len(mixed_cells):
+                sel = np.flatnonzero(mixed_leaf[cell_of_pair])
+                slots = n_slots + np.arange(len(mixed_cells))
                 slot_of_cell = np.full(len(starts), -1, np.int64)
-                slot_of_cell[mixed_cells_here] = first_slot + np.arange(len(mixed_cells_here))
-                sel_pairs = np.flatnonzero(is_mixed_leaf[cell_of_pair])
-                mixed_geoms.append(clipped[sel_pairs])
-                mixed_owner.append(pair_owner[sel_pairs])
-                mixed_slot.append(slot_of_cell[cell_of_pair[sel_pairs]])
-                n_slots += len(mixed_cells_here)
-                s2 = starts[mixed_cells_here]
-                leaf_levels.append(level)
-                leaf_ix.append(pair_ix[s2])
-                leaf_iy.append(pair_iy[s2])
-                leaf_val.append(
-                    (-2 - (first_slot + np.arange(len(mixed_cells_here)))).astype(np.int32)
-                )
-            # children of split cells inherit the clipped pieces
+                slot_of_cell[mixed_cells] = slots
+                mixed.append((rings.take(sel), pair_owner[sel], slot_of_cell[cell_of_pair[sel]]))
+                s2 = starts[mixed_cells]
+                leaves.append((level, pair_ix[s2], pair_iy[s2], (-2 - slots).astype(np.int32)))
+                n_slots += len(mixed_cells)
             if not split.any():
                 break
             sel = np.flatnonzero(split[cell_of_pair])
-            # each piece goes to the child quadrants its bounding box overlaps
             half = step >> 1
             xm = xs_all[pair_ix[sel] * step + half]
             ym = ys_all[pair_iy[sel] * step + half]
-            b = shapely.bounds(clipped[sel])
-            west, east = b[:, 0] < xm, b[:, 2] > xm
-            south, north = b[:, 1] < ym, b[:, 3] > ym
-            quads = ((west & south, 0, 0), (east & south, 1, 0), (west & north, 0, 1))
-            quads += ((east & north, 1, 1),)
-            ix_parts, iy_parts, geom_parts, owner_parts = [], [], [], []
-            for mask, ox, oy in quads:
+            bminx, bminy, bmaxx, bmaxy = rings.pair_bounds()
+            west, east = bminx[sel] < xm, bmaxx[sel] > xm
+            south, north = bminy[sel] < ym, bmaxy[sel] > ym
+            src, cix, ciy = [], [], []
+            for mask, ox, oy in (
+                (west & south, 0, 0),
+                (east & south, 1, 0),
+                (west & north, 0, 1),
+                (east & north, 1, 1),
+            ):
                 chosen = sel[mask]
-                ix_parts.append(pair_ix[chosen] * 2 + ox)
-                iy_parts.append(pair_iy[chosen] * 2 + oy)
-                geom_parts.append(clipped[chosen])
-                owner_parts.append(pair_owner[chosen])
-            pair_ix = np.concatenate(ix_parts)
-            pair_iy = np.concatenate(iy_parts)
-            pair_geom = np.concatenate(geom_parts)
-            pair_owner = np.concatenate(owner_parts)
+                src.append(chosen)
+                cix.append(pair_ix[chosen] * 2 + ox)
+                ciy.append(pair_iy[chosen] * 2 + oy)
+            children = np.concatenate(src)
+            rings = rings.take(children)
+            pair_owner = pair_owner[children]
+            pair_ix, pair_iy = np.concatenate(cix), np.concatenate(ciy)
             level += 1
 
-        depth = max(leaf_levels) if leaf_levels else 0
+        depth = max((lv for lv, *_ in leaves), default=0)
         n = 1 << depth
         cells = np.full(n * n, EMPTY, np.int32)
-        for lvl, ixs, iys, vals in zip(leaf_levels, leaf_ix, leaf_iy, leaf_val, strict=True):
+        for lvl, ixs, iys, vals in leaves:
             if not len(ixs):
                 continue
             f = 1 << (depth - lvl)
-            # paint each leaf's f×f block of fine cells
             dx, dy = np.meshgrid(np.arange(f), np.arange(f))
             fx = (ixs[:, None] * f + dx.ravel()[None, :]).ravel()
             fy = (iys[:, None] * f + dy.ravel()[None, :]).ravel()
             cells[fy * n + fx] = np.repeat(vals, f * f)
-        step = 1 << (max_depth - depth)
-        flat = np.concatenate(mixed_geoms) if mixed_geoms else np.empty(0, dtype=object)
-        owners_flat = np.concatenate(mixed_owner) if mixed_owner else np.empty(0, np.int64)
-        slots_flat = np.concatenate(mixed_slot) if mixed_slot else np.empty(0, np.int64)
-        table, piece_offsets = _piece_edges(list(flat))
+        # pieces in slot order (levels and cells were visited in slot order): one piece
+        # per mixed pair, its edges taken from its clipped rings
+        p_parts, q_parts, id_parts, owner_parts, slot_parts = [], [], [], [], []
+        n_pieces = 0
+        for rs, owners, piece_slots in mixed:
+            px, py, qx, qy, pid = rs.edges()
+            p_parts.append(np.column_stack([px, py]))
+            q_parts.append(np.column_stack([qx, qy]))
+            id_parts.append(pid + n_pieces)
+            owner_parts.append(owners)
+            slot_parts.append(piece_slots)
+            n_pieces += rs.npairs
+        if mixed:
+            p, q = np.concatenate(p_parts), np.concatenate(q_parts)
+            pid = np.concatenate(id_parts).astype(np.int32)
+            owners_flat = np.concatenate(owner_parts)
+            piece_slot = np.concatenate(slot_parts)
+        else:
+            p = q = np.empty((0, 2))
+            pid = np.empty(0, np.int32)
+            owners_flat = piece_slot = np.empty(0, np.int64)
+        table, piece_offsets = _edge_table(p, q, pid, n_pieces)
         slot_pieces = np.zeros(n_slots + 1, np.int64)
-        np.cumsum(np.bincount(slots_flat, minlength=n_slots), out=slot_pieces[1:])
+        np.cumsum(np.bincount(piece_slot, minlength=n_slots), out=slot_pieces[1:])
+        step = 1 << (max_depth - depth)
         index = cls(
             xs=xs_all[::step].copy(),
             ys=ys_all[::step].copy(),
