@@ -1,0 +1,79 @@
+"""Text features for citizen messages (群众留言): character n-grams and jieba words.
+
+Chinese has no spaces, so character 1–2-grams carry most of the signal; jieba words add
+the longer units (小区, 公积金, 拖欠工资 …). Both are TF-IDF with sublinear term frequency,
+so a long body that repeats one word does not drown the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from typing import Any
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+_jieba_lock = threading.Lock()
+_jieba: Any = None
+
+
+def _tokenizer() -> Any:
+    """jieba, with its dictionary loaded once on first use and its chatter silenced."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                logging.getLogger("jieba").setLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width (NFKC), lower case, runs of white space collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def _is_word(token: str) -> bool:
+    # Drop punctuation and spaces; keep CJK, letters and digits.
+    return any(ch.isalnum() for ch in token)
+
+
+def word_tokens(text: str) -> list[str]:
+    """jieba words of an already normalised text. HMM off: it is about twice as fast and
+    the dictionary alone covers the vocabulary of complaints well."""
+    return [t for t in _tokenizer().lcut(text, HMM=False) if _is_word(t)]
+
+
+def char_vectorizer(ngram_range: tuple[int, int] = (1, 2)) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char",
+        ngram_range=ngram_range,
+        preprocessor=normalise,
+        lowercase=False,
+        sublinear_tf=True,
+        dtype=_float32(),
+    )
+
+
+def word_vectorizer(ngram_range: tuple[int, int] = (1, 1)) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="word",
+        tokenizer=word_tokens,
+        token_pattern=None,
+        ngram_range=ngram_range,
+        preprocessor=normalise,
+        lowercase=False,
+        sublinear_tf=True,
+        dtype=_float32(),
+    )
+
+
+def _float32() -> Any:
+    import numpy as np
+
+    return np.float32
