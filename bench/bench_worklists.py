@@ -1,0 +1,149 @@
+"""Work-list server time with many cases in PostgreSQL.
+
+Run: ``uv run python bench/bench_worklists.py [--cases 1000000] [--open-share 0.05]
+[--url postgresql://postgres@127.0.0.1:5432/postgres] [--keep]``.
+
+Builds a scratch database ``urbangrid_bench_web`` (the demo district, no generated month),
+then grows it in two steps — a tenth of ``--cases`` first, the rest after — and at each size
+times, through the real FastAPI app in process (TestClient: routing, auth, query, JSON):
+
+- the first page of every work list of the role that owns it (受理 … 核查, 案件查询),
+- a filtered page (warning level red), and a deep page (page 20),
+- the map grid counts and the queue counters,
+
+printing the median and the worst of ``--repeat`` calls, and the ratio of the large size to
+the small one (how the time grows with the table). The target is < 200 ms per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import uuid
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from urbangrid.api.app import create_app
+from urbangrid.auth.service import issue_token
+from urbangrid.db import make_engine, normalise_url, session_factory, session_scope
+from urbangrid.demo.loader import load_demo
+from urbangrid.migrations.runner import upgrade
+from urbangrid.org.models import Jurisdiction, User
+from urbangrid.web.loadgen import add_synthetic_cases
+
+DB_NAME = "urbangrid_bench_web"
+
+# (label, user, path)
+PROBES: list[tuple[str, str, str]] = [
+    ("受理 intake", "intake", "/api/v1/web/worklists/intake"),
+    ("立案 filing", "shiftlead", "/api/v1/web/worklists/filing"),
+    ("派遣 dispatch", "dispatcher", "/api/v1/web/worklists/dispatch"),
+    ("部门 department", "h_hw", "/api/v1/web/worklists/department"),
+    ("审批 approvals", "shiftlead", "/api/v1/web/worklists/approvals"),
+    ("核查 checks", "inspector1", "/api/v1/web/worklists/checks"),
+    ("dispatch, red only", "dispatcher", "/api/v1/web/worklists/dispatch?warning_level=red"),
+    ("department page 20", "h_hw", "/api/v1/web/worklists/department?page=20&page_size=30"),
+    ("案件查询 all", "shiftlead", "/api/v1/web/worklists/all"),
+    ("all, case number", "shiftlead", "/api/v1/web/worklists/all?q=2026-L0000123"),
+    ("open, free text", "shiftlead", "/api/v1/web/worklists/open?q=synthetic"),
+    ("all, free text", "shiftlead", "/api/v1/web/worklists/all?q=synthetic"),
+    ("queue counters", "shiftlead", "/api/v1/web/worklists"),
+    ("map grid counts", "leader", "/api/v1/web/map/grids?open_only=true"),
+]
+
+
+def time_probes(client: TestClient, tokens: dict[str, str], repeat: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for label, user, path in PROBES:
+        headers = {"Authorization": f"Bearer {tokens[user]}"}
+        client.get(path, headers=headers).raise_for_status()  # warm caches and plans
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            res = client.get(path, headers=headers)
+            times.append((time.perf_counter() - t) * 1000)
+            res.raise_for_status()
+        out[label] = times
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cases", type=int, default=1_000_000)
+    ap.add_argument("--open-share", type=float, default=0.05)
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = ap.parse_args()
+
+    base = make_url(normalise_url(args.url))
+    admin = make_engine(base.render_as_string(hide_password=False))
+    name = f"{DB_NAME}_{uuid.uuid4().hex[:6]}"
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with session_scope(engine) as s:
+            load_demo(s, with_cases=False)
+        with session_factory(engine)() as s:
+            tokens = {
+                u.username: issue_token(s, u).token
+                for u in s.scalars(select(User).where(User.username.in_({p[1] for p in PROBES})))
+            }
+            s.commit()
+        app = create_app(engine)
+        results: dict[int, dict[str, list[float]]] = {}
+        inserted = 0
+        for target in (args.cases // 10, args.cases):
+            t = time.perf_counter()
+            with session_factory(engine)() as s:
+                jurisdiction = s.scalar(select(Jurisdiction))
+                assert jurisdiction is not None
+                inserted += add_synthetic_cases(
+                    s,
+                    jurisdiction,
+                    target - inserted,
+                    closed_share=1 - args.open_share,
+                    seed=target,
+                    spread_days=365,
+                    with_events=False,
+                    batch=20_000,
+                )
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("VACUUM ANALYZE cases"))
+            print(f"\n{inserted:,} cases ({args.open_share:.0%} open) loaded in "
+                  f"{time.perf_counter() - t:.0f} s")  # fmt: skip
+            with TestClient(app) as client:
+                time_probes(client, tokens, 1)  # a first pass warms the process and the plans
+                results[inserted] = time_probes(client, tokens, args.repeat)
+            print(f"{'probe':<22}{'median ms':>11}{'worst ms':>10}")
+            for label, times in results[inserted].items():
+                print(f"{label:<22}{statistics.median(times):>11.1f}{max(times):>10.1f}")
+        small, large = sorted(results)
+        print(f"\nmedian ratio {large:,} / {small:,} cases (1.0 = flat):")
+        worst_large = 0.0
+        for label in results[large]:
+            a = statistics.median(results[small][label])
+            b = statistics.median(results[large][label])
+            worst_large = max(worst_large, b)
+            print(f"  {label:<22}{b / a:>6.2f}")
+        verdict = "under" if worst_large < 200 else "OVER"
+        print(f"\nslowest median at {large:,} cases: {worst_large:.1f} ms ({verdict} 200 ms)")
+    finally:
+        engine.dispose()
+        if not args.keep:
+            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        else:
+            print(f"kept database {name}")
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
