@@ -126,6 +126,20 @@ def test_filters_and_pagination(session: Session, town: Town) -> None:
     assert counts["intake"] == 7 and counts["approvals"] == 0
 
 
+def test_large_totals_are_capped(
+    session: Session, town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(5):
+        report(session, town)
+    session.commit()
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    page = queries.worklist(session, town.who("lead"), "intake", ListFilters(), page_size=10)
+    assert (page["total"], page["total_capped"], len(page["items"])) == (3, True, 5)
+    monkeypatch.setattr(queries, "COUNT_CAP", 5)
+    page = queries.worklist(session, town.who("lead"), "intake", ListFilters(), page_size=10)
+    assert (page["total"], page["total_capped"]) == (5, False)
+
+
 # ---------------------------------------------------------------- map and dashboard
 
 

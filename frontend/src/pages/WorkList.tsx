@@ -37,6 +37,7 @@ export interface Row {
 interface ListPage {
   items: Row[];
   total: number;
+  total_capped: boolean;
   page: number;
   page_size: number;
 }
@@ -140,7 +141,7 @@ export function WorkList({ queue }: { queue: string }) {
       <div class="row" style={{ justifyContent: "space-between" }}>
         <h1 id="list-title">
           {t(titleKey)}
-          {data && <span class="muted"> · {t("list.total", { n: data.total })}</span>}
+          {data && <span class="muted"> · {t("list.total", { n: data.total_capped ? `${data.total}+` : data.total })}</span>}
         </h1>
       </div>
       {!isSearch && <p class="muted">{t(`queue.${queue}.help`)}</p>}
