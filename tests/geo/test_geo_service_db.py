@@ -164,3 +164,16 @@ def test_grid_layer_import_validates_everything(session: Session, shared_dir: Pa
     assert summary.extra["grids"] == len(feats) and summary.created == 0
     p = shapely.point_on_surface(feats[7].geometry)
     assert locator.grid_code_for_point(session, j.id, p.x, p.y) == feats[7].properties["code"]
+
+
+def test_multi_district_file(session: Session, shared_dir: Path) -> None:
+    """泰州市's file holds six districts: one jurisdiction each, or the one --code picks."""
+    feats = parse_geojson((shared_dir / "data/geo/datav2021_321200_full.geojson").read_bytes())
+    picked = service.import_boundary(session, feats, "gcj02", code="321202")
+    assert picked.created == 1 and picked.extra["jurisdiction"] == "321202 海陵区"
+    every = service.import_boundary(session, feats, "gcj02")
+    assert (every.created, every.updated) == (5, 1)
+    names = set(session.scalars(select(Jurisdiction.name)))
+    assert {"海陵区", "高港区", "兴化市"} <= names
+    with pytest.raises(InvalidInput, match="give --code"):
+        service.import_boundary(session, feats, "gcj02", name="某区")

@@ -90,6 +90,38 @@ def _bump_grids_version(j: Jurisdiction, raster: dict[str, Any] | None = None) -
 # ------------------------------------------------------------------ boundaries
 
 
+def _upsert_district(
+    session: Session,
+    code: str | None,
+    name: str | None,
+    members: list[Feature],
+    crs: Crs | str,
+    summary: Summary,
+) -> None:
+    name = name or _prop(members[0].properties, "name", "district_name")
+    if not code or not name:
+        raise InvalidInput("the file names no district code / name: give --code and --name")
+    try:
+        validate_district_code(code)
+    except CodeError as exc:
+        raise InvalidInput(str(exc)) from None
+    geom = shapely.union_all([f.geometry for f in members])
+    j = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+    if j is None:
+        j = Jurisdiction(code=code, name=name, source_crs=Crs.parse(str(crs)).value)
+        session.add(j)
+        summary.created += 1
+    else:
+        j.name = name
+        summary.updated += 1
+    j.geometry = _geojson(geom)
+    session.flush()
+    area = round(LocalEqualArea.around(geom).area_m2(geom) / 1e6, 3)
+    summary.notes.append(f"jurisdiction {code} {name}: {area} km²")
+    summary.extra.setdefault("jurisdiction", f"{code} {name}")
+    summary.extra.setdefault("area_km2", area)
+
+
 def import_boundary(
     session: Session,
     features: list[Feature],
@@ -115,28 +147,19 @@ def import_boundary(
     if level == "district":
         layer = check_layer(features, crs)
         summary.notes += layer.notes
-        props = layer.features[0].properties
-        code = code or _prop(props, "adcode", "code", "district_code")
-        name = name or _prop(props, "name", "district_name")
-        if not code or not name:
-            raise InvalidInput("the file names no district code / name: give --code and --name")
-        try:
-            validate_district_code(code)
-        except CodeError as exc:
-            raise InvalidInput(str(exc)) from None
-        geom = shapely.union_all([f.geometry for f in layer.features])
-        j = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
-        if j is None:
-            j = Jurisdiction(code=code, name=name, source_crs=Crs.parse(str(crs)).value)
-            session.add(j)
-            summary.created += 1
-        else:
-            j.name = name
-            summary.updated += 1
-        j.geometry = _geojson(geom)
-        session.flush()
-        summary.extra["area_km2"] = round(LocalEqualArea.around(geom).area_m2(geom) / 1e6, 3)
-        summary.extra["jurisdiction"] = f"{code} {name}"
+        # group features by their own district code: a multi-district file (e.g. a city's
+        # DataV file) gives one jurisdiction per code; --code picks one of them
+        groups: dict[str | None, list[Feature]] = {}
+        for f in layer.features:
+            groups.setdefault(_prop(f.properties, "adcode", "code", "district_code"), []).append(f)
+        if code and code in groups:
+            groups = {code: groups[code]}
+        elif code or len(groups) == 1:
+            groups = {code or next(iter(groups)): layer.features}
+        elif name:
+            raise InvalidInput(f"the file holds {len(groups)} districts: give --code to pick one")
+        for file_code, members in groups.items():
+            _upsert_district(session, file_code, name, members, crs, summary)
         return summary
 
     j = get_jurisdiction(session, jurisdiction_code)
