@@ -165,49 +165,66 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the database and the Parquet file")
+    ap.add_argument(
+        "--reuse", help="DBNAME:PARQUET of a kept run: skip generating, loading and exporting"
+    )
+    ap.add_argument("--jit", action="store_true", help="leave PostgreSQL's JIT on")
     args = ap.parse_args()
 
     period = Period.month(args.month)
     last_day = period.end.date()
     first = last_day - timedelta(days=args.days)
     base = sa.engine.make_url(PG)
-    name = f"urbangrid_bench_eval_{uuid.uuid4().hex[:8]}"
     admin = psycopg.connect(PG, autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
+    if args.reuse:
+        name, parquet_name = args.reuse.split(":", 1)
+        parquet = Path(parquet_name)
+        tmp = parquet.parent
+        args.keep = True
+    else:
+        name = f"urbangrid_bench_eval_{uuid.uuid4().hex[:8]}"
+        admin.execute(f'CREATE DATABASE "{name}"')
+        tmp = Path(tempfile.mkdtemp(prefix="bench_eval_"))
+        parquet = tmp / "facts.parquet"
     pg_url = base.set(database=name).render_as_string(hide_password=False)
-    tmp = Path(tempfile.mkdtemp(prefix="bench_eval_"))
-    parquet = tmp / "facts.parquet"
     try:
-        engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
-        EvalCaseFact.__table__.create(engine)  # type: ignore[attr-defined]
-        engine.dispose()
-        t0 = time.perf_counter()
-        n_unique = load(pg_url, args.unique, args.days, first, args.seed)
-        t_gen = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        n = replicate(pg_url, n_unique, max(1, round(args.cases / max(n_unique, 1))))
-        t_load = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        export_parquet(pg_url, parquet)
-        t_export = time.perf_counter() - t0
+        if not args.reuse:
+            engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+            EvalCaseFact.__table__.create(engine)  # type: ignore[attr-defined]
+            engine.dispose()
+            t0 = time.perf_counter()
+            n_unique = load(pg_url, args.unique, args.days, first, args.seed)
+            t_gen = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            n = replicate(pg_url, n_unique, max(1, round(args.cases / max(n_unique, 1))))
+            t_load = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            export_parquet(pg_url, parquet)
+            t_export = time.perf_counter() - t0
 
         pg = psycopg.connect(pg_url)
         pg.execute("SET TIME ZONE 'UTC'")
-        pg.execute("SET jit = off")  # JIT compilation costs more than it saves here
+        if not args.jit:
+            pg.execute("SET jit = off")
         duck = duckdb.connect()
         duck.execute("SET TimeZone = 'UTC'")
         duck.execute(f"CREATE VIEW eval_case_facts AS SELECT * FROM read_parquet('{parquet}')")
 
-        print(f"generated {n_unique:,} unique cases over {args.days} days in {t_gen:.0f} s")
-        print(
-            f"rows: {n:,} cases ({n // max(n_unique, 1)} districts), replicated and indexed "
-            f"in {t_load:.0f} s, "
-            f"exported to Parquet ({parquet.stat().st_size / 1e6:.0f} MB) in {t_export:.0f} s"
-        )
+        if args.reuse:
+            n = int(pg.execute("SELECT count(*) FROM eval_case_facts").fetchone()[0])
+            print(f"rows: {n:,} cases (kept run {name}, {parquet})")
+        else:
+            print(f"generated {n_unique:,} unique cases over {args.days} days in {t_gen:.0f} s")
+            print(
+                f"rows: {n:,} cases ({n // max(n_unique, 1)} districts), replicated and "
+                f"indexed in {t_load:.0f} s, exported to Parquet "
+                f"({parquet.stat().st_size / 1e6:.0f} MB) in {t_export:.0f} s"
+            )
         print(
             f"period: {period.label}; "
             f"PostgreSQL {pg.execute('SHOW server_version').fetchone()[0]}, "
-            f"DuckDB {duckdb.__version__}; median of {args.repeat} runs"
+            f"DuckDB {duckdb.__version__}; JIT {'on' if args.jit else 'off'}; "
+            f"median of {args.repeat} runs"
         )
         total_pg = total_duck = 0.0
         for label, kind in (
@@ -232,7 +249,7 @@ def main() -> None:
                 [tuple(int(v) if i else v for i, v in enumerate(row)) for row in part]
                 for part in r_duck
             ]
-            objects = len(r_pg[0])
+            objects = len({row[0] for part in r_pg for row in part})
             total_pg += t_pg
             total_duck += t_duck
             print(
