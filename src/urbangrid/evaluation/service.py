@@ -117,7 +117,7 @@ def citizen_summary_sql(
 ) -> dict[str, Any]:
     as_of = as_of or period.end
     defs = [d for d in COUNT_DEFS[ObjectKind.DEPARTMENT] if d.name in CITIZEN_COUNTS]
-    stmt = sa.select(*(count_expr(d, FACTS, period, as_of) for d in defs)).where(
+    stmt = sa.select(*(count_expr(d, FACTS, as_of) for d in defs)).where(
         in_period(FACTS, "reported_at", period)
     )
     row = conn.execute(stmt).one()

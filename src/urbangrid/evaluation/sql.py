@@ -82,8 +82,12 @@ def in_period(table: sa.Table, field: str, period: Period) -> ColumnElement[bool
     return sa.and_(col >= period.start, col < period.end)
 
 
-def count_expr(d: CountDef, table: sa.Table, period: Period, as_of: datetime) -> Any:
-    cond = sa.and_(in_period(table, d.anchor, period), compile_pred(d.where, table, as_of))
+def count_expr(d: CountDef, table: sa.Table, as_of: datetime) -> Any:
+    """SUM of 1 (or of ``sum_field``) over the rows satisfying the count's predicate; the
+    caller restricts the rows to the count's anchor period."""
+    if isinstance(d.where, Always) and d.sum_field is None:
+        return sa.func.count().label(d.name)
+    cond = compile_pred(d.where, table, as_of)
     value = table.c[d.sum_field] if d.sum_field else sa.literal(1)
     return sa.func.sum(sa.case((cond, value), else_=0)).label(d.name)
 
@@ -95,23 +99,22 @@ def count_statements(
     table: sa.Table = FACTS,
     extra_where: ColumnElement[bool] | None = None,
 ) -> list[tuple[str, list[CountDef], sa.Select[Any]]]:
-    """One GROUP BY statement per grouping column of the kind's counts."""
+    """One GROUP BY statement per (grouping column, anchor) of the kind's counts: the
+    anchor's period test goes into WHERE (an index range scan) instead of into every
+    CASE, which halves the work per row on both databases."""
     as_of = as_of or period.end
-    by_key: dict[str, list[CountDef]] = {}
+    groups: dict[tuple[str, str], list[CountDef]] = {}
     for d in COUNT_DEFS[kind]:
-        by_key.setdefault(d.key, []).append(d)
+        groups.setdefault((d.key, d.anchor), []).append(d)
     out = []
-    for key, defs in by_key.items():
-        anchors = sorted({d.anchor for d in defs})
+    for (key, anchor), defs in groups.items():
         where = sa.and_(
+            in_period(table, anchor, period),
             table.c[key].is_not(None),
-            sa.or_(*(in_period(table, a, period) for a in anchors)),
             *([extra_where] if extra_where is not None else []),
         )
         stmt = (
-            sa.select(
-                table.c[key].label("key"), *(count_expr(d, table, period, as_of) for d in defs)
-            )
+            sa.select(table.c[key].label("key"), *(count_expr(d, table, as_of) for d in defs))
             .where(where)
             .group_by(table.c[key])
         )
