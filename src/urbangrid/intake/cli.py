@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from urbangrid.cli.common import open_session, reports_errors
@@ -145,3 +147,22 @@ def webhooks_run(
             stop.set()
     finally:
         engine.dispose()
+
+
+@import_app.command("cases")
+@reports_errors
+def import_cases_command(
+    file: Path = typer.Argument(..., help="CSV file of historical cases"),
+    mapping: str = typer.Option(
+        ..., "--mapping", help="mapping file (TOML), or a shipped one: la_myla311"
+    ),
+    strict: bool = typer.Option(False, help="reject the whole file if any row is bad"),
+) -> None:
+    """Import historical cases with their original times; prints the report (each skipped
+    row and why). A failure leaves the database as it was."""
+    from urbangrid.intake.importer import import_cases
+
+    with open_session() as session:
+        report = import_cases(session, file, mapping, strict=strict)
+    for line in report.lines():
+        typer.echo(line)
