@@ -59,7 +59,7 @@ def live_server(
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_server(
     tmp_path_factory: pytest.TempPathFactory, frontend_built: Path
 ) -> Iterator[tuple[LiveServer, DemoFacts]]:
