@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
+import warnings
 from typing import Any
 
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -24,7 +25,11 @@ def _tokenizer() -> Any:
     if _jieba is None:
         with _jieba_lock:
             if _jieba is None:
-                import jieba
+                with warnings.catch_warnings():
+                    # jieba's regexes use invalid escapes: noise at import on Python 3.11
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    warnings.simplefilter("ignore", SyntaxWarning)
+                    import jieba
 
                 jieba.setLogLevel(logging.WARNING)
                 logging.getLogger("jieba").setLevel(logging.WARNING)
