@@ -122,16 +122,22 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     return parts  # type: ignore[return-value]
 
 
-@router.get("/grids.geojson", summary="Unit grids as GeoJSON, simplified for a map zoom")
+@router.get(
+    "/grids.geojson",
+    summary="Unit grids as GeoJSON, simplified for a map zoom",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
 def grids_geojson(
     db: DbSession,
     principal: CurrentPrincipal,
     zoom: Annotated[int | None, Query(ge=0, le=24)] = None,
-    bbox: str | None = None,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     jurisdiction: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     j = _jurisdiction(db, jurisdiction, principal)
-    return service.grids_geojson(db, j, zoom=zoom, bbox=_bbox(bbox))
+    text = service.grids_geojson_text(db, j, zoom=zoom, bbox=_bbox(bbox))
+    return Response(text, media_type="application/geo+json")
 
 
 @router.get("/boundaries.geojson", summary="District / street / community boundaries")

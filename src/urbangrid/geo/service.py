@@ -6,6 +6,7 @@ the caller's transaction (the API / CLI session commits at the end or rolls back
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -499,6 +500,50 @@ def _tolerance_deg(zoom: int | None) -> float:
     return 360.0 / (256 * 2**zoom) / 4
 
 
+def grids_geojson_text(
+    session: Session,
+    j: Jurisdiction,
+    *,
+    zoom: int | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> str:
+    """The jurisdiction's grids as a GeoJSON FeatureCollection (text), optionally cut to a
+    bounding box and simplified to about a quarter pixel at a web-map ``zoom``."""
+    rows = session.execute(
+        select(
+            Grid.id,
+            Grid.code,
+            cast(Grid.geometry, String),
+            Grid.area_m2,
+            Community.name,
+            Street.name,
+        )
+        .join(Community, Community.id == Grid.community_id)
+        .join(Street, Street.id == Community.street_id)
+        .where(Grid.jurisdiction_id == j.id, Grid.geometry.is_not(None))
+        .order_by(Grid.code)
+    ).all()
+    # GEOS parses and writes the geometry JSON in bulk; only properties go through Python
+    geoms = shapely.from_geojson(np.asarray([r[2] for r in rows], dtype=object))
+    keep = np.ones(len(rows), bool)
+    if bbox is not None and len(geoms):
+        keep = shapely.intersects(geoms, shapely.box(*bbox))
+    tol = _tolerance_deg(zoom)
+    if tol and len(geoms):
+        geoms = shapely.simplify(geoms, tol, preserve_topology=True)
+    texts = shapely.to_geojson(geoms) if len(geoms) else []
+    parts = []
+    for r, t, k in zip(rows, texts, keep, strict=True):
+        if not k:
+            continue
+        props = json.dumps(
+            {"code": r[1], "area_m2": r[3], "community": r[4], "street": r[5]},
+            ensure_ascii=False,
+        )
+        parts.append(f'{{"type":"Feature","id":{int(r[0])},"geometry":{t},"properties":{props}}}')
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
 def grids_geojson(
     session: Session,
     j: Jurisdiction,
@@ -506,31 +551,8 @@ def grids_geojson(
     zoom: int | None = None,
     bbox: tuple[float, float, float, float] | None = None,
 ) -> dict[str, Any]:
-    rows = session.execute(
-        select(Grid.id, Grid.code, Grid.geometry, Grid.area_m2, Community.name, Street.name)
-        .join(Community, Community.id == Grid.community_id)
-        .join(Street, Street.id == Community.street_id)
-        .where(Grid.jurisdiction_id == j.id, Grid.geometry.is_not(None))
-        .order_by(Grid.code)
-    ).all()
-    geoms = np.asarray([shape(r[2]) for r in rows], dtype=object)
-    keep = np.ones(len(rows), bool)
-    if bbox is not None and len(geoms):
-        keep = shapely.intersects(geoms, shapely.box(*bbox))
-    tol = _tolerance_deg(zoom)
-    if tol and len(geoms):
-        geoms = shapely.simplify(geoms, tol, preserve_topology=True)
-    features = [
-        {
-            "type": "Feature",
-            "id": r[0],
-            "geometry": mapping(g),
-            "properties": {"code": r[1], "area_m2": r[3], "community": r[4], "street": r[5]},
-        }
-        for r, g, k in zip(rows, geoms, keep, strict=True)
-        if k
-    ]
-    return {"type": "FeatureCollection", "features": features}
+    result: dict[str, Any] = json.loads(grids_geojson_text(session, j, zoom=zoom, bbox=bbox))
+    return result
 
 
 def boundaries_geojson(
