@@ -237,3 +237,25 @@ def test_simulate_through_the_case_service(engine: Engine) -> None:
     assert any(f.dispatched_at for f in facts) and any(f.filed_at is None for f in facts)
     with pytest.raises(InvalidInput):  # a second run would mix two simulations
         simulate_through_service(engine, date(2026, 10, 1), 3)
+
+
+def test_background_sync_fills_the_fact_table(engine: Engine, cases) -> None:
+    import time
+    from types import SimpleNamespace
+
+    from urbangrid.evaluation.background import start
+
+    app = SimpleNamespace(state=SimpleNamespace(session_factory=session_factory(engine)))
+    stop = start(app, interval=0.2)
+    try:
+        deadline = time.monotonic() + 20
+        n = 0
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                n = len(list(load_facts(conn)))
+            if n == 2:
+                break
+            time.sleep(0.1)
+    finally:
+        stop()
+    assert n == 2

@@ -106,6 +106,12 @@ def evaluate_kind(
     config = config or default_config()
     infos = object_infos(conn, kind) if with_org else {}
     counts = _count_sql(conn, kind, period, as_of, keys=infos.keys())
+    if with_org and kind.is_position:
+        # actors who did a step without holding the role (a leader closing a case ...)
+        missing = [k for k in counts if k not in infos]
+        if missing:
+            rows = conn.execute(sa.select(User.id, User.display_name).where(User.id.in_(missing)))
+            infos = {**infos, **{r.id: ObjectInfo(r.id, r.display_name) for r in rows}}
     return ranked(evaluate(c, config, infos.get(k)) for k, c in counts.items())
 
 
