@@ -140,8 +140,11 @@ def parse_component_rows(data: bytes, filename: str) -> list[ComponentInput]:
         except UnicodeDecodeError:
             raise InvalidInput("the CSV is not UTF-8") from None
         for n, rec in enumerate(reader, start=2):
+            low = {str(k).strip().lower(): v for k, v in rec.items()}
+            lon = next((low[k] for k in ("lon", "lng", "longitude", "经度") if low.get(k)), None)
+            lat = next((low[k] for k in ("lat", "latitude", "纬度") if low.get(k)), None)
             try:
-                out.append(_record(n, rec, rec.get("lon"), rec.get("lat")))
+                out.append(_record(n, rec, lon, lat))
             except (TypeError, ValueError) as exc:
                 errors.append({"line": n, "message": str(exc)})
     if errors:
@@ -232,11 +235,10 @@ def import_components(
             resolved.append((r, r.code, class_code or "", condition, dept))
     if errors:
         raise ImportRejected(f"{len(errors)} bad component row(s); nothing imported", errors)
+    # ids carry the district code, so an id of this file can only exist in this jurisdiction
     existing = {
         c.code: c
-        for c in session.scalars(
-            select(Component).where(Component.code.in_([r.code for r in rows if r.code]))
-        )
+        for c in session.scalars(select(Component).where(Component.jurisdiction_id == j.id))
     }
     serials = _next_serials(session, j)
     for _r, code, cls, _cond, _d in resolved:

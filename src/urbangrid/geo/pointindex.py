@@ -419,8 +419,10 @@ class GridIndex:
                 stop = start + _CHUNK
                 out[start:stop] = self._locate_chunk(x[start:stop], y[start:stop])
         mixed = np.flatnonzero(out <= -2)
-        if len(mixed):
-            out[mixed] = self._locate_in_pieces(x[mixed], y[mixed], -2 - out[mixed])
+        # the crossing test expands points × edges: chunks keep that expansion in cache
+        for start in range(0, len(mixed), _CHUNK // 4):
+            m = mixed[start : start + _CHUNK // 4]
+            out[m] = self._locate_in_pieces(x[m], y[m], -2 - out[m])
         return out
 
     def _locate_chunk(self, x: FloatArray, y: FloatArray) -> NDArray[np.int32]:
