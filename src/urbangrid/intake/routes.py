@@ -18,7 +18,7 @@ from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import service as cases
 from urbangrid.cases.models import Case
-from urbangrid.intake import duplicates, hotline, webhooks
+from urbangrid.intake import duplicates, hotline, suggestions, webhooks
 from urbangrid.intake import keys as client_keys
 from urbangrid.intake import open311_format as fmt
 from urbangrid.intake import open311_service as o311
@@ -426,3 +426,11 @@ def reporter_notifications(
         }
         for n in duplicates.notifications(db, case_id)
     ]
+
+
+@router.get(f"{INTAKE}/cases/{{case_id}}/suggestions", tags=["intake"])
+def category_suggestions(case_id: int, db: DbSession, principal: Operator) -> list[dict[str, Any]]:
+    """智能分类: the jurisdiction's text classifier proposes category and department, top 3
+    with confidence, for the operator to confirm (422 when no model is configured)."""
+    case = cases.get_case(db, principal, case_id)
+    return suggestions.suggest(db, case)
