@@ -62,9 +62,10 @@ from urbangrid.cases.routing import AreaLevel, CaseSite, RouteRule, best_rule
 from urbangrid.cases.worktime import WorkClock
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.timelimits import TimeLimit, parse_unit
+from urbangrid.geo.locator import locate_point
 from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
-from urbangrid.org.models import Community, Department, Grid, Jurisdiction
+from urbangrid.org.models import Department, Grid, Jurisdiction
 from urbangrid.settings import get_settings
 
 # ---------------------------------------------------------------- configuration
@@ -281,63 +282,21 @@ class Place:
     street_id: int | None
 
 
-@dataclass
-class _GridIndex:
-    key: tuple[int, int]
-    tree: Any
-    rows: list[tuple[int, str, int, int]]  # grid id, code, community id, street id
-
-
-_grid_indexes: dict[int, _GridIndex] = {}
-
-
-def _grid_index(session: Session, jurisdiction_id: int) -> _GridIndex | None:
-    stamp = session.execute(
-        select(func.count(Grid.id), func.coalesce(func.max(Grid.id), 0)).where(
-            Grid.jurisdiction_id == jurisdiction_id
-        )
-    ).one()
-    key = (int(stamp[0]), int(stamp[1]))
-    if key[0] == 0:
-        return None
-    cached = _grid_indexes.get(jurisdiction_id)
-    if cached is not None and cached.key == key:
-        return cached
-    rows = session.execute(
-        select(Grid.id, Grid.code, Grid.community_id, Community.street_id, Grid.geometry)
-        .join(Community, Community.id == Grid.community_id)
-        .where(Grid.jurisdiction_id == jurisdiction_id, Grid.geometry.is_not(None))
-    ).all()
-    geoms = [shapely.geometry.shape(r.geometry) for r in rows]
-    index = _GridIndex(
-        key,
-        shapely.STRtree(geoms),
-        [(r.id, r.code, r.community_id, r.street_id) for r in rows],
-    )
-    _grid_indexes[jurisdiction_id] = index
-    return index
-
-
 def locate(session: Session, jurisdiction: Jurisdiction, lon: float, lat: float) -> Place:
-    """The grid (and its community and street) of a WGS-84 point; 422 when the point lies
-    outside the jurisdiction (its boundary, or else the union of its grids)."""
-    point = shapely.Point(lon, lat)
-    index = _grid_index(session, jurisdiction.id)
-    if index is not None:
-        hits = index.tree.query(point, predicate="covered_by")
-        if len(hits):
-            gid, code, community_id, street_id = index.rows[int(min(hits))]
-            return Place(gid, code, community_id, street_id)
-    if jurisdiction.geometry:
-        if not shapely.geometry.shape(jurisdiction.geometry).covers(point):
-            raise InvalidInput(
-                f"the point ({lon}, {lat}) is outside {jurisdiction.name}",
-                field="lon/lat",
-            )
-    elif index is not None:
+    """The grid (and its community and street) of a WGS-84 point, by the geo package's
+    cached locator; 422 naming ``lon/lat`` when the point lies outside the jurisdiction's
+    grids. A jurisdiction without grids yet takes any point inside its boundary."""
+    has_grids = session.scalar(
+        select(Grid.id).where(Grid.jurisdiction_id == jurisdiction.id).limit(1)
+    )
+    if has_grids is not None:
+        found = locate_point(session, jurisdiction.id, lon, lat)
+        return Place(found.grid_id, found.grid_code, found.community_id, found.street_id)
+    if jurisdiction.geometry and not shapely.geometry.shape(jurisdiction.geometry).covers(
+        shapely.Point(lon, lat)
+    ):
         raise InvalidInput(
-            f"the point ({lon}, {lat}) is in none of the grids of {jurisdiction.name}",
-            field="lon/lat",
+            f"the point ({lon}, {lat}) is outside {jurisdiction.name}", field="lon/lat"
         )
     return Place(None, None, None, None)
 
