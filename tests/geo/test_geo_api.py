@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import shapely
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
@@ -9,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from urbangrid.geo.crs import wgs84_to_bd09
+from urbangrid.geo.demo_area import make_demo_area
 from urbangrid.org.models import Grid
 
 from .demo_db import load_demo
@@ -119,3 +122,48 @@ def test_uploads_roles_and_components(client: TestClient, session: Session) -> N
     )
     assert rejected.status_code == 422 and rejected.json()["errors"][0]["line"] == 2
     assert len(client.get("/api/v1/geo/components", headers=admin).json()) == 1
+
+
+def test_admin_imports_boundary_generates_and_reimports_grids(
+    client: TestClient, session: Session
+) -> None:
+    load_demo(session, users=True)
+    admin = _token(client)
+    boundary = {
+        "type": "Feature",
+        "properties": {"adcode": "329901", "name": "滨江示范区"},
+        "geometry": make_demo_area().boundary,
+    }
+    files = {"file": ("b.geojson", json.dumps(boundary).encode(), "application/geo+json")}
+    r = client.post(
+        "/api/v1/geo/boundaries/import", files=files, data={"crs": "wgs84"}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["updated"] == 1
+    r = client.post(
+        "/api/v1/geo/boundaries/import",
+        files=files,
+        data={"crs": "wgs84"},
+        headers=_token(client, "insp"),
+    )
+    assert r.status_code == 403
+    r = client.post("/api/v1/geo/grids/generate", params={"size": 200}, headers=admin)
+    assert r.status_code == 200, r.text
+    n = r.json()["grids"]
+    assert 150 < n < 260
+    layer = client.get("/api/v1/geo/grids.geojson", headers=admin).text
+    dup = json.loads(layer)
+    dup["features"][1]["properties"]["code"] = dup["features"][0]["properties"]["code"]
+    r = client.post(
+        "/api/v1/geo/grids/import",
+        files={"file": ("g.geojson", json.dumps(dup).encode(), "application/geo+json")},
+        headers=admin,
+    )
+    assert r.status_code == 422 and "duplicate code" in r.text
+    r = client.post(
+        "/api/v1/geo/grids/import",
+        files={"file": ("g.geojson", layer.encode(), "application/geo+json")},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["grids"] == n and r.json()["created"] == 0

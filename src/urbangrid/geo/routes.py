@@ -13,6 +13,7 @@ from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
 from urbangrid.geo import addresses, components, locator, service
 from urbangrid.geo.crs import Crs, convert
+from urbangrid.geo.features import parse_geojson
 from urbangrid.kit.errors import InvalidInput, PayloadTooLarge
 from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
@@ -150,6 +151,76 @@ def boundaries_geojson(
 ) -> dict[str, Any]:
     j = _jurisdiction(db, jurisdiction, principal)
     return service.boundaries_geojson(db, j, level=level, zoom=zoom)
+
+
+# ------------------------------------------------------------------ boundaries and grids (admin)
+
+
+@router.post("/boundaries/import", responses=_ERRORS, summary="Import boundaries (GeoJSON)")
+async def import_boundaries(
+    db: DbSession,
+    principal: Admin,
+    file: Annotated[UploadFile, File()],
+    crs: Annotated[str, Form()] = "gcj02",
+    level: Annotated[Literal["district", "street", "community"], Form()] = "district",
+    code: Annotated[str | None, Form()] = None,
+    name: Annotated[str | None, Form()] = None,
+    street: Annotated[str | None, Form()] = None,
+    jurisdiction: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    features = parse_geojson(await _read(file))
+    if level != "district" and jurisdiction is None and principal.jurisdiction_id is not None:
+        j = db.get(Jurisdiction, principal.jurisdiction_id)
+        jurisdiction = j.code if j is not None else None
+    summary = service.import_boundary(
+        db,
+        features,
+        _crs(crs),
+        level=level,
+        code=code,
+        name=name,
+        jurisdiction_code=jurisdiction,
+        street_code=street,
+    )
+    return _summary(summary)
+
+
+@router.post("/grids/generate", responses=_ERRORS, summary="Generate the unit grids")
+def generate_grids(
+    db: DbSession,
+    principal: Admin,
+    size: Annotated[float, Query(ge=20, le=2000, description="cell side in metres")] = 100.0,
+    jurisdiction: str | None = None,
+) -> dict[str, Any]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    return _summary(service.make_grids(db, j.code, size_m=size))
+
+
+@router.post("/grids/import", responses=_ERRORS, summary="Import a grid layer with its codes")
+async def import_grid_layer(
+    db: DbSession,
+    principal: Admin,
+    file: Annotated[UploadFile, File()],
+    crs: Annotated[str, Form()] = "wgs84",
+    code_property: Annotated[str, Form()] = "code",
+    jurisdiction: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    j = _jurisdiction(db, jurisdiction, principal)
+    features = parse_geojson(await _read(file))
+    summary = service.import_grids(
+        db, features, _crs(crs), jurisdiction_code=j.code, code_property=code_property
+    )
+    return _summary(summary)
+
+
+def _summary(summary: service.Summary) -> dict[str, Any]:
+    return {
+        "created": summary.created,
+        "updated": summary.updated,
+        "deleted": summary.deleted,
+        "notes": summary.notes,
+        **summary.extra,
+    }
 
 
 # ------------------------------------------------------------------ addresses
