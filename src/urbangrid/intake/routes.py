@@ -434,3 +434,44 @@ def category_suggestions(case_id: int, db: DbSession, principal: Operator) -> li
     with confidence, for the operator to confirm (422 when no model is configured)."""
     case = cases.get_case(db, principal, case_id)
     return suggestions.suggest(db, case)
+
+
+# ---------------------------------------------------------------- client keys (admin)
+
+
+class KeyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    channel: str = Field("open311", pattern="^(open311|hotline)$")
+    jurisdiction: str | None = Field(None, description="6-digit code the key reports into")
+
+
+def _key_out(row: ClientKey) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "channel": row.channel,
+        "prefix": row.key_prefix,
+        "jurisdiction_id": row.jurisdiction_id,
+        "created_at": row.created_at,
+        "revoked_at": row.revoked_at,
+    }
+
+
+@router.get(f"{INTAKE}/keys", tags=["intake"])
+def list_client_keys(db: DbSession, _: Admin) -> list[dict[str, Any]]:
+    return [_key_out(r) for r in client_keys.list_keys(db)]
+
+
+@router.post(f"{INTAKE}/keys", tags=["intake"], status_code=201)
+def create_client_key(body: KeyIn, db: DbSession, _: Admin) -> dict[str, Any]:
+    """Issue an api_key for an Open311 app or the hotline platform; the key is in this
+    answer only (its hash is stored)."""
+    row, key = client_keys.create_key(
+        db, body.name, channel=body.channel, jurisdiction_code=body.jurisdiction
+    )
+    return {**_key_out(row), "key": key}
+
+
+@router.delete(f"{INTAKE}/keys/{{key_id}}", tags=["intake"])
+def revoke_client_key(key_id: int, db: DbSession, _: Admin) -> dict[str, Any]:
+    return _key_out(client_keys.revoke_key(db, key_id))
