@@ -22,6 +22,7 @@ times are an upper bound of what a desktop with a GPU shows.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -86,6 +87,8 @@ def main() -> None:
     ap.add_argument("--loads", type=int, default=3)
     ap.add_argument("--steps", type=int, default=60)
     args = ap.parse_args()
+    # Shared 2-core machine: the load average says how far to trust absolute times.
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp:

@@ -18,6 +18,7 @@ the small one (how the time grows with the table). The target is < 200 ms per pa
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import uuid
@@ -79,6 +80,8 @@ def main() -> None:
     ap.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = ap.parse_args()
+    # Shared 2-core machine: the load average says how far to trust absolute times.
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
     base = make_url(normalise_url(args.url))
     admin = make_engine(base.render_as_string(hide_password=False))

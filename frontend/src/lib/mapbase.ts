@@ -7,19 +7,56 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { api } from "./api";
 
+maplibregl.setWorkerUrl(workerUrl);
+
 export interface Areas {
-  jurisdiction: { id: number; code: string; name: string };
   bbox: [number, number, number, number] | null;
   boundary: GeoJSON.FeatureCollection;
   grids: GeoJSON.FeatureCollection;
   streets: { id: number; name: string }[];
 }
 
-maplibregl.setWorkerUrl(workerUrl);
+type FC = GeoJSON.FeatureCollection;
+
+function withLevel(fc: FC, level: string): GeoJSON.Feature[] {
+  return fc.features.map((f) => ({ ...f, properties: { ...f.properties, level } }));
+}
+
+function bboxOf(fc: FC): [number, number, number, number] | null {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  const visit = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === "number") {
+      const [x, y] = c as number[];
+      x0 = Math.min(x0, x);
+      y0 = Math.min(y0, y);
+      x1 = Math.max(x1, x);
+      y1 = Math.max(y1, y);
+    } else if (Array.isArray(c)) c.forEach(visit);
+  };
+  for (const f of fc.features) if (f.geometry && "coordinates" in f.geometry) visit(f.geometry.coordinates);
+  return x0 === Infinity ? null : [x0, y0, x1, y1];
+}
 
 let areasPromise: Promise<Areas> | null = null;
+/** The base layer from the geo API: grids (simplified for a district-wide view) and the
+ * district, street and community boundaries. */
 export function loadAreas(): Promise<Areas> {
-  areasPromise ??= api<Areas>("/api/v1/web/map/areas");
+  areasPromise ??= Promise.all([
+    api<FC>("/api/v1/geo/grids.geojson?zoom=16"),
+    api<FC>("/api/v1/geo/boundaries.geojson?level=district"),
+    api<FC>("/api/v1/geo/boundaries.geojson?level=street"),
+    api<FC>("/api/v1/geo/boundaries.geojson?level=community"),
+    api<{ id: number; name: string }[]>("/api/v1/org/streets"),
+  ]).then(([grids, district, street, community, streets]) => ({
+    grids,
+    boundary: {
+      type: "FeatureCollection",
+      features: [...withLevel(district, "district"), ...withLevel(street, "street"), ...withLevel(community, "community")],
+    },
+    bbox: bboxOf(grids) ?? bboxOf(district),
+    streets,
+  }));
+  areasPromise.catch(() => (areasPromise = null));
   return areasPromise;
 }
 
@@ -96,7 +133,7 @@ export function addAreaLayers(map: MlMap, areas: Areas, fit = true): void {
     id: "boundary-line",
     type: "line",
     source: "boundary",
-    filter: ["in", ["get", "level"], ["literal", ["jurisdiction", "street"]]],
+    filter: ["in", ["get", "level"], ["literal", ["district", "street"]]],
     paint: { "line-color": "#0b3a6e", "line-width": 2.2 },
   });
   if (fit && areas.bbox) {

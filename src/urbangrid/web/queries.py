@@ -21,7 +21,7 @@ from urbangrid.cases.workflow import TERMINAL, Status
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
-from urbangrid.org.models import Community, Department, Grid, Jurisdiction, Street, User
+from urbangrid.org.models import Community, Department, Grid, Street, User
 from urbangrid.settings import get_settings
 from urbangrid.web.worklists import QUEUES, Scope, light_at, may_use
 
@@ -545,101 +545,3 @@ def changes_since(
             }
         )
     return cursor, rows
-
-
-def jurisdiction_of(session: Session, principal: Principal) -> Jurisdiction | None:
-    if principal.jurisdiction_id is not None:
-        return session.get(Jurisdiction, principal.jurisdiction_id)
-    return session.scalar(select(Jurisdiction).order_by(Jurisdiction.id).limit(1))
-
-
-# ---------------------------------------------------------------- base layer
-
-
-def map_areas(session: Session, principal: Principal) -> dict[str, Any]:
-    """The vector base layer of the map, from the project's own data: the jurisdiction's
-    boundary, its streets and communities, and every unit grid (WGS-84 GeoJSON)."""
-    jurisdiction = jurisdiction_of(session, principal)
-    if jurisdiction is None:
-        raise NotFound("no jurisdiction has been set up yet")
-    streets = session.execute(
-        select(Street.id, Street.code, Street.name, Street.geometry).where(
-            Street.jurisdiction_id == jurisdiction.id
-        )
-    ).all()
-    street_names = {s.id: s.name for s in streets}
-    communities = session.execute(
-        select(Community.id, Community.name, Community.street_id, Community.geometry).where(
-            Community.street_id.in_([s.id for s in streets] or [-1])
-        )
-    ).all()
-    community_of = {c.id: c for c in communities}
-    grids = session.execute(
-        select(Grid.id, Grid.code, Grid.community_id, Grid.geometry).where(
-            Grid.jurisdiction_id == jurisdiction.id, Grid.geometry.is_not(None)
-        )
-    ).all()
-
-    def fc(features: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"type": "FeatureCollection", "features": features}
-
-    grid_features = []
-    xs: list[float] = []
-    ys: list[float] = []
-    for g in grids:
-        com = community_of.get(g.community_id)
-        grid_features.append(
-            {
-                "type": "Feature",
-                "id": g.id,
-                "geometry": g.geometry,
-                "properties": {
-                    "id": g.id,
-                    "code": g.code,
-                    "community": com.name if com else None,
-                    "street": street_names.get(com.street_id) if com else None,
-                },
-            }
-        )
-        for x, y in g.geometry["coordinates"][0] if g.geometry["type"] == "Polygon" else []:
-            xs.append(x)
-            ys.append(y)
-    boundary = []
-    if jurisdiction.geometry:
-        boundary.append(
-            {
-                "type": "Feature",
-                "geometry": jurisdiction.geometry,
-                "properties": {"level": "jurisdiction", "name": jurisdiction.name},
-            }
-        )
-    for s in streets:
-        if s.geometry:
-            boundary.append(
-                {
-                    "type": "Feature",
-                    "geometry": s.geometry,
-                    "properties": {"level": "street", "name": s.name},
-                }
-            )
-    for c in communities:
-        if c.geometry:
-            boundary.append(
-                {
-                    "type": "Feature",
-                    "geometry": c.geometry,
-                    "properties": {"level": "community", "name": c.name},
-                }
-            )
-    bbox = [min(xs), min(ys), max(xs), max(ys)] if xs else None
-    return {
-        "jurisdiction": {
-            "id": jurisdiction.id,
-            "code": jurisdiction.code,
-            "name": jurisdiction.name,
-        },
-        "bbox": bbox,
-        "boundary": fc(boundary),
-        "grids": fc(grid_features),
-        "streets": [{"id": s.id, "name": s.name} for s in streets],
-    }

@@ -158,16 +158,6 @@ def case_context(case_id: int, principal: CurrentPrincipal, db: DbSession) -> di
     return queries.case_context(db, principal, case_id)
 
 
-@router.get("/map/areas", summary="Boundary, streets, communities and grids (GeoJSON)")
-def map_areas(principal: CurrentPrincipal, db: DbSession) -> Response:
-    body = queries.map_areas(db, principal)
-    return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        media_type="application/json",
-        headers={"Cache-Control": "private, max-age=300"},
-    )
-
-
 @router.get("/map/points", summary="Case points for the command map (columns)")
 def map_points(principal: CurrentPrincipal, db: DbSession, filters: Filters) -> Response:
     body = queries.map_points(db, principal, filters)
