@@ -122,9 +122,7 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         base = baseline(x_train, y_train)
         models[name], baselines[name] = model, base
-        targets = [
-            (w, {w.removesuffix("s")}) for w in ("titles", "bodies") if w.removesuffix("s") in which
-        ]
+        targets = [(w, {k}) for w, k in (("titles", "title"), ("bodies", "body")) if k in which]
         if len(which) > 1:
             targets.append(("all", which))
         for target, target_kind in targets:
