@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -251,26 +251,34 @@ def _upsert_grids(
         g.code: g for g in session.scalars(select(Grid).where(Grid.jurisdiction_id == j.id))
     }
     keep = set()
-    for code, community_id, geom, area, (cx, cy) in grids:
+    # GEOS writes the GeoJSON in bulk (coordinates round-trip exactly)
+    texts = shapely.to_geojson(np.asarray([g[2] for g in grids], dtype=object)) if grids else []
+    new_rows: list[dict[str, Any]] = []
+    for (code, community_id, _geom, area, (cx, cy)), text in zip(grids, texts, strict=True):
+        values = {
+            "community_id": community_id,
+            "geometry": json.loads(text),
+            "area_m2": round(area, 3),
+            "centroid_lon": cx,
+            "centroid_lat": cy,
+        }
+        keep.add(code)
         row = existing.get(code)
         if row is None:
-            row = Grid(jurisdiction_id=j.id, code=code)
-            session.add(row)
-            summary.created += 1
-        else:
-            summary.updated += 1
-        keep.add(code)
-        row.community_id = community_id
-        row.geometry = _geojson(geom)
-        row.area_m2 = round(area, 3)
-        row.centroid_lon = cx
-        row.centroid_lat = cy
+            new_rows.append({"jurisdiction_id": j.id, "code": code, **values})
+            continue
+        summary.updated += 1
+        for key, value in values.items():
+            setattr(row, key, value)
     stale = [g for code, g in existing.items() if code not in keep]
     for g in stale:
         session.delete(g)
     summary.deleted += len(stale)
     try:
         session.flush()
+        if new_rows:  # one multi-row INSERT instead of an ORM object per grid
+            session.execute(insert(Grid), new_rows)
+            summary.created += len(new_rows)
     except IntegrityError:
         raise Conflict(
             f"{len(stale)} old grid(s) are still referenced (cases or other records); "
