@@ -54,6 +54,32 @@ def word_tokens(text: str) -> list[str]:
     return [t for t in _tokenizer().lcut(text, HMM=False) if _is_word(t)]
 
 
+_lexicon: frozenset[str] | None = None
+
+
+def _words() -> frozenset[str]:
+    """jieba's dictionary words of 2–4 characters (the lexicon of ``lexicon_tokens``)."""
+    global _lexicon
+    if _lexicon is None:
+        freq = _tokenizer().dt.FREQ
+        _lexicon = frozenset(w for w, f in freq.items() if f > 0 and 2 <= len(w) <= 4)
+    return _lexicon
+
+
+def lexicon_tokens(text: str) -> list[str]:
+    """Every 2–4-character substring that is a dictionary word, overlaps included.
+
+    Not a segmentation: skipping jieba's best-path search makes it about four times
+    faster on message bodies, and a linear model does not need one reading of the text.
+    """
+    words = _words()
+    n = len(text)
+    found: list[str] = []
+    for size in (2, 3, 4):
+        found.extend(w for i in range(n - size + 1) if (w := text[i : i + size]) in words)
+    return found
+
+
 def char_vectorizer(ngram_range: tuple[int, int] = (1, 2)) -> TfidfVectorizer:
     return TfidfVectorizer(
         analyzer="char",
@@ -65,10 +91,12 @@ def char_vectorizer(ngram_range: tuple[int, int] = (1, 2)) -> TfidfVectorizer:
     )
 
 
-def word_vectorizer(ngram_range: tuple[int, int] = (1, 1)) -> TfidfVectorizer:
+def word_vectorizer(ngram_range: tuple[int, int] = (1, 1), mode: str = "jieba") -> TfidfVectorizer:
+    """Word TF-IDF; ``mode`` is ``jieba`` (segmentation) or ``lexicon`` (dictionary hits)."""
+    tokenizer = {"jieba": word_tokens, "lexicon": lexicon_tokens}[mode]
     return TfidfVectorizer(
         analyzer="word",
-        tokenizer=word_tokens,
+        tokenizer=tokenizer,
         token_pattern=None,
         ngram_range=ngram_range,
         preprocessor=normalise,

@@ -44,6 +44,7 @@ DEFAULT_VIEWS: tuple[str, ...] = ("char+word", "char", "word")
 class TrainParams:
     char_ngrams: tuple[int, int] = (1, 2)
     word_ngrams: tuple[int, int] = (1, 1)
+    word_mode: str = "jieba"
     views: tuple[str, ...] = DEFAULT_VIEWS
     svm_c: float = 1.0
     stacker_c: float = 1.0
@@ -54,6 +55,7 @@ class TrainParams:
         return {
             "char_ngrams": list(self.char_ngrams),
             "word_ngrams": list(self.word_ngrams),
+            "word_mode": self.word_mode,
             "views": list(self.views),
             "svm_c": self.svm_c,
             "stacker_c": self.stacker_c,
@@ -256,6 +258,8 @@ def train(
     for view in params.views:
         if not set(view.split("+")) <= {"char", "word"}:
             raise InvalidInput(f"unknown view {view!r}: use char, word or char+word")
+    if params.word_mode not in ("jieba", "lexicon"):
+        raise InvalidInput(f"unknown word mode {params.word_mode!r}: use jieba or lexicon")
     rows_texts, rows_labels = _expand(texts, labels)
     classes, counts = np.unique(rows_labels, return_counts=True)
     if len(classes) < 2:
@@ -272,7 +276,7 @@ def train(
     if "char" in needed:
         vectorizers["char"] = char_vectorizer(params.char_ngrams)
     if "word" in needed:
-        vectorizers["word"] = word_vectorizer(params.word_ngrams)
+        vectorizers["word"] = word_vectorizer(params.word_ngrams, params.word_mode)
     # The vocabulary and IDF see every training text (no labels), the SVMs only their fold.
     blocks = {name: vec.fit_transform(rows_texts) for name, vec in vectorizers.items()}
     matrices = [_view_matrix(blocks, view) for view in params.views]
