@@ -78,6 +78,7 @@ def test_receipt_is_idempotent(client: TestClient, town: Town, session: Session)
         ("hotline", {"lon": None}, 422),
         ("hotline", {"service_code": "M99999"}, 422),
         ("hotline", {"content": ""}, 422),
+        ("hotline", {"content": "a\x00b"}, 422),
         ("hotline", {"due_at": "2026-01-01T00:00:00"}, 422),  # no zone
     ],
 )

@@ -137,6 +137,7 @@ def test_post_registers_a_case_in_the_intake_queue(
         ({"media_url": "javascript:alert(1)"}, 400, "media_url"),
         ({"attribute[filing_condition]": "123456789"}, 400, "filing_condition"),
         ({"attribute[colour]": "red"}, 400, "colour"),
+        ({"description": "a\x00b"}, 400, "NUL"),
     ],
 )
 def test_refused_posts_store_nothing(

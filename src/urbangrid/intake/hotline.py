@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -52,6 +52,13 @@ class WorkOrderIn(BaseModel):
     received_at: datetime | None = Field(None, description="when the hotline took the call")
     due_at: datetime | None = Field(None, description="reply deadline set by the hotline")
     jurisdiction: str | None = Field(None, description="6-digit code, if the key has none")
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text may not contain NUL characters")
+        return value
 
 
 @dataclass(frozen=True)

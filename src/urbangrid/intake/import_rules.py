@@ -218,6 +218,8 @@ def parse_row(line: int, raw: Mapping[str, str | None], m: ImportMapping) -> Row
         column = m.columns.get(key)
         return (raw.get(column) or "").strip() if column else ""
 
+    if any(value and "\x00" in value for value in raw.values() if isinstance(value, str)):
+        raise Skip(line, "contains NUL characters")
     external_id = get("external_id")
     if not external_id:
         raise Skip(line, "no id")

@@ -130,6 +130,8 @@ def post_request(format_: str, request: Request, db: DbSession, fields: FormFiel
     try:
         _check_format(format_)
         single = {k: v for k, v in fields}
+        if any("\x00" in k or "\x00" in v for k, v in fields):
+            raise fmt.Open311Error(400, "the request may not contain NUL characters")
         if "__bad_content_type__" in single:
             raise fmt.Open311Error(
                 400, "send the request as application/x-www-form-urlencoded; charset=utf-8"
