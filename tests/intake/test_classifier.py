@@ -283,3 +283,20 @@ def test_title_body_links_keep_a_message_on_one_side() -> None:
     train_idx, test_idx = grouped_holdout(labels, groups, test_share=0.2, seed=0)
     assert not set(groups[train_idx]) & set(groups[test_idx])
     assert len(train_idx) + len(test_idx) == 20
+
+
+def test_lexicon_word_mode() -> None:
+    from urbangrid.intake.classifier.features import lexicon_tokens
+
+    tokens = lexicon_tokens("小区垃圾没人清理")
+    assert {"小区", "垃圾", "清理"} <= set(tokens)
+    assert all(2 <= len(t) <= 4 for t in tokens)
+    texts, labels = synthetic(10, seed=4)
+    model = train(texts, labels, TrainParams(word_mode="lexicon", folds=3))
+    assert model.metadata["params"]["word_mode"] == "lexicon"
+    probe = [*synthetic(2, seed=8)[0], "", "垃圾"]
+    np.testing.assert_allclose(
+        model.predict_proba(probe), model.predict_proba_reference(probe), atol=1e-9
+    )
+    with pytest.raises(InvalidInput, match="word mode"):
+        train(texts, labels, TrainParams(word_mode="pinyin"))
