@@ -252,3 +252,6 @@ def test_event_stream_sends_changed_cases(client: TestClient, session: Session, 
                 seen = json.loads(line[6:])["cases"]
                 break
     assert [(c["id"], c["action"]) for c in seen] == [(case.id, "report")]
+    assert client.get("/api/v1/web/events").status_code == 401
+    bad = {"Authorization": "Bearer nope"}
+    assert client.get("/api/v1/web/events", headers=bad).status_code == 401

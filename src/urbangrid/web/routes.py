@@ -194,16 +194,26 @@ SSE_MAX_SECONDS = 300.0
 )
 async def case_events_stream(
     request: Request,
-    principal: CurrentPrincipal,
-    db: DbSession,
     after: int | None = Query(None, ge=0, description="start after this event id"),
 ) -> StreamingResponse:
+    # No DbSession dependency: it would hold a pooled connection for the stream's whole
+    # life. Authenticate (bearer or cookie; a GET needs no CSRF token) on a short session.
+    factory = request.app.state.session_factory
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    token = token or request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise Unauthorized("send 'Authorization: Bearer <token>' or log in")
     header = request.headers.get("last-event-id", "")
     if after is None and header.isdigit():
         after = int(header)
-    if after is None:
-        after = queries.last_event_id(db)
-    factory = request.app.state.session_factory
+
+    def start() -> tuple[Principal, int]:
+        with factory() as session:
+            principal = principal_from_token(session, token)
+            return principal, after if after is not None else queries.last_event_id(session)
+
+    principal, first_cursor = await run_in_threadpool(start)
     poll = float(getattr(request.app.state, "sse_poll_seconds", SSE_POLL_SECONDS))
 
     def fetch(cursor: int) -> tuple[int, list[dict[str, Any]]]:
@@ -211,7 +221,7 @@ async def case_events_stream(
             return queries.changes_since(session, principal, cursor)
 
     async def stream() -> AsyncIterator[str]:
-        cursor = after
+        cursor = first_cursor
         started = last_sent = time.monotonic()
         yield f'retry: 2000\nid: {cursor}\nevent: hello\ndata: {{"cursor": {cursor}}}\n\n'
         while time.monotonic() - started < SSE_MAX_SECONDS:
