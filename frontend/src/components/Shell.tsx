@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { lang, setLang, t } from "../i18n";
+import { lang, setLang, t, tCode } from "../i18n";
 import { logout, type SessionInfo } from "../lib/session";
 
 export function LangSwitch() {
@@ -52,7 +52,7 @@ export function Shell(props: {
         <div class="who">
           <span class="user" title={session.username}>
             {session.display_name}
-            <small>{session.role_labels.join(" · ")}</small>
+            <small>{session.roles.map((r) => tCode("role", r)).join(" · ")}</small>
           </span>
           <LangSwitch />
           <button type="button" class="ghost" onClick={() => logout()}>
