@@ -107,10 +107,15 @@ def test_refusals_over_http(setup: tuple[TestClient, World, dict], engine: Engin
     body = {"source": "hotline", "lon": w.lon, "lat": w.lat, "description": "噪音"}
     cid = client.post("/api/v1/cases", json=body, headers=h["intake"]).json()["id"]
     # Wrong role: 403 with the actions the caller may take.
-    r = client.post(f"/api/v1/cases/{cid}/accept_report", json={"version": 1}, headers=h["hw"])
+    r = client.post(
+        f"/api/v1/cases/{cid}/accept_report", json={"version": 1}, headers=h["dispatcher"]
+    )
     assert r.status_code == 403
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert r.json()["allowed_actions"] == []
+    assert "accept_report" not in r.json()["allowed_actions"]
+    # A department handler does not even see a case outside their department.
+    r = client.post(f"/api/v1/cases/{cid}/accept_report", json={"version": 1}, headers=h["hw"])
+    assert r.status_code == 404
     # Wrong state: 409.
     r = client.post(f"/api/v1/cases/{cid}/file", json={"version": 1}, headers=h["lead"])
     assert r.status_code == 409 and "void" in r.json()["allowed_actions"]

@@ -13,7 +13,7 @@ from urbangrid.cases import service
 from urbangrid.cases.models import Case, CaseEvent, RoutingRule
 from urbangrid.cases.workflow import Action
 from urbangrid.db import session_factory
-from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput
+from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .world import World, make_world
 
@@ -246,3 +246,24 @@ def test_list_filters(session: Session, world: World) -> None:
         session, w.principal("leader"), service.CaseFilters(), page=2, page_size=1
     )
     assert total == 2
+
+
+def test_department_handlers_see_only_their_department(session: Session, world: World) -> None:
+    w = world
+    case = _report(session, w)
+    other = _report(session, w)
+    _act(session, w, case, "intake", Action.ACCEPT_REPORT)
+    _act(session, w, case, "lead", Action.FILE)
+    _act(session, w, case, "dispatcher", Action.DISPATCH)  # to sanitation (HW)
+    session.commit()
+    hw, sz = w.principal("hw"), w.principal("sz")
+    listed, total = service.list_cases(session, hw, service.CaseFilters())
+    assert [c.id for c in listed] == [case.id] and total == 1
+    assert service.list_cases(session, sz, service.CaseFilters()) == ([], 0)
+    assert service.get_case(session, hw, case.id).id == case.id
+    with pytest.raises(NotFound):
+        service.get_case(session, sz, case.id)
+    with pytest.raises(NotFound):
+        service.get_case(session, hw, other.id)
+    # staff roles keep the whole jurisdiction
+    assert service.list_cases(session, w.principal("dispatcher"), service.CaseFilters())[1] == 2

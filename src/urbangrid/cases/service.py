@@ -66,6 +66,7 @@ from urbangrid.geo.locator import locate_point
 from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
 from urbangrid.org.models import Department, Grid, Jurisdiction
+from urbangrid.org.roles import Role
 from urbangrid.settings import get_settings
 
 # ---------------------------------------------------------------- configuration
@@ -503,12 +504,27 @@ def create_case(
 # ---------------------------------------------------------------- actions
 
 
+def department_scope(principal: Principal | None) -> int | None:
+    """The department a caller is confined to: a user whose only role is department handler
+    sees the cases of their own department and no others (scope of 专业部门)."""
+    if principal is None or principal.department_id is None:
+        return None
+    if principal.roles and principal.roles <= {Role.DEPARTMENT_HANDLER}:
+        return principal.department_id
+    return None
+
+
 def get_case(session: Session, principal: Principal | None, case_id: int) -> Case:
     case = session.get(Case, case_id)
-    if case is None or (
-        principal is not None
-        and principal.jurisdiction_id is not None
-        and case.jurisdiction_id != principal.jurisdiction_id
+    scope = department_scope(principal)
+    if (
+        case is None
+        or (
+            principal is not None
+            and principal.jurisdiction_id is not None
+            and case.jurisdiction_id != principal.jurisdiction_id
+        )
+        or (scope is not None and case.department_id != scope)
     ):
         raise NotFound(f"no case {case_id}")
     return case
@@ -727,6 +743,9 @@ def _filtered(principal: Principal | None, filters: CaseFilters) -> Select[tuple
         jid = principal.jurisdiction_id
     if jid is not None:
         q = q.where(Case.jurisdiction_id == jid)
+    scope = department_scope(principal)
+    if scope is not None:
+        q = q.where(Case.department_id == scope)
     if filters.status:
         q = q.where(Case.status.in_(list(filters.status)))
     if filters.open_only:
