@@ -1,8 +1,11 @@
-"""Text features for citizen messages (群众留言): character n-grams and jieba words.
+"""Text features for citizen messages (群众留言): character n-grams and words.
 
-Chinese has no spaces, so character 1–2-grams carry most of the signal; jieba words add
-the longer units (小区, 公积金, 拖欠工资 …). Both are TF-IDF with sublinear term frequency,
-so a long body that repeats one word does not drown the rest.
+Chinese has no spaces, so character 1–2-grams carry most of the signal; words from
+jieba's dictionary add the longer units (小区, 公积金, 拖欠 …). By default the words are
+every dictionary hit in the text (``lexicon``), which on message bodies scored better and
+runs about four times faster than jieba's segmentation (``jieba``, still available).
+All blocks are TF-IDF with sublinear term frequency, so a long body that repeats one word
+does not drown the rest.
 """
 
 from __future__ import annotations
@@ -91,7 +94,9 @@ def char_vectorizer(ngram_range: tuple[int, int] = (1, 2)) -> TfidfVectorizer:
     )
 
 
-def word_vectorizer(ngram_range: tuple[int, int] = (1, 1), mode: str = "jieba") -> TfidfVectorizer:
+def word_vectorizer(
+    ngram_range: tuple[int, int] = (1, 1), mode: str = "lexicon"
+) -> TfidfVectorizer:
     """Word TF-IDF; ``mode`` is ``jieba`` (segmentation) or ``lexicon`` (dictionary hits)."""
     tokenizer = {"jieba": word_tokens, "lexicon": lexicon_tokens}[mode]
     return TfidfVectorizer(

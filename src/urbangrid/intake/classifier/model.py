@@ -2,7 +2,7 @@
 
 Pure logic, no file I/O. The model:
 
-1. TF-IDF blocks fitted on the training texts: character n-grams and jieba words.
+1. TF-IDF blocks fitted on the training texts: character n-grams and dictionary words.
 2. One linear SVM per *view* (a set of blocks: ``char``, ``word``, or ``char+word``).
 3. A multinomial logistic regression stacked on the SVMs' out-of-fold decision scores:
    it merges the views and turns margins into calibrated probabilities.
@@ -44,7 +44,7 @@ DEFAULT_VIEWS: tuple[str, ...] = ("char+word", "char", "word")
 class TrainParams:
     char_ngrams: tuple[int, int] = (1, 2)
     word_ngrams: tuple[int, int] = (1, 1)
-    word_mode: str = "jieba"
+    word_mode: str = "lexicon"
     views: tuple[str, ...] = DEFAULT_VIEWS
     svm_c: float = 1.0
     stacker_c: float = 1.0
