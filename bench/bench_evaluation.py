@@ -169,6 +169,11 @@ def main() -> None:
         "--reuse", help="DBNAME:PARQUET of a kept run: skip generating, loading and exporting"
     )
     ap.add_argument("--jit", action="store_true", help="leave PostgreSQL's JIT on")
+    ap.add_argument(
+        "--work-mem",
+        default="256MB",
+        help="PostgreSQL work_mem of the session (the grid query hashes ~160k groups)",
+    )
     args = ap.parse_args()
 
     period = Period.month(args.month)
@@ -206,6 +211,7 @@ def main() -> None:
         pg.execute("SET TIME ZONE 'UTC'")
         if not args.jit:
             pg.execute("SET jit = off")
+        pg.execute(f"SET work_mem = '{args.work_mem}'")
         duck = duckdb.connect()
         duck.execute("SET TimeZone = 'UTC'")
         duck.execute(f"CREATE VIEW eval_case_facts AS SELECT * FROM read_parquet('{parquet}')")
@@ -223,7 +229,8 @@ def main() -> None:
         print(
             f"period: {period.label}; "
             f"PostgreSQL {pg.execute('SHOW server_version').fetchone()[0]}, "
-            f"DuckDB {duckdb.__version__}; JIT {'on' if args.jit else 'off'}; "
+            f"DuckDB {duckdb.__version__}; JIT {'on' if args.jit else 'off'}, "
+            f"work_mem {args.work_mem}; "
             f"median of {args.repeat} runs"
         )
         total_pg = total_duck = 0.0
@@ -243,10 +250,16 @@ def main() -> None:
             t_pg, r_pg = timed(run_pg, args.repeat)
             t_duck, r_duck = timed(run_duck, args.repeat)
             same = [
-                [tuple(int(v) if i else v for i, v in enumerate(row)) for row in part]
+                [
+                    tuple(v if i == 0 or v is None else int(v) for i, v in enumerate(row))
+                    for row in part
+                ]
                 for part in r_pg
             ] == [
-                [tuple(int(v) if i else v for i, v in enumerate(row)) for row in part]
+                [
+                    tuple(v if i == 0 or v is None else int(v) for i, v in enumerate(row))
+                    for row in part
+                ]
                 for part in r_duck
             ]
             objects = len({row[0] for part in r_pg for row in part})
