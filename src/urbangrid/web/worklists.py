@@ -97,6 +97,9 @@ class Light(StrEnum):
 
 
 _RANK = {Light.NONE: 0, Light.GREEN: 1, Light.YELLOW: 2, Light.RED: 3}
+# Plain-string lookups: this runs once per point for the 50,000-case map.
+_NO_CLOCK = frozenset({s.value for s in TERMINAL} | {Status.SUSPENDED.value})
+_STORED = {"green": Light.GREEN, "yellow": Light.YELLOW, "red": Light.RED}
 
 
 def light_at(
@@ -108,14 +111,14 @@ def light_at(
 ) -> Light:
     """The light now. The stored level (set by the SLA watcher) is a floor: between two
     scans a case may already have turned, so the clock is checked here as well."""
-    if status is not None and (status in {s.value for s in TERMINAL} or status == "suspended"):
+    if status is not None and status in _NO_CLOCK:
         return Light.NONE
+    floor = _STORED.get(stored or "")
     if due_at is None:
-        return Light(stored) if stored in {"green", "yellow", "red"} else Light.NONE
-    computed = Light.GREEN
+        return floor or Light.NONE
     if now >= due_at:
-        computed = Light.RED
-    elif warn_at is not None and now >= warn_at:
-        computed = Light.YELLOW
-    floor = Light(stored) if stored in {"green", "yellow", "red"} else Light.GREEN
+        return Light.RED
+    computed = Light.YELLOW if warn_at is not None and now >= warn_at else Light.GREEN
+    if floor is None:
+        return computed
     return computed if _RANK[computed] >= _RANK[floor] else floor
