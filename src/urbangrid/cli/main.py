@@ -177,11 +177,8 @@ def catalog_list(
 # Nested or aliased commands that live in a domain package.
 _EXTRA_APPS = (("urbangrid.intake.classifier.cli", "app", "classifier"),)
 # Top-level shortcuts for domain commands: (module, function, command name).
-_ALIASES = (
-    ("urbangrid.cases.cli", "worker", "worker"),
-    ("urbangrid.evaluation.cli", "report", "report"),
-    ("urbangrid.evaluation.cli", "simulate", "simulate"),
-)
+# (A domain can also list top-level commands in its module's ``COMMANDS``.)
+_ALIASES = (("urbangrid.cases.cli", "worker", "worker"),)
 
 
 def _mount_domains() -> None:
