@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from web_world import Town, act, make_town, report, to_dispatched
 
 from urbangrid.auth.service import issue_token
+from urbangrid.cases.models import Case
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
 from urbangrid.web import queries
 from urbangrid.web.queries import ListFilters
@@ -154,6 +155,15 @@ def test_map_points_and_grid_counts_agree(session: Session, town: Town) -> None:
     assert set(status_of.values()) == {"pending_intake"}
     everything = queries.map_points(session, lead, ListFilters())
     assert closed.id in {p[0] for p in everything["points"]}
+    # The light computed in SQL is the pure light_at, at several moments.
+    for minutes in (0, 13, 16, 60 * 24 * 30):
+        now = datetime.now(UTC) + timedelta(minutes=minutes)
+        pts = queries.map_points(session, lead, ListFilters(), now=now)
+        for pid, *_, light, _cat in pts["points"]:
+            c = session.get(Case, pid)
+            assert c is not None
+            want = light_at(now, c.due_at, c.warn_at, c.warning_level, c.status)
+            assert pts["lights"][light] == want.value, (minutes, c.status)
     grids = queries.grid_counts(session, lead, ListFilters())["grids"]
     assert sum(n for n, _ in grids.values()) == len(open_cases)
     assert grids[town.grids[0].code][0] == 3
