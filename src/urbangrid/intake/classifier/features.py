@@ -58,6 +58,7 @@ def word_tokens(text: str) -> list[str]:
 
 
 _lexicon: frozenset[str] | None = None
+LEXICON_SIZES = (2, 3, 4)
 
 
 def _words() -> frozenset[str]:
@@ -65,7 +66,7 @@ def _words() -> frozenset[str]:
     global _lexicon
     if _lexicon is None:
         freq = _tokenizer().dt.FREQ
-        _lexicon = frozenset(w for w, f in freq.items() if f > 0 and 2 <= len(w) <= 4)
+        _lexicon = frozenset(w for w, f in freq.items() if f > 0 and len(w) in LEXICON_SIZES)
     return _lexicon
 
 
@@ -78,7 +79,7 @@ def lexicon_tokens(text: str) -> list[str]:
     words = _words()
     n = len(text)
     found: list[str] = []
-    for size in (2, 3, 4):
+    for size in LEXICON_SIZES:
         found.extend(w for i in range(n - size + 1) if (w := text[i : i + size]) in words)
     return found
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import platform
 from collections import Counter
 from collections.abc import Sequence
@@ -31,7 +32,13 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from urbangrid.intake.classifier.features import char_vectorizer, word_vectorizer
+from urbangrid.intake.classifier.features import (
+    LEXICON_SIZES,
+    char_vectorizer,
+    lexicon_tokens,
+    normalise,
+    word_vectorizer,
+)
 from urbangrid.kit.errors import InvalidInput
 
 LABEL_SEPARATOR = "|"
@@ -124,6 +131,12 @@ class _FastPredictor:
         self.n_scores = n_labels * len(model.views)
         self.blocks: list[tuple[Any, dict[str, int], np.ndarray, np.ndarray]] = []
         self.block_names = list(model.vectorizers)
+        # Blocks whose terms are plain substrings of the normalised text (char n-grams,
+        # dictionary hits) share one count of substrings per text: a vocabulary lookup
+        # keeps exactly the terms the block's analyzer would have produced.
+        self.substring_sizes: set[int] = set()
+        self.substring_block: list[tuple[int, ...]] = []
+        self.known: list[frozenset[str]] = []
         for name, vec in model.vectorizers.items():
             weights = np.zeros((len(vec.vocabulary_), self.n_scores), dtype=np.float64)
             for j, (svm, view) in enumerate(zip(model.svms, model.views, strict=True)):
@@ -135,6 +148,10 @@ class _FastPredictor:
                 coef = svm.coef_[:, offset : offset + len(vec.vocabulary_)]
                 weights[:, j * n_labels : (j + 1) * n_labels] = coef.T
             self.blocks.append((vec.build_analyzer(), vec.vocabulary_, vec.idf_, weights))
+            sizes = _substring_sizes(vec) or set()
+            self.substring_block.append(tuple(sorted(sizes)))
+            self.substring_sizes |= sizes
+            self.known.append(frozenset(vec.vocabulary_) if sizes else frozenset())
         # views × blocks membership, to rescale each view by its number of non-empty blocks
         self.member = np.array(
             [[name in view.split("+") for name in self.block_names] for view in model.views],
@@ -156,13 +173,27 @@ class _FastPredictor:
         n = len(texts)
         scores = np.zeros((n, self.n_scores))
         nonempty = np.zeros((n, len(self.blocks)))
-        for b, (analyze, vocabulary, idf, weights) in enumerate(self.blocks):
-            for i, text in enumerate(texts):
-                found = [
-                    (index, count)
-                    for term, count in Counter(analyze(text)).items()
-                    if (index := vocabulary.get(term)) is not None
-                ]
+        sizes = sorted(self.substring_sizes)
+        for i, text in enumerate(texts):
+            by_size: dict[int, Counter[str]] = {}
+            if sizes:
+                norm = normalise(text)
+                by_size = {size: _substring_counts(norm, size) for size in sizes}
+            for b, (analyze, vocabulary, idf, weights) in enumerate(self.blocks):
+                block_sizes = self.substring_block[b]
+                if block_sizes:
+                    # set ∩ counter runs in C and leaves only the terms the model knows
+                    found = [
+                        (vocabulary[term], counts[term])
+                        for counts in (by_size[size] for size in block_sizes)
+                        for term in self.known[b].intersection(counts)
+                    ]
+                else:
+                    found = [
+                        (index, count)
+                        for term, count in Counter(analyze(text)).items()
+                        if (index := vocabulary.get(term)) is not None
+                    ]
                 if not found:
                     continue
                 nonempty[i, b] = 1.0
@@ -178,6 +209,28 @@ class _FastPredictor:
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         return proba / proba.sum(axis=1, keepdims=True)
+
+
+def _substring_counts(text: str, size: int) -> Counter[str]:
+    """Counts of every substring of ``size`` characters (map/zip keep the loop in C)."""
+    if size == 1:
+        return Counter(text)
+    if size == 2:
+        return Counter(map(operator.add, text, text[1:]))
+    return Counter(map("".join, zip(*(text[k:] for k in range(size)), strict=False)))
+
+
+def _substring_sizes(vec: TfidfVectorizer) -> set[int] | None:
+    """The substring lengths that make up this vectorizer's terms, or None when its terms
+    are not plain substrings of ``normalise(text)`` (jieba segmentation, word n-grams)."""
+    if vec.preprocessor is not normalise or vec.lowercase:
+        return None
+    lo, hi = vec.ngram_range
+    if vec.analyzer == "char":
+        return set(range(lo, hi + 1))
+    if vec.analyzer == "word" and vec.tokenizer is lexicon_tokens and (lo, hi) == (1, 1):
+        return set(LEXICON_SIZES)
+    return None
 
 
 @dataclass(frozen=True)
