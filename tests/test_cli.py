@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from urbangrid.catalog.models import Category
+from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.cli.main import app
 from urbangrid.db import make_engine, session_factory
 from urbangrid.migrations.runner import MIGRATIONS_DIR, current_heads, upgrade
@@ -76,6 +76,15 @@ def test_demo_twice_changes_nothing_and_init_keeps_it(db_url: str, engine, use_d
     second = runner.invoke(app, ["demo", "--no-cases"])
     assert second.exit_code == 0, second.output
     assert "0 demo users created" in second.output
+    assert "generic filing conditions added to 0 categories" in second.output
+    # every category can be filed in the demo
+    with session_factory(engine)() as s:
+        without = s.scalar(
+            select(func.count())
+            .select_from(Category)
+            .where(~Category.conditions.any(FilingCondition.is_active.is_(True)))
+        )
+        assert without == 0
     assert runner.invoke(app, ["init"]).exit_code == 0
     assert snapshot() == before
 

@@ -35,7 +35,9 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response is sent, so a client that got 2xx can rely
+# on the data being stored, and a failing commit becomes an error response, not a lost write.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def current_principal(

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from urbangrid.catalog.models import Category
+from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import load_national_directory
 from urbangrid.demo.routing_defaults import default_department_for
 from urbangrid.geo.demo_area import DEMO_DISTRICT_CODE, DEMO_DISTRICT_NAME, make_demo_area
@@ -107,6 +108,52 @@ def _load_areas(session: Session, jurisdiction: Jurisdiction) -> list[str]:
     ]
 
 
+# A generic filing condition per 大类 for categories the demo has no specific condition for,
+# so that every category can be filed (立案) in the demo. Limits are typical of published
+# city tables, not any city's real values: (condition text, value, unit, closing condition).
+_GENERIC_CONDITIONS: dict[tuple[str, str], tuple[str, str, str, str]] = {
+    ("component", ""): ("部件破损、缺失或存在安全隐患", "3", "work_day", "修复"),
+    ("matter", "01"): ("设施损坏、缺失，影响使用或安全", "2", "work_day", "修复"),
+    ("matter", "06"): ("影响市容环境", "1", "work_day", "清理、整改"),
+    ("matter", "07"): ("违规设置或破损", "1", "work_day", "清除、整改"),
+    ("matter", "08"): ("违反施工管理规定", "2", "work_day", "整改"),
+    ("matter", "09"): ("影响街面秩序", "2", "urgent_hour_continuous", "制止、取缔"),
+    ("matter", ""): ("影响城市运行", "1", "work_day", "处置"),
+}
+
+
+def _generic_condition(kind: str, big_code: str) -> tuple[str, str, str, str]:
+    if kind == "matter" and big_code in ("02", "03", "04", "05"):
+        big_code = "01"  # component-anomaly classes share one rule
+    return _GENERIC_CONDITIONS.get((kind, big_code)) or _GENERIC_CONDITIONS[(kind, "")]
+
+
+def _fill_generic_conditions(session: Session) -> int:
+    added = 0
+    with_conditions = set(
+        session.scalars(
+            select(FilingCondition.category_id).where(FilingCondition.is_active.is_(True))
+        )
+    )
+    for cat in session.scalars(select(Category).order_by(Category.id)):
+        if cat.id in with_conditions:
+            continue
+        text, value, unit, closing = _generic_condition(cat.kind, cat.big_code)
+        session.add(
+            FilingCondition(
+                category_id=cat.id,
+                seq=1,
+                description=text,
+                time_limit_value=Decimal(value),
+                time_limit_unit=unit,
+                closing_condition=closing,
+            )
+        )
+        added += 1
+    session.flush()
+    return added
+
+
 def _assign_routing_defaults(session: Session) -> int:
     changed = 0
     for cat in session.scalars(select(Category)):
@@ -187,4 +234,8 @@ def load_demo(session: Session, *, with_cases: bool = True) -> list[str]:
     session.flush()
     if with_cases:
         report.extend(_load_cases(session, jurisdiction))
+    # after the cases, which bring their own specific conditions for common categories
+    report.append(
+        f"generic filing conditions added to {_fill_generic_conditions(session)} categories"
+    )
     return report
