@@ -32,9 +32,12 @@ from urbangrid.intake.classifier.holdout import containment_groups, grouped_hold
 from urbangrid.intake.classifier.model import data_sha256, split_labels
 from urbangrid.kit.errors import InvalidInput
 
-# Measured by bench/bench_classifier.py and this test's own split: the single-view model
-# below reaches about 0.88 macro-F1 on unseen titles; the margin absorbs split noise.
-TITLES_MIN_MACRO_F1 = 0.85
+# Titles alone are the hardest input (about 19 characters). On this test's split the fast
+# single-view model below scores 0.888 macro-F1 on unseen titles (3-fold CV 0.865); the
+# full model reaches 0.885 on bench_classifier.py's grouped split, vs 0.878 for a plain
+# character n-gram SVM. Bodies and titles+bodies score higher (see the bench), but
+# training on them takes a minute, too long for a test. The margin absorbs split noise.
+TITLES_MIN_MACRO_F1 = 0.86
 FAST = TrainParams(views=("char+word",), folds=3)
 
 TOPICS: dict[str, list[str]] = {
