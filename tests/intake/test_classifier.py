@@ -303,3 +303,15 @@ def test_lexicon_word_mode() -> None:
     )
     with pytest.raises(InvalidInput, match="word mode"):
         train(texts, labels, TrainParams(word_mode="pinyin"))
+
+
+def test_two_label_model() -> None:
+    texts, labels = synthetic(8, seed=6)
+    keep = [i for i, label in enumerate(labels) if label != "城乡建设"]
+    model = train([texts[i] for i in keep], [labels[i] for i in keep], TrainParams(folds=3))
+    assert len(model.labels) == 2
+    probe = [*synthetic(2, seed=12)[0], ""]
+    proba = model.predict_proba(probe)
+    assert proba.shape == (len(probe), 2)
+    np.testing.assert_allclose(proba, model.predict_proba_reference(probe), atol=1e-9)
+    assert model.predict(["出租车拒载"]) == ["交通运输"]

@@ -94,7 +94,7 @@ class TextClassifier:
         blocks = {name: vec.transform(texts) for name, vec in self.vectorizers.items()}
         scores = np.hstack(
             [
-                svm.decision_function(_view_matrix(blocks, view))
+                svm.decision_function(_view_matrix(blocks, view)).reshape(len(texts), -1)
                 for svm, view in zip(self.svms, self.views, strict=True)
             ]
         )
@@ -127,7 +127,7 @@ class _FastPredictor:
     """
 
     def __init__(self, model: TextClassifier) -> None:
-        n_labels = len(model.labels)
+        n_labels = _score_width(len(model.labels))
         self.n_scores = n_labels * len(model.views)
         self.blocks: list[tuple[Any, dict[str, int], np.ndarray, np.ndarray]] = []
         self.block_names = list(model.vectorizers)
@@ -335,13 +335,14 @@ def train(
     matrices = [_view_matrix(blocks, view) for view in params.views]
 
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed)
-    oof = np.zeros((len(y), len(classes) * len(matrices)))
+    width = _score_width(len(classes))
+    oof = np.zeros((len(y), width * len(matrices)))
     for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
         for j, matrix in enumerate(matrices):
             svm = _svm(params).fit(matrix[train_idx], y[train_idx])
-            oof[test_idx, j * len(classes) : (j + 1) * len(classes)] = svm.decision_function(
+            oof[test_idx, j * width : (j + 1) * width] = svm.decision_function(
                 matrix[test_idx]
-            )
+            ).reshape(len(test_idx), width)
     stacker = _stacker(params)
     # A second, cheap cross-validation over the stacker gives the model's own honest score.
     cv_pred = cross_val_predict(stacker, oof, y, cv=splitter)
@@ -380,6 +381,11 @@ def train(
         stacker=stacker,
         metadata=metadata,
     )
+
+
+def _score_width(n_labels: int) -> int:
+    """Margins per SVM: one per label, or a single one when there are only two labels."""
+    return 1 if n_labels == 2 else n_labels
 
 
 def _svm(params: TrainParams) -> LinearSVC:

@@ -51,6 +51,7 @@ def save_model(model: TextClassifier, path: str | Path) -> Path:
                 archive.writestr(PAYLOAD, payload)
             handle.flush()
             os.fsync(handle.fileno())
+        _usual_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -114,3 +115,11 @@ def load_model(path: str | Path) -> TextClassifier:
     if not isinstance(model, TextClassifier):
         raise ModelFileError(f"{path} does not contain a text classifier")
     return model
+
+
+def _usual_mode(path: str) -> None:
+    """mkstemp creates files readable by the owner only; give the final file the mode an
+    ordinary open() would (0666 minus the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)

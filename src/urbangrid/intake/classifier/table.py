@@ -65,7 +65,16 @@ def write_table(path: str | Path, header: Sequence[str], rows: Sequence[Sequence
             writer = csv.writer(handle)
             writer.writerow(header)
             writer.writerows(rows)
+        _usual_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _usual_mode(path: str) -> None:
+    """mkstemp creates files readable by the owner only; give the final file the mode an
+    ordinary open() would (0666 minus the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
