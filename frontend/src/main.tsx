@@ -14,6 +14,7 @@ import { NotFound } from "./pages/NotFound";
 const CommandMap = lazyPage(() => import("./pages/CommandMap"));
 const Dashboard = lazyPage(() => import("./pages/Dashboard"));
 const Inspector = lazyPage(() => import("./pages/Inspector"));
+const Evaluation = lazyPage(() => import("./pages/Evaluation"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -28,6 +29,7 @@ function Routed({ path }: { path: string }) {
   if (c) return <CasePage caseId={Number(c[1])} key={c[1]} />;
   if (path === "/map") return <CommandMap />;
   if (path === "/dashboard") return <Dashboard />;
+  if (path === "/evaluation") return <Evaluation />;
   if (path === "/m") return <Inspector />;
   return <NotFound />;
 }

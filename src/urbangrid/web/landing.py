@@ -33,6 +33,8 @@ SCREENS: tuple[Screen, ...] = (
     Screen("/work/checks", "nav.checks", _roles(Role.INSPECTOR)),
     Screen("/map", "nav.map", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
     Screen("/dashboard", "nav.dashboard", _roles(Role.LEADER, Role.SHIFT_LEAD)),
+    # 综合评价: the evaluation API's readers
+    Screen("/evaluation", "nav.evaluation", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
     Screen("/cases", "nav.cases", frozenset(Role) - {Role.INSPECTOR}),
 )
 

@@ -414,6 +414,7 @@ def login_page() -> Response:
 @pages.get("/m")
 @pages.get("/map")
 @pages.get("/dashboard")
+@pages.get("/evaluation")
 @pages.get("/cases")
 @pages.get("/cases/{case_id}")
 @pages.get("/work/{queue}")

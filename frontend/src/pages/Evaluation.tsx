@@ -1,0 +1,382 @@
+// 综合评价: per month and object kind, the ranked table (score, grade, main rates,
+// change against the previous month), 红榜 / 黑榜, citizen-side rates and early-warning
+// alerts. Every count opens the cases behind it (可追溯), each linked to its case page.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { t } from "../i18n";
+import { api, qs } from "../lib/api";
+
+interface Item {
+  kind: string;
+  key: string;
+  name: string;
+  rank: number | null;
+  score: number | null;
+  grade: string | null;
+  counts: Record<string, number>;
+  rates: Record<string, number | null>;
+  score_change: number | null;
+  previous_rank: number | null;
+}
+interface ListOut {
+  period: string;
+  items: Item[];
+}
+interface Lists {
+  red: Item[];
+  black: Item[];
+}
+interface Citizen {
+  citizen_cases: number;
+  replied: number;
+  completed: number;
+  rated: number;
+  satisfied: number;
+  reply_rate: number | null;
+  on_time_reply_rate: number | null;
+  completion_rate: number | null;
+  satisfaction_rate: number | null;
+}
+interface Alerts {
+  surges: { series: string | string[]; day: string; count: number; baseline: number }[];
+  recurring: { grid_code: string; category_code: string; first_day: string; last_day: string; case_ids: number[] }[];
+}
+interface Drill {
+  item: Item;
+  count: string;
+  ids: number[] | null;
+  total: number;
+  error?: string;
+}
+
+// URL segment → the counts and rates shown in the table (the API returns all of them).
+const AREA = { counts: ["filed", "public_filed", "overdue_open", "closed"], rates: ["closing_rate", "on_time_closing_rate", "public_report_rate"] };
+const KINDS: Record<string, { counts: string[]; rates: string[] }> = {
+  departments: { counts: ["dispatched", "due", "handled_on_time", "overdue_open", "closed"], rates: ["on_time_disposal_rate", "closing_rate", "rework_rate"] },
+  streets: AREA,
+  communities: AREA,
+  grids: AREA,
+  inspectors: { counts: ["reports", "valid_reports", "missed"], rates: ["valid_report_rate", "missed_rate", "on_time_verify_rate", "on_time_check_rate"] },
+  "intake-operators": { counts: ["accepted", "verify_send_due", "check_send_due"], rates: ["on_time_verify_send_rate", "on_time_check_send_rate"] },
+  "shift-leads": { counts: ["filed", "closed"], rates: ["on_time_filing_rate", "accurate_filing_rate", "on_time_closing_rate"] },
+  dispatchers: { counts: ["dispatched", "dispatched_on_time", "dispatched_accurately"], rates: ["on_time_dispatch_rate", "accurate_dispatch_rate"] },
+};
+const KIND_KEYS = Object.keys(KINDS);
+const DRILL_PAGE = 200;
+
+function lastMonth(): string {
+  const d = new Date();
+  d.setDate(1);
+  d.setMonth(d.getMonth() - 1);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`;
+}
+
+function pct(v: number | null | undefined): string {
+  return v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`;
+}
+
+export function GradeBadge({ grade }: { grade: string | null }) {
+  if (!grade) return <span class="muted">{t("eval.ungraded")}</span>;
+  // The letter is the text; the colour only repeats it.
+  return (
+    <span class={`badge grade grade-${grade}`} title={t("eval.gradeTitle", { grade })}>
+      {grade}
+    </span>
+  );
+}
+
+function Change({ item }: { item: Item }) {
+  const d = item.score_change;
+  if (d === null || d === undefined) return <span class="muted">—</span>;
+  const sign = d > 0 ? "▲ +" : d < 0 ? "▼ " : "";
+  const word = d > 0 ? t("eval.up") : d < 0 ? t("eval.down") : t("eval.same");
+  return (
+    <span class={d > 0 ? "change up" : d < 0 ? "change down" : "change"} aria-label={`${word} ${Math.abs(d).toFixed(2)}`}>
+      {sign}
+      {d.toFixed(2)}
+    </span>
+  );
+}
+
+function Tabs({ value, onChange }: { value: string; onChange: (k: string) => void }) {
+  const refs = useRef<Record<string, HTMLButtonElement | null>>({});
+  function onKey(ev: KeyboardEvent) {
+    const i = KIND_KEYS.indexOf(value);
+    let next: number | null = null;
+    if (ev.key === "ArrowRight") next = (i + 1) % KIND_KEYS.length;
+    else if (ev.key === "ArrowLeft") next = (i - 1 + KIND_KEYS.length) % KIND_KEYS.length;
+    else if (ev.key === "Home") next = 0;
+    else if (ev.key === "End") next = KIND_KEYS.length - 1;
+    if (next === null) return;
+    ev.preventDefault();
+    onChange(KIND_KEYS[next]);
+    refs.current[KIND_KEYS[next]]?.focus();
+  }
+  return (
+    <div class="tabs" role="tablist" aria-label={t("eval.kinds")} onKeyDown={onKey}>
+      {KIND_KEYS.map((k) => (
+        <button
+          key={k}
+          type="button"
+          role="tab"
+          id={`eval-tab-${k}`}
+          aria-selected={k === value}
+          aria-controls="eval-panel"
+          tabIndex={k === value ? 0 : -1}
+          class={k === value ? "tab active" : "tab"}
+          ref={(el) => {
+            refs.current[k] = el;
+          }}
+          onClick={() => onChange(k)}
+        >
+          {t(`eval.kind.${k}`)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function ListCard({ title, items, testid }: { title: string; items: Item[]; testid: string }) {
+  return (
+    <div class="card" data-testid={testid}>
+      <h2>{title}</h2>
+      {items.length === 0 ? (
+        <p class="muted">{t("eval.none")}</p>
+      ) : (
+        <ol class="ranklist">
+          {items.map((i) => (
+            <li key={i.key}>
+              <span>{i.name}</span> <GradeBadge grade={i.grade} /> <span class="muted">{i.score?.toFixed(2)}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}
+
+export default function Evaluation() {
+  const [month, setMonth] = useState(lastMonth());
+  const [kind, setKind] = useState("departments");
+  const [list, setList] = useState<ListOut | null>(null);
+  const [lists, setLists] = useState<Lists | null>(null);
+  const [citizen, setCitizen] = useState<Citizen | null>(null);
+  const [alerts, setAlerts] = useState<Alerts | null>(null);
+  const [drill, setDrill] = useState<Drill | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const drillHeading = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    if (!/^\d{4}-\d{2}$/.test(month)) return;
+    setError(null);
+    setList(null);
+    setLists(null);
+    setDrill(null);
+    // A slower answer for an earlier month or kind must not overwrite the current one.
+    let live = true;
+    const q = qs({ month });
+    const fail = (e: Error) => live && setError(String(e.message ?? e));
+    api<ListOut>(`/api/v1/evaluation/${kind}${q}`)
+      .then((r) => live && setList(r))
+      .catch(fail);
+    api<Lists>(`/api/v1/evaluation/rankings/${kind}${qs({ month, n: 5 })}`)
+      .then((r) => live && setLists(r))
+      .catch(fail);
+    return () => {
+      live = false;
+    };
+  }, [month, kind]);
+
+  useEffect(() => {
+    if (!/^\d{4}-\d{2}$/.test(month)) return;
+    setCitizen(null);
+    setAlerts(null);
+    let live = true;
+    const q = qs({ month });
+    api<Citizen>(`/api/v1/evaluation/citizen${q}`)
+      .then((r) => live && setCitizen(r))
+      .catch(() => live && setCitizen(null));
+    api<Alerts>(`/api/v1/evaluation/alerts${q}`)
+      .then((r) => live && setAlerts(r))
+      .catch(() => live && setAlerts(null));
+    return () => {
+      live = false;
+    };
+  }, [month]);
+
+  useEffect(() => {
+    if (drill && drill.ids !== null) drillHeading.current?.focus();
+  }, [drill?.ids]);
+
+  function openDrill(item: Item, count: string) {
+    setDrill({ item, count, ids: null, total: 0 });
+    api<{ items: number[]; total: number }>(
+      `/api/v1/evaluation/${kind}/${encodeURIComponent(item.key)}/cases${qs({ month, count, page_size: DRILL_PAGE })}`,
+    )
+      .then((p) => setDrill({ item, count, ids: p.items, total: p.total }))
+      .catch((e) => setDrill({ item, count, ids: [], total: 0, error: String(e.message ?? e) }));
+  }
+
+  const spec = KINDS[kind];
+  const graded = list ? list.items.filter((i) => i.score !== null) : [];
+  return (
+    <section class="page evaluation" aria-labelledby="eval-h">
+      <h1 id="eval-h">{t("nav.evaluation")}</h1>
+      <div class="toolbar">
+        <div class="field">
+          <label for="eval-month">{t("eval.month")}</label>
+          <input id="eval-month" type="month" value={month} onChange={(e) => setMonth((e.target as HTMLInputElement).value)} />
+        </div>
+      </div>
+      <Tabs value={kind} onChange={setKind} />
+      <div id="eval-panel" role="tabpanel" aria-labelledby={`eval-tab-${kind}`}>
+        {error && <p class="error" role="alert">{error}</p>}
+        {!list && !error && <p class="muted" aria-busy="true">{t("common.loading")}</p>}
+        {list && graded.length === 0 && (
+          <p class="empty-month" role="status" data-testid="eval-empty">
+            {t("eval.empty", { month: list.period })}
+          </p>
+        )}
+        {list && graded.length > 0 && (
+          <div class="table-wrap">
+            <table class="list" data-testid="eval-table">
+              <caption class="sr-only">{t("eval.tableCaption", { kind: t(`eval.kind.${kind}`), month: list.period })}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("eval.rank")}</th>
+                  <th scope="col">{t("eval.name")}</th>
+                  <th scope="col">{t("eval.score")}</th>
+                  <th scope="col">{t("eval.grade")}</th>
+                  {spec.rates.map((r) => (
+                    <th scope="col" key={r}>{t(`eval.rate.${r}`)}</th>
+                  ))}
+                  {spec.counts.map((c) => (
+                    <th scope="col" key={c}>{t(`eval.count.${c}`)}</th>
+                  ))}
+                  <th scope="col">{t("eval.change")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((i) => (
+                  <tr key={i.key} data-key={i.key}>
+                    <td>{i.rank ?? "—"}</td>
+                    <th scope="row">{i.name}</th>
+                    <td>{i.score === null ? "—" : i.score.toFixed(2)}</td>
+                    <td><GradeBadge grade={i.grade} /></td>
+                    {spec.rates.map((r) => (
+                      <td key={r}>{pct(i.rates[r])}</td>
+                    ))}
+                    {spec.counts.map((c) => (
+                      <td key={c}>
+                        {i.counts[c] ? (
+                          <button
+                            type="button"
+                            class="link count"
+                            aria-label={t("eval.openCases", { name: i.name, count: t(`eval.count.${c}`), n: i.counts[c] })}
+                            onClick={() => openDrill(i, c)}
+                          >
+                            {i.counts[c]}
+                          </button>
+                        ) : (
+                          <span class="muted">{i.counts[c] ?? 0}</span>
+                        )}
+                      </td>
+                    ))}
+                    <td><Change item={i} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {drill && (
+          <div class="card drill" role="region" aria-labelledby="eval-drill-h" data-testid="eval-drill">
+            <h2 id="eval-drill-h" tabIndex={-1} ref={drillHeading}>
+              {t("eval.drillTitle", { name: drill.item.name, count: t(`eval.count.${drill.count}`) })}
+            </h2>
+            {drill.ids === null && <p class="muted" aria-busy="true">{t("common.loading")}</p>}
+            {drill.error && <p class="error" role="alert">{drill.error}</p>}
+            {drill.ids !== null && !drill.error && (
+              <>
+                <p class="muted">
+                  {drill.total > drill.ids.length
+                    ? t("eval.drillSome", { shown: drill.ids.length, total: drill.total })
+                    : t("eval.drillAll", { total: drill.total })}
+                </p>
+                <ul class="case-ids">
+                  {drill.ids.map((id) => (
+                    <li key={id}>
+                      <a href={`/cases/${id}`}>{t("eval.caseLink", { id })}</a>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+            <button type="button" class="ghost" onClick={() => setDrill(null)}>{t("eval.close")}</button>
+          </div>
+        )}
+        {lists && (
+          <div class="eval-lists">
+            <ListCard title={t("eval.redList")} items={lists.red} testid="eval-red" />
+            <ListCard title={t("eval.blackList")} items={lists.black} testid="eval-black" />
+          </div>
+        )}
+      </div>
+      <div class="eval-lists">
+        <div class="card" data-testid="eval-citizen">
+          <h2>{t("eval.citizen")}</h2>
+          {!citizen ? (
+            <p class="muted">—</p>
+          ) : citizen.citizen_cases === 0 ? (
+            <p class="muted">{t("eval.citizenNone")}</p>
+          ) : (
+            <dl class="rates">
+              <dt>{t("eval.citizenCases")}</dt>
+              <dd>{citizen.citizen_cases}</dd>
+              <dt>{t("eval.rate.reply_rate")}</dt>
+              <dd>{pct(citizen.reply_rate)}</dd>
+              <dt>{t("eval.rate.on_time_reply_rate")}</dt>
+              <dd>{pct(citizen.on_time_reply_rate)}</dd>
+              <dt>{t("eval.rate.completion_rate")}</dt>
+              <dd>{pct(citizen.completion_rate)}</dd>
+              <dt>{t("eval.rate.satisfaction_rate")}</dt>
+              <dd>{pct(citizen.satisfaction_rate)}</dd>
+            </dl>
+          )}
+        </div>
+        <div class="card" data-testid="eval-alerts">
+          <h2>{t("eval.alerts")}</h2>
+          {!alerts ? (
+            <p class="muted">—</p>
+          ) : alerts.surges.length + alerts.recurring.length === 0 ? (
+            <p class="muted">{t("eval.noAlerts")}</p>
+          ) : (
+            <ul class="alerts">
+              {alerts.surges.map((s, n) => (
+                <li key={`s${n}`}>
+                  <span class="badge light-red">{t("eval.surge")}</span>{" "}
+                  {t("eval.surgeText", {
+                    day: s.day,
+                    series: Array.isArray(s.series) ? s.series.join(" / ") : s.series,
+                    count: s.count,
+                    baseline: s.baseline.toFixed(2),
+                  })}
+                </li>
+              ))}
+              {alerts.recurring.map((r, n) => (
+                <li key={`r${n}`}>
+                  <span class="badge light-yellow">{t("eval.recurring")}</span>{" "}
+                  {t("eval.recurringText", { grid: r.grid_code, category: r.category_code, from: r.first_day, to: r.last_day })}{" "}
+                  {r.case_ids.slice(0, 10).map((id) => (
+                    <a key={id} href={`/cases/${id}`} class="case-chip">
+                      {t("eval.caseLink", { id })}
+                    </a>
+                  ))}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,122 @@
+"""综合评价 page in a real Chromium: a leader opens it on the demo database with its month of
+cases, sees the departments ranked with grades and opens the cases behind a count."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_harness import DEMO_PASSWORD, ApiUser, LiveServer, start_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def eval_server(
+    tmp_path_factory: pytest.TempPathFactory, frontend_built: Path
+) -> Iterator[LiveServer]:
+    """The demo database *with* its generated 30 days of cases, facts synced (the shared
+    demo fixture has no cases, so nothing to evaluate)."""
+    from urbangrid.db import make_engine, session_scope
+    from urbangrid.demo.loader import load_demo
+    from urbangrid.evaluation.adapter import sync_facts
+    from urbangrid.migrations.runner import upgrade
+
+    data_dir = tmp_path_factory.mktemp("evaluation")
+    url = f"sqlite:///{data_dir / 'demo.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        load_demo(session)
+    assert sync_facts(engine) > 0
+    engine.dispose()
+    server = start_server(url, data_dir)
+    yield server
+    server.stop()
+
+
+def test_leader_sees_graded_departments_and_drills_down_to_cases(
+    browser: Any, eval_server: LiveServer, screenshot: Callable[[Any, str], Path]
+) -> None:
+    month = date.today().strftime("%Y-%m")  # the demo cases cover the last 30 days
+    api = ApiUser(eval_server.url, "leader")
+    expected = api.get("/api/v1/evaluation/departments", month=month)["items"]
+    api.close()
+    graded = [i for i in expected if i["grade"]]
+    assert graded, "the demo month should grade some departments"
+
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{eval_server.url}/login?next=/evaluation")
+    page.get_by_label("用户名").fill("leader")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/evaluation$"))
+    assert page.get_by_role("link", name="综合评价").get_attribute("aria-current") == "page"
+    # Departments are the first tab; the month defaults to last month.
+    assert page.get_by_role("tab", name="部门").get_attribute("aria-selected") == "true"
+    assert page.get_by_label("考核月份").input_value() < month
+
+    page.get_by_label("考核月份").fill(month)
+    table = page.get_by_test_id("eval-table")
+    table.wait_for()
+    rows = table.locator("tbody tr")
+    assert rows.count() == len(expected)
+    # Best first, with the grade letter as text, in the API's order.
+    first = rows.nth(0)
+    assert first.locator("th").inner_text() == expected[0]["name"]
+    assert first.locator(".grade").inner_text() == expected[0]["grade"]
+    shown = {t.strip() for t in table.locator(".grade").all_inner_texts()}
+    assert shown == {i["grade"] for i in graded}
+    assert shown <= set("ABCDE")
+
+    # Drill down: the dispatched count of the first department lists its cases.
+    top = expected[0]
+    n = top["counts"]["dispatched"]
+    assert n > 0
+    first.get_by_role("button", name=re.compile(f"派遣数（{n}件）")).click()
+    drill = page.get_by_test_id("eval-drill")
+    drill.locator("a").first.wait_for()
+    links = drill.get_by_role("link")
+    assert links.count() == min(n, 200)
+    href = links.first.get_attribute("href")
+    assert href is not None and re.fullmatch(r"/cases/\d+", href)
+    assert drill.get_by_role("heading").inner_text().startswith(top["name"])
+    screenshot(page, "evaluation-departments")
+
+    # Keyboard: arrow keys move between tabs and load the next kind.
+    page.get_by_role("tab", name="部门").focus()
+    page.keyboard.press("ArrowRight")
+    assert page.get_by_role("tab", name="街道").get_attribute("aria-selected") == "true"
+    page.get_by_test_id("eval-table").wait_for()
+    assert page.get_by_test_id("eval-drill").count() == 0
+
+    # The case link opens the case page.
+    page.get_by_role("tab", name="部门").click()
+    page.get_by_test_id("eval-table").locator("tbody tr").first.get_by_role(
+        "button", name=re.compile("派遣数")
+    ).click()
+    page.get_by_test_id("eval-drill").get_by_role("link").first.click()
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    assert errors == []
+    page.close()
+
+
+def test_an_empty_month_says_so(browser: Any, eval_server: LiveServer) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{eval_server.url}/login?next=/evaluation")
+    page.get_by_label("用户名").fill("leader")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/evaluation$"))
+    page.get_by_label("考核月份").fill("2001-01")
+    empty = page.get_by_test_id("eval-empty")
+    empty.wait_for()
+    assert "2001-01" in empty.inner_text()
+    assert page.get_by_test_id("eval-table").count() == 0
+    page.close()
