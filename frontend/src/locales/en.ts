@@ -269,6 +269,7 @@ export const en: Record<string, string> = {
   "eval.drillSome": "{shown} of {total} cases shown",
   "eval.drillAll": "{total} cases",
   "eval.caseLink": "Case #{id}",
+  "eval.more": "Load more",
   "eval.close": "Close",
   "eval.redList": "Red list (top 5)",
   "eval.blackList": "Black list (bottom 5)",

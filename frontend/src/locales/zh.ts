@@ -269,6 +269,7 @@ export const zh: Record<string, string> = {
   "eval.drillSome": "显示 {shown} 件，共 {total} 件",
   "eval.drillAll": "共 {total} 件",
   "eval.caseLink": "案件 #{id}",
+  "eval.more": "加载更多",
   "eval.close": "关闭",
   "eval.redList": "红榜（前5名）",
   "eval.blackList": "黑榜（后5名）",

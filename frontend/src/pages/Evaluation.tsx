@@ -61,7 +61,7 @@ const KINDS: Record<string, { counts: string[]; rates: string[] }> = {
   dispatchers: { counts: ["dispatched", "dispatched_on_time", "dispatched_accurately"], rates: ["on_time_dispatch_rate", "accurate_dispatch_rate"] },
 };
 const KIND_KEYS = Object.keys(KINDS);
-const DRILL_PAGE = 200;
+const DRILL_PAGE = 100;
 
 function lastMonth(): string {
   const d = new Date();
@@ -207,13 +207,15 @@ export default function Evaluation() {
     if (drill && drill.ids !== null) drillHeading.current?.focus();
   }, [drill?.ids]);
 
-  function openDrill(item: Item, count: string) {
-    setDrill({ item, count, ids: null, total: 0 });
+  function openDrill(item: Item, count: string, before: number[] = []) {
+    // ``before``: the ids already shown when the user asks for the next page
+    if (!before.length) setDrill({ item, count, ids: null, total: 0 });
+    const page = Math.floor(before.length / DRILL_PAGE) + 1;
     api<{ items: number[]; total: number }>(
-      `/api/v1/evaluation/${kind}/${encodeURIComponent(item.key)}/cases${qs({ month, count, page_size: DRILL_PAGE })}`,
+      `/api/v1/evaluation/${kind}/${encodeURIComponent(item.key)}/cases${qs({ month, count, page, page_size: DRILL_PAGE })}`,
     )
-      .then((p) => setDrill({ item, count, ids: p.items, total: p.total }))
-      .catch((e) => setDrill({ item, count, ids: [], total: 0, error: String(e.message ?? e) }));
+      .then((p) => setDrill({ item, count, ids: [...before, ...p.items], total: p.total }))
+      .catch((e) => setDrill({ item, count, ids: before, total: 0, error: String(e.message ?? e) }));
   }
 
   const spec = KINDS[kind];
@@ -309,6 +311,11 @@ export default function Evaluation() {
                     </li>
                   ))}
                 </ul>
+                {drill.total > drill.ids.length && (
+                  <button type="button" onClick={() => openDrill(drill.item, drill.count, drill.ids!)}>
+                    {t("eval.more")}
+                  </button>
+                )}
               </>
             )}
             <button type="button" class="ghost" onClick={() => setDrill(null)}>{t("eval.close")}</button>
