@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from test_browser_a11y import CONTRAST, UNNAMED
 from web_harness import DEMO_PASSWORD, ApiUser, LiveServer, start_server
 
@@ -67,7 +68,8 @@ def test_leader_sees_graded_departments_and_drills_down_to_cases(
     table = page.get_by_test_id("eval-table")
     table.wait_for()
     rows = table.locator("tbody tr")
-    assert rows.count() == len(expected)
+    # the rows arrive with the month's data: wait for them rather than count at once
+    expect(rows).to_have_count(len(expected))
     # Best first, with the grade letter as text, in the API's order.
     first = rows.nth(0)
     assert first.locator("th").inner_text() == expected[0]["name"]
@@ -84,7 +86,7 @@ def test_leader_sees_graded_departments_and_drills_down_to_cases(
     drill = page.get_by_test_id("eval-drill")
     drill.locator("a").first.wait_for()
     links = drill.get_by_role("link")
-    assert links.count() == min(n, 100)
+    expect(links).to_have_count(min(n, 100))
     href = links.first.get_attribute("href")
     assert href is not None and re.fullmatch(r"/cases/\d+", href)
     assert drill.get_by_role("heading").inner_text().startswith(top["name"])
@@ -99,7 +101,7 @@ def test_leader_sees_graded_departments_and_drills_down_to_cases(
     page.keyboard.press("ArrowRight")
     assert page.get_by_role("tab", name="街道").get_attribute("aria-selected") == "true"
     page.get_by_test_id("eval-table").wait_for()
-    assert page.get_by_test_id("eval-drill").count() == 0
+    expect(page.get_by_test_id("eval-drill")).to_have_count(0)
 
     # A long list comes a page (100) at a time; "加载更多" appends the rest.
     big = next((i for i in expected if i["counts"]["dispatched"] > 100), None)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from web_harness import DEMO_PASSWORD, DemoFacts, LiveServer, tiny_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -129,7 +130,7 @@ def test_case_lifecycle_through_every_role(
     dialog.get_by_label("意见").fill("已更换新井盖")
     dialog.get_by_role("button", name="确定").click()
     dept.get_by_test_id("case-status").filter(has_text="待核查").wait_for()
-    assert dept.get_by_test_id("after-photos").locator("img").count() == 1
+    expect(dept.get_by_test_id("after-photos").locator("img")).to_have_count(1)
     screenshot(dept, "lifecycle-6-case-after-feedback")
 
     # ---- 监督员 sees the check among their own tasks and passes it.
