@@ -59,6 +59,7 @@ from urbangrid.cases.models import Attachment, Case, CaseCounter, CaseEvent, Rou
 from urbangrid.cases.numbering import DEFAULT_PATTERN, check_pattern, format_case_number
 from urbangrid.cases.photos.validation import check_photo
 from urbangrid.cases.routing import AreaLevel, CaseSite, RouteRule, best_rule
+from urbangrid.cases.search import case_text_matches
 from urbangrid.cases.worktime import WorkClock
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.timelimits import TimeLimit, parse_unit
@@ -205,7 +206,9 @@ def state_of(case: Case) -> wf.CaseState:
     )
 
 
-def _write_state(case: Case, state: wf.CaseState) -> None:
+def apply_state(case: Case, state: wf.CaseState) -> None:
+    """Copy a workflow state onto the case row (the row is the state's snapshot); also used
+    by the historical importer, which builds states from events it replays itself."""
     for name in _DIRECT:
         value = getattr(state, name)
         if getattr(case, name) != value:
@@ -489,7 +492,7 @@ def create_case(
         created_at=now,
         updated_at=now,
     )
-    _write_state(case, state)
+    apply_state(case, state)
     case.version = state.version
     session.add(case)
     session.flush()
@@ -608,7 +611,7 @@ def perform_action(
         _raise_refused(refused)
         raise
     new_state = wf.evolve(state, event)
-    _write_state(case, new_state)
+    apply_state(case, new_state)
     if action is wf.Action.RECLASSIFY:
         case.category_id = new_state.category_id
         case.filing_condition_id = new_state.filing_condition_id
@@ -770,15 +773,8 @@ def _filtered(principal: Principal | None, filters: CaseFilters) -> Select[tuple
         q = q.where(Case.reported_at >= _as_instant(filters.reported_from))
     if filters.reported_to is not None:
         q = q.where(Case.reported_at < _as_instant(filters.reported_to, end=True))
-    if filters.text:
-        like = f"%{filters.text.strip().lower()}%"
-        q = q.where(
-            or_(
-                func.lower(Case.description).like(like),
-                func.lower(Case.address).like(like),
-                func.lower(Case.number).like(like),
-            )
-        )
+    if filters.text and filters.text.strip():
+        q = q.where(case_text_matches(filters.text))
     return q
 
 

@@ -423,7 +423,7 @@ def import_cases(
                 created_at=row.created,
                 updated_at=events[-1].at,
             )
-            cases._write_state(case, state)  # the case service's snapshot mapping
+            cases.apply_state(case, state)
             case.version = state.version
             built.append((case, events))
         table = Case.__table__

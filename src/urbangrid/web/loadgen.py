@@ -8,6 +8,7 @@ category) and, optionally, its 上报 event, not a full audit trail. Numbers car
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from urbangrid.cases.models import Case, CaseEvent
 from urbangrid.cases.workflow import Status
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.kit.types import utcnow
-from urbangrid.org.models import Community, Department, Grid, Jurisdiction
+from urbangrid.org.models import Community, Department, Grid, Jurisdiction, Street
 
 # Share of open cases per state, roughly what a busy centre holds at a time.
 OPEN_MIX: tuple[tuple[Status, float], ...] = (
@@ -48,6 +49,28 @@ _DEPARTMENT_STATES = {
 }
 _BEFORE_FILING = {Status.PENDING_INTAKE, Status.PENDING_VERIFY, Status.PENDING_FILING}
 _SOURCES = ("inspector",) * 6 + ("hotline",) * 3 + ("web", "video")
+# Words for the descriptions, so that free-text search meets realistic selectivity: a
+# category name matches about 1/N of the cases, a detail word a few percent, a street or
+# grid code fewer (a single repeated text would make every search match every row).
+_DETAILS = (
+    "破损",
+    "缺失",
+    "堵塞",
+    "占道",
+    "乱堆",
+    "污损",
+    "倾斜",
+    "积水",
+    "噪音",
+    "异味",
+    "私搭乱建",
+    "夜间施工",
+    "无人清理",
+    "影响通行",
+    "多次反映",
+    "存在安全隐患",
+)
+_PLACES = ("路口", "人行道", "小区门口", "公交站旁", "学校附近", "菜市场", "桥下", "绿化带")
 
 
 @dataclass(frozen=True)
@@ -91,6 +114,12 @@ def add_synthetic_cases(
         xs = [p[0] for p in ring]
         ys = [p[1] for p in ring]
         boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    category_names = dict(session.execute(select(Category.id, Category.name)).all())
+    street_names = dict(
+        session.execute(
+            select(Street.id, Street.name).where(Street.jurisdiction_id == jurisdiction.id)
+        ).all()
+    )
     conditions: Sequence[Any] = session.execute(
         select(FilingCondition.id, FilingCondition.category_id, Category.default_department_code)
         .join(Category, Category.id == FilingCondition.category_id)
@@ -111,6 +140,13 @@ def add_synthetic_cases(
     )
     dep_ids = list(departments.values())
     first = (session.scalar(select(func.count(Case.id))) or 0) + 1
+    # Open cases go to the last 30 days first, the older ones only when they cannot hold
+    # the whole open share.
+    recent_days = min(30, spread_days)
+    recent = recent_days / spread_days if spread_days else 1.0
+    open_share = 1 - closed_share
+    open_recent = min(1.0, open_share / recent)
+    open_older = max(0.0, open_share - recent) / (1 - recent) if recent < 1 else 0.0
     states = [s for s, _ in OPEN_MIX]
     weights = [w for _, w in OPEN_MIX]
     year = now.year
@@ -123,8 +159,11 @@ def add_synthetic_cases(
             x0, y0, x1, y1 = boxes[gi]
             lon = x0 + (x1 - x0) * rng.uniform(0.1, 0.9)
             lat = y0 + (y1 - y0) * rng.uniform(0.1, 0.9)
-            reported = now - timedelta(seconds=rng.uniform(0, spread_days * 86400))
-            closed = rng.random() < closed_share
+            # Oldest first, as a real table fills, and open cases are recent ones: the
+            # physical order then matches the one a bureau's database has.
+            age = spread_days * (1 - (i + rng.random()) / n)
+            reported = now - timedelta(days=age)
+            closed = rng.random() >= (open_recent if age <= recent_days else open_older)
             status = Status.CLOSED if closed else rng.choices(states, weights)[0]
             cond = conditions[rng.randrange(len(conditions))] if conditions else None
             filed = closed or status not in _BEFORE_FILING
@@ -150,8 +189,11 @@ def add_synthetic_cases(
                 "grid_code": g.code,
                 "street_id": g.street_id,
                 "community_id": g.community_id,
-                "address": f"{g.code} 附近",
-                "description": "压测案件 synthetic load case",
+                "address": f"{street_names.get(g.street_id, '')}{rng.choice(_PLACES)} {g.code}",
+                "description": (
+                    f"{category_names.get(cond.category_id, '') if cond else ''}"
+                    f"{rng.choice(_DETAILS)}，{rng.choice(_DETAILS)}（压测案件 synthetic）"
+                ),
                 "urgency": "normal",
                 "status": status.value,
                 "version": 1,
@@ -171,7 +213,10 @@ def add_synthetic_cases(
                 "updated_at": reported,
             }
             rows.append(row)
-        session.execute(insert(Case), rows)
+        if not with_events and session.get_bind().dialect.name == "postgresql":
+            _copy_rows(session, rows)
+        else:
+            session.execute(insert(Case), rows)
         if with_events:
             numbers = [r["number"] for r in rows]
             ids = dict(
@@ -204,3 +249,22 @@ def add_synthetic_cases(
         session.commit()
         inserted += len(rows)
     return inserted
+
+
+def _copy_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL COPY of a batch: about ten times faster than an INSERT of the same rows,
+    which matters when a benchmark loads a million cases."""
+    # COPY skips the model's Python-side defaults: the scalar ones are filled in here.
+    defaults = {
+        c.name: c.default.arg
+        for c in Case.__table__.columns
+        if c.name not in rows[0] and c.default is not None and c.default.is_scalar
+    }
+    rows = [{**defaults, **row} for row in rows]
+    columns = list(rows[0])
+    json_columns = {"departments", "pauses"}
+    raw = session.connection().connection.driver_connection
+    statement = f"COPY cases ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])

@@ -1,0 +1,93 @@
+"""Free-text search over cases (案件查询): number, description and address contain the text.
+
+One expression for every database: ``lower(column) LIKE '%text%'``. On PostgreSQL it also
+carries a condition a GIN index answers (migration ``0009_case_bigram_search``): the set of
+two-character substrings (bigrams) of the column must contain every bigram of the text.
+Bigrams rather than pg_trgm's trigrams because Chinese search words are mostly two
+characters (井盖, 占道, 垃圾), too short for a trigram index to help; the LIKE then drops the
+few rows whose bigrams all occur but not side by side. A one-character text has no bigram
+and keeps the plain LIKE (a scan limited by the other filters). SQLite has no such index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+
+from urbangrid.cases.models import Case
+
+# The SQL function of the index; the migration creates it with the same definition.
+BIGRAMS_FUNCTION = "ug_bigrams"
+
+
+def bigrams(text: str) -> list[str]:
+    """The distinct two-character substrings of ``text``, in first-seen order; the same set
+    as the SQL function ``ug_bigrams`` gives."""
+    seen: dict[str, None] = {}
+    for i in range(len(text) - 1):
+        seen.setdefault(text[i : i + 2], None)
+    return list(seen)
+
+
+def escape_like(text: str) -> str:
+    """``text`` with LIKE's wildcards taken literally (escape character ``\\``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class CaseTextMatch(ColumnElement[bool]):
+    """Any of ``columns`` contains ``needle`` (already lower-cased), ignoring case."""
+
+    type = sa.Boolean()
+    inherit_cache = False  # the needle decides the SQL shape (bigrams or not)
+
+    def __init__(self, columns: Sequence[Any], needle: str, *, use_index: bool = True) -> None:
+        self.columns = list(columns)
+        self.needle = needle
+        self.use_index = use_index
+
+    def likes(self) -> ColumnElement[bool]:
+        pattern = f"%{escape_like(self.needle)}%"
+        return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in self.columns))
+
+
+@compiles(CaseTextMatch)
+def _compile_default(element: CaseTextMatch, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.likes(), **kw))
+
+
+@compiles(CaseTextMatch, "postgresql")
+def _compile_postgresql(element: CaseTextMatch, compiler: Any, **kw: Any) -> str:
+    grams = bigrams(element.needle) if element.use_index else []
+    if not grams:
+        return str(compiler.process(element.likes(), **kw))
+    wanted = sa.cast(sa.literal(grams, ARRAY(sa.Text)), ARRAY(sa.Text))
+    indexed = sa.or_(
+        *(
+            getattr(sa.func, BIGRAMS_FUNCTION)(sa.func.lower(c), type_=ARRAY(sa.Text)).op("@>")(
+                wanted
+            )
+            for c in element.columns
+        )
+    )
+    # Two separate conditions, not (grams AND like) OR …: the first is then exactly the
+    # bitmap scan's index condition, which PostgreSQL does not evaluate again row by row
+    # (ug_bigrams is costly), leaving only the cheap LIKEs as the filter.
+    return str(compiler.process(sa.and_(indexed, element.likes()), **kw))
+
+
+def case_text_matches(text: str, *, use_index: bool = True) -> ColumnElement[bool]:
+    """Cases whose number, description or address contains ``text`` (any case).
+
+    ``use_index=False`` leaves out the bigram condition. For a common word that is faster
+    when a page is wanted in some index's order (newest first): the planner can then walk
+    that index and stop after a page of matches, where the bigram condition — whose
+    selectivity PostgreSQL underestimates badly for several bigrams of one phrase, taking
+    them as independent — makes it collect and sort every match."""
+    return CaseTextMatch(
+        [Case.number, Case.description, Case.address], text.strip().lower(), use_index=use_index
+    )
