@@ -25,6 +25,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,12 +35,13 @@ import duckdb
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateIndex
 
 from urbangrid.evaluation.engine import Period
 from urbangrid.evaluation.indicators import ObjectKind
-from urbangrid.evaluation.models import EvalCaseFact
+from urbangrid.evaluation.models import COVERING_INDEXES, EvalCaseFact, covering_index_name
 from urbangrid.evaluation.simulator.generator import Generator, demo_city, truncate_at
-from urbangrid.evaluation.sql import FACTS, count_statements
+from urbangrid.evaluation.sql import FACTS, count_statements, run_statements
 from urbangrid.evaluation.store import fact_row
 
 PG = os.environ.get("URBANGRID_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -57,6 +59,15 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         result = fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), result
+
+
+def normalised(parts: list[Any]) -> list[list[tuple[Any, ...]]]:
+    """Rows sorted by key, counts as ints (DuckDB's sums are HUGEINT, PostgreSQL's numeric)."""
+
+    def ints(row: Any) -> tuple[Any, ...]:
+        return tuple(v if i == 0 or v is None else int(v) for i, v in enumerate(row))
+
+    return [sorted((ints(row) for row in part), key=lambda r: str(r[0])) for part in parts]
 
 
 def load(pg_url: str, n_cases: int, days: int, first: date, seed: int) -> int:
@@ -99,10 +110,11 @@ def replicate(pg_url: str, n_unique: int, districts: int) -> int:
             shift_cols.append(f"{c} + k * 100000")
         else:
             shift_cols.append(c)
+    covering = {covering_index_name(anchor) for anchor in COVERING_INDEXES}
+    indexes = [ix for ix in FACTS.indexes if ix.name in covering]
     with psycopg.connect(pg_url) as conn:
-        conn.execute("DROP INDEX IF EXISTS ix_eval_case_facts_dispatch")
-        conn.execute("DROP INDEX IF EXISTS ix_eval_case_facts_filed")
-        conn.execute("DROP INDEX IF EXISTS ix_eval_case_facts_reported")
+        for ix in indexes:  # built once after the load, as the migrations define them
+            conn.execute(f"DROP INDEX IF EXISTS {ix.name}")
         conn.execute("UPDATE eval_case_facts SET jurisdiction_id = 1")
         if districts > 1:
             conn.execute(
@@ -110,16 +122,13 @@ def replicate(pg_url: str, n_unique: int, districts: int) -> int:
                 f"SELECT {', '.join(shift_cols)} FROM eval_case_facts, "
                 f"generate_series(1, {districts - 1}) AS k"
             )
-        # the same indexes as the migration, built once after the load
-        conn.execute(
-            "CREATE INDEX ix_eval_case_facts_dispatch "
-            "ON eval_case_facts (dispatched_at, department_id)"
-        )
-        conn.execute("CREATE INDEX ix_eval_case_facts_filed ON eval_case_facts (filed_at)")
-        conn.execute("CREATE INDEX ix_eval_case_facts_reported ON eval_case_facts (reported_at)")
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        for ix in indexes:
+            conn.execute(str(CreateIndex(ix).compile(dialect=postgresql.dialect())))
         conn.commit()
-        conn.execute("ANALYZE eval_case_facts")
-        conn.commit()
+        # VACUUM as autovacuum would: sets the visibility map index-only scans rely on
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE eval_case_facts")
         return int(conn.execute("SELECT count(*) FROM eval_case_facts").fetchone()[0])
 
 
@@ -233,6 +242,25 @@ def main() -> None:
             f"work_mem {args.work_mem}; "
             f"median of {args.repeat} runs"
         )
+        # PostgreSQL as the product runs it: evaluation.sql.run_statements, a kind's
+        # statements on several connections sharing one snapshot. DuckDB already spreads one
+        # statement over every core; it is timed serially and with the same concurrency
+        # (a cursor per statement), and the faster of the two is its figure.
+        engine = sa.create_engine(
+            pg_url.replace("postgresql://", "postgresql+psycopg://"), pool_size=4
+        )
+        session_settings = ["SET TIME ZONE 'UTC'", f"SET work_mem = '{args.work_mem}'"]
+        if not args.jit:
+            session_settings.append("SET jit = off")
+
+        @sa.event.listens_for(engine, "connect")
+        def _settings(dbapi_conn: Any, _record: Any) -> None:
+            with dbapi_conn.cursor() as cur:
+                for statement in session_settings:
+                    cur.execute(statement)
+            dbapi_conn.commit()
+
+        pool = ThreadPoolExecutor(max_workers=4)
         total_pg = total_duck = 0.0
         for label, kind in (
             ("department evaluation", ObjectKind.DEPARTMENT),
@@ -240,42 +268,42 @@ def main() -> None:
         ):
             texts = [sql_text(s) for _k, _d, s in count_statements(kind, period)]
 
-            def run_pg(texts: list[str] = texts) -> list[list[tuple[Any, ...]]]:
-                return [sorted(pg.execute(t).fetchall(), key=lambda r: str(r[0])) for t in texts]
+            # Timed: the statements and fetching their rows; sorting for the comparison
+            # happens afterwards, outside the clock.
+            def run_pg(texts: list[str] = texts) -> list[Any]:
+                with engine.connect() as conn:
+                    return run_statements(conn, [sa.text(t) for t in texts])
 
-            def run_duck(texts: list[str] = texts) -> list[list[tuple[Any, ...]]]:
-                return [sorted(duck.execute(t).fetchall(), key=lambda r: str(r[0])) for t in texts]
+            def run_duck(texts: list[str] = texts) -> list[Any]:
+                return [duck.execute(t).fetchall() for t in texts]
 
-            run_pg(), run_duck()  # warm caches on both sides
+            def run_duck_concurrent(texts: list[str] = texts) -> list[Any]:
+                return list(pool.map(lambda t: duck.cursor().execute(t).fetchall(), texts))
+
+            run_pg(), run_duck(), run_duck_concurrent()  # warm caches on both sides
             t_pg, r_pg = timed(run_pg, args.repeat)
-            t_duck, r_duck = timed(run_duck, args.repeat)
-            same = [
-                [
-                    tuple(v if i == 0 or v is None else int(v) for i, v in enumerate(row))
-                    for row in part
-                ]
-                for part in r_pg
-            ] == [
-                [
-                    tuple(v if i == 0 or v is None else int(v) for i, v in enumerate(row))
-                    for row in part
-                ]
-                for part in r_duck
-            ]
+            t_duck_serial, r_duck = timed(run_duck, args.repeat)
+            t_duck_conc, r_duck_conc = timed(run_duck_concurrent, args.repeat)
+            t_duck = min(t_duck_serial, t_duck_conc)
+            same = normalised(r_pg) == normalised(r_duck) == normalised(r_duck_conc)
             objects = len({row[0] for part in r_pg for row in part})
             total_pg += t_pg
             total_duck += t_duck
             print(
-                f"{label:32s} objects {objects:6,d}  PostgreSQL {t_pg * 1000:8.1f} ms  "
-                f"DuckDB {t_duck * 1000:8.1f} ms  ratio {t_pg / t_duck:5.2f}  identical {same}"
+                f"{label:30s} objects {objects:7,d}  PostgreSQL {t_pg * 1000:7.1f} ms  "
+                f"DuckDB {t_duck * 1000:6.1f} ms (serial {t_duck_serial * 1000:.0f}, "
+                f"concurrent {t_duck_conc * 1000:.0f})  ratio {t_pg / t_duck:5.2f}  "
+                f"identical {same}"
             )
             if not same:
                 raise SystemExit("results differ between PostgreSQL and DuckDB")
         print(
-            f"{'both':32s} {'':14s}PostgreSQL {total_pg * 1000:8.1f} ms  "
-            f"DuckDB {total_duck * 1000:8.1f} ms  "
+            f"{'both':30s} {'':15s}PostgreSQL {total_pg * 1000:7.1f} ms  "
+            f"DuckDB {total_duck * 1000:6.1f} ms  "
             f"ratio {total_pg / total_duck:5.2f} (goal <= 2)"
         )
+        pool.shutdown()
+        engine.dispose()
         pg.close()
         duck.close()
     finally:

@@ -85,3 +85,33 @@ def test_random_facts_in_sql(engine, facts) -> None:
         save_facts(conn, facts)
     with engine.connect() as conn:
         assert_same(conn, facts)
+
+
+def test_statements_run_concurrently_on_one_snapshot(engine) -> None:
+    """On PostgreSQL a kind's statements run on several connections sharing the caller's
+    snapshot; the counts equal the serial ones, and a transaction that has written (whose
+    rows the other connections could not see) is counted serially, its own rows included."""
+    from dataclasses import replace
+
+    import sqlalchemy as sa
+
+    facts = october()
+    with engine.begin() as conn:
+        save_facts(conn, facts)
+    checkouts: list[int] = []
+    sa.event.listen(engine, "checkout", lambda *_: checkouts.append(1))
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as conn:
+        for kind in (ObjectKind.DEPARTMENT, ObjectKind.GRID, ObjectKind.INSPECTOR):
+            serial = count_sql(conn, kind, OCT, workers=1)
+            before = len(checkouts)
+            concurrent = count_sql(conn, kind, OCT, workers=3)
+            assert {k: v.counts for k, v in concurrent.items()} == {
+                k: v.counts for k, v in serial.items()
+            }
+            assert (len(checkouts) > before) == postgres, kind  # other connections used
+        extra = replace(facts[0], case_id=max(f.case_id for f in facts) + 1)
+        save_facts(conn, [extra])  # not committed
+        before = len(checkouts)
+        assert_same(conn, [*facts, extra])
+        assert len(checkouts) == before  # serial: this transaction has written

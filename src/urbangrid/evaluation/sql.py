@@ -7,12 +7,15 @@ from them by the same ``engine.evaluate`` as the pure path, so both agree exactl
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ColumnElement
 
 from urbangrid.evaluation.engine import ObjectCounts, Period, empty_counts
@@ -92,6 +95,30 @@ def count_expr(d: CountDef, table: sa.Table, as_of: datetime) -> Any:
     return agg.filter(compile_pred(d.where, table, as_of)).label(d.name)
 
 
+def atoms_of(pred: Pred, out: dict[Pred, str]) -> None:
+    """Collect the leaf tests of ``pred`` (everything but And/Or/Not/Always), in order."""
+    if isinstance(pred, And | Or):
+        for part in pred.parts:
+            atoms_of(part, out)
+    elif isinstance(pred, Not):
+        atoms_of(pred.part, out)
+    elif not isinstance(pred, Always) and pred not in out:
+        out[pred] = f"t{len(out)}"
+
+
+def compile_over_atoms(pred: Pred, columns: Any, names: dict[Pred, str]) -> ColumnElement[bool]:
+    """``pred`` as boolean logic over precomputed leaf-test columns."""
+    if isinstance(pred, Always):
+        return sa.true()
+    if isinstance(pred, And):
+        return sa.and_(*(compile_over_atoms(p, columns, names) for p in pred.parts))
+    if isinstance(pred, Or):
+        return sa.or_(*(compile_over_atoms(p, columns, names) for p in pred.parts))
+    if isinstance(pred, Not):
+        return sa.not_(compile_over_atoms(pred.part, columns, names))
+    return columns[names[pred]]  # type: ignore[no-any-return]
+
+
 def count_statements(
     kind: ObjectKind,
     period: Period,
@@ -101,7 +128,15 @@ def count_statements(
 ) -> list[tuple[str, list[CountDef], sa.Select[Any]]]:
     """One GROUP BY statement per (grouping column, anchor) of the kind's counts: the
     anchor's period test goes into WHERE (an index range scan) instead of into every
-    CASE, which halves the work per row on both databases."""
+    CASE, which halves the work per row on both databases.
+
+    Each leaf test (``handled_at <= as_of``, ``handled_at > handle_deadline`` …) is computed
+    once per row in an inner query and the counts combine those booleans: the counts share
+    most of their tests (应处置 appears in seven of them), and an interpreting executor
+    such as PostgreSQL's would otherwise evaluate each one again per count — this halved
+    PostgreSQL's time for a month at 10 M cases. ``OFFSET 0`` keeps the inner query from
+    being merged back into the outer one. The SQL is the same on every database.
+    """
     as_of = as_of or period.end
     groups: dict[tuple[str, str], list[CountDef]] = {}
     for d in COUNT_DEFS[kind]:
@@ -113,11 +148,27 @@ def count_statements(
             table.c[key].is_not(None),
             *([extra_where] if extra_where is not None else []),
         )
-        stmt = (
-            sa.select(table.c[key].label("key"), *(count_expr(d, table, as_of) for d in defs))
+        names: dict[Pred, str] = {}
+        for d in defs:
+            atoms_of(d.where, names)
+        sums = sorted({d.sum_field for d in defs if d.sum_field})
+        inner = (
+            sa.select(
+                table.c[key].label("key"),
+                *(compile_pred(atom, table, as_of).label(name) for atom, name in names.items()),
+                *(table.c[f] for f in sums),
+            )
             .where(where)
-            .group_by(table.c[key])
+            .offset(0)
+            .subquery("facts")
         )
+        aggregates = []
+        for d in defs:
+            agg = sa.func.sum(inner.c[d.sum_field]) if d.sum_field else sa.func.count()
+            if not isinstance(d.where, Always):
+                agg = agg.filter(compile_over_atoms(d.where, inner.c, names))
+            aggregates.append(agg.label(d.name))
+        stmt = sa.select(inner.c.key, *aggregates).group_by(inner.c.key)
         out.append((key, defs, stmt))
     return out
 
@@ -130,18 +181,57 @@ def count_sql(
     keys: Iterable[Hashable] = (),
     table: sa.Table = FACTS,
     extra_where: ColumnElement[bool] | None = None,
+    *,
+    workers: int | None = None,
 ) -> dict[Hashable, ObjectCounts]:
     """The same result as ``engine.count`` (without the case id lists: use
-    ``case_ids_sql`` to drill down)."""
+    ``case_ids_sql`` to drill down). ``workers``: see ``run_statements``."""
     result: dict[Hashable, ObjectCounts] = {k: _empty(kind, k) for k in keys}
-    for _key, defs, stmt in count_statements(kind, period, as_of, table, extra_where):
-        for row in conn.execute(stmt):
+    statements = count_statements(kind, period, as_of, table, extra_where)
+    outputs = run_statements(conn, [stmt for _k, _d, stmt in statements], workers=workers)
+    for (_key, defs, _stmt), rows in zip(statements, outputs, strict=True):
+        for row in rows:
             obj = result.get(row.key)
             if obj is None:
                 obj = result[row.key] = _empty(kind, row.key)
             for d in defs:
                 obj.counts[d.name] = int(getattr(row, d.name) or 0)
     return result
+
+
+def run_statements(
+    conn: Connection, statements: Sequence[Executable], *, workers: int | None = None
+) -> list[Sequence[sa.Row[Any]]]:
+    """Run independent read statements, concurrently where that is safe and useful.
+
+    On PostgreSQL, one statement runs on one core (the counts' shared-test subqueries keep
+    the planner from splitting them), so a kind's statements go to ``workers`` connections
+    at once (default: the machine's cores, at most 4), all reading the snapshot of ``conn``'s
+    transaction (``pg_export_snapshot``, as parallel ``pg_dump`` does) — the numbers are as
+    consistent as one statement's. Serial on SQLite, on one core, and when ``conn``'s
+    transaction has written: other connections could not see its uncommitted rows.
+    """
+    wanted = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    wanted = min(wanted, len(statements))
+    if wanted < 2 or conn.dialect.name != "postgresql" or _has_written(conn):
+        return [conn.execute(stmt).all() for stmt in statements]
+    snapshot = conn.execute(sa.text("SELECT pg_export_snapshot()")).scalar_one()
+
+    def run(stmt: Executable) -> Sequence[sa.Row[Any]]:
+        with conn.engine.connect() as other:
+            other = other.execution_options(isolation_level="REPEATABLE READ")
+            other.execute(sa.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            rows = other.execute(stmt).all()
+            other.rollback()
+            return rows
+
+    with ThreadPoolExecutor(max_workers=wanted) as pool:
+        return list(pool.map(run, statements))
+
+
+def _has_written(conn: Connection) -> bool:
+    # A transaction gets an id with its first write (PostgreSQL 13+).
+    return conn.execute(sa.text("SELECT pg_current_xact_id_if_assigned()")).scalar() is not None
 
 
 def _empty(kind: ObjectKind, key: Hashable) -> ObjectCounts:
