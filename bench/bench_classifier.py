@@ -1,14 +1,37 @@
 """Benchmark of the free-text category classifier on the TipDM 2020 C citizen messages.
 
+The model (``urbangrid.intake.classifier``): TF-IDF of character 1–2-grams and of every
+jieba-dictionary word found in the text, both computed as 64-bit substring keys with
+NumPy; one linear SVM on the two blocks; a logistic regression on the SVM's out-of-fold
+margins for calibrated confidences. The baseline is a plain character 1–3-gram TF-IDF +
+linear SVM (scikit-learn).
+
 Prints, for a grouped hold-out split (a title and the body of the same message never
 end up on different sides, see ``holdout.containment_groups``):
 
-- macro-F1 of our model and of a plain character n-gram linear baseline (TF-IDF 1–3-grams,
-  linear SVM), trained and scored in this run on the same split: titles, bodies, and a
-  model trained on both;
-- predictions per second on one core, single row and batch, with the baseline's figure.
+- macro-F1 of our model and of the baseline, trained and scored in this run on the same
+  split: titles, bodies, and a model trained on both;
+- predictions per second on one core (affinity pinned), single row and batch, with the
+  baseline's figure, against the goal of 1,000/s on message bodies.
 
 Run: ``uv run python bench/bench_classifier.py [--quick]`` (``--quick``: titles only).
+
+Measured on a shared 2-core machine (2026-11-22, model format 2), model trained on
+titles+bodies: macro-F1 titles 0.908, bodies 0.928, both 0.918 (baseline 0.902 / 0.924 /
+0.913); trained on bodies only: 0.926 (baseline 0.895). Bodies: about 2,500 predictions/s
+single row and 2,800/s batch on one core (baseline 440 / 690). The issue's goal of 0.95
+is not reached (published BERT models report about 0.94 on this data).
+
+Tried on this split or the previous one and not kept (macro-F1, titles+bodies model, all
+test texts, vs about 0.914 for the kept model in the same runs; differences under 0.005
+are split noise): the former three-view stack (char+word, char, word) 0.910; character
+1–3-grams 0.911 (1–4 worse); SVM C 0.7 / 1.5: 0.912 / 0.914 (flat; C chosen by the
+training-only CV score); class-balanced SVM 0.920 but lower CV (0.920 vs 0.921); adding
+jieba word 1–2-grams ≈ same; NB log-count-ratio scaling 0.910; LR, ridge and complement
+NB stacked with the SVM 0.912–0.914; a 10-nearest-neighbour vote stacked with the SVM
+0.920 vs 0.919 (and a 10k-row product per prediction); training on body sentences as
+extra rows 0.906; repeating a body's first 60–120 characters 0.911–0.912; keeping only
+the first 300 characters of bodies (bodies model 0.896 vs 0.908).
 """
 
 from __future__ import annotations
@@ -146,7 +169,14 @@ def main() -> None:
             ours = rate(models[name].predict, chunk, single)
             theirs = rate(baselines[name].predict, chunk, single)
             mode = "single" if single else "batch"
-            print(f"{name:<15}{target:<8}{mode:<8}{ours:>9.0f}{theirs:>10.0f}{ours / theirs:>8.2f}")
+            print(
+                f"{name:<15}{target:<8}{mode:<8}{ours:>9.0f}{theirs:>10.0f}{ours / theirs:>8.2f}"
+                + (
+                    f"   goal 1000/s: {'met' if ours >= 1000 else 'NOT met'}"
+                    if target == "body"
+                    else ""
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -24,14 +24,21 @@ def containment_groups(
     *,
     min_cover: float = 0.5,
     min_margin: float = 0.15,
+    full_cover: float = 0.8,
+    max_full: int = 3,
     chunk: int = 1024,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Group ids for ``short_texts`` and ``long_texts`` (one id space).
 
     A short text joins the group of the long text that covers the largest IDF-weighted
     share of its character 2–3-grams, when that share is at least ``min_cover`` and beats
-    the second best by ``min_margin`` (a clear match, not a common phrase). Identical texts
-    within each list share a group too.
+    the second best by ``min_margin`` (a clear match, not a common phrase). It also joins
+    every long text that covers at least ``full_cover`` of it, when at most ``max_full``
+    do (more means a common phrase, which would chain unrelated messages into one huge
+    group): a title found almost whole in two near-identical bodies (the same message
+    exported twice, a complaint repeated word for word) would otherwise fail the margin,
+    and its body could be scored while the title was trained on. Groups linked through a
+    shared text merge. Identical texts within each list share a group too.
     """
     vec = TfidfVectorizer(
         analyzer="char", ngram_range=(2, 3), preprocessor=normalise, lowercase=False
@@ -47,6 +54,14 @@ def containment_groups(
 
     long_ids = _ids_of_duplicates(long_texts)
     short_ids = _ids_of_duplicates(short_texts) + (long_ids.max() + 1 if len(long_ids) else 0)
+    parent = np.arange(int(max(short_ids.max(initial=-1), long_ids.max(initial=-1))) + 1)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
     for start in range(0, short.shape[0], chunk):
         block = (short[start : start + chunk] @ long_t).toarray() / weight[
             start : start + chunk, None
@@ -59,12 +74,20 @@ def containment_groups(
             second = np.partition(block, -2, axis=1)[:, -2]
         else:
             second = np.zeros(len(best))
-        for offset in np.nonzero((top >= min_cover) & (top - second >= min_margin))[0]:
-            i = start + offset
-            old = short_ids[i]
-            # merge: every short text with the same id follows it (exact duplicate titles)
-            short_ids[short_ids == old] = long_ids[best[offset]]
-    return short_ids, long_ids
+        clear = (top >= min_cover) & (top - second >= min_margin)
+        full = block >= full_cover
+        full[full.sum(axis=1) > max_full] = False
+        rows, cols = np.nonzero(full)
+        links = [
+            *zip(np.nonzero(clear)[0], best[clear], strict=True),
+            *zip(rows, cols, strict=True),
+        ]
+        for offset, j in links:
+            a, b = root(int(short_ids[start + offset])), root(int(long_ids[j]))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    roots = np.array([root(i) for i in range(len(parent))], dtype=np.int64)
+    return roots[short_ids], roots[long_ids]
 
 
 def _ids_of_duplicates(texts: Sequence[str]) -> np.ndarray:

@@ -2,8 +2,10 @@
 
 Pure logic, no file I/O. The model:
 
-1. TF-IDF blocks fitted on the training texts: character n-grams and dictionary words.
-2. One linear SVM per *view* (a set of blocks: ``char``, ``word``, or ``char+word``).
+1. TF-IDF blocks fitted on the training texts: character 1–2-grams (``char``) and every
+   dictionary word found in the text (``word``), see ``features``.
+2. One linear SVM per *view* (a set of blocks: ``char+word`` by default; ``char`` and
+   ``word`` alone are available).
 3. A multinomial logistic regression stacked on the SVMs' out-of-fold decision scores:
    it merges the views and turns margins into calibrated probabilities.
 
@@ -15,9 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import operator
 import platform
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -34,40 +33,44 @@ from sklearn.svm import LinearSVC
 
 from urbangrid.intake.classifier.features import (
     LEXICON_SIZES,
-    char_vectorizer,
-    lexicon_tokens,
-    normalise,
-    word_vectorizer,
+    SubstringTfidf,
+    keys_by_size,
+    lexicon_keys,
 )
 from urbangrid.kit.errors import InvalidInput
 
 LABEL_SEPARATOR = "|"
 """A history row may carry several labels joined with ``|`` (e.g. 劳动和社会保障|卫生计生)."""
 
-DEFAULT_VIEWS: tuple[str, ...] = ("char+word", "char", "word")
+DEFAULT_VIEWS: tuple[str, ...] = ("char+word",)
+BLOCKS = ("char", "word")
 
 
 @dataclass(frozen=True)
 class TrainParams:
     char_ngrams: tuple[int, int] = (1, 2)
-    word_ngrams: tuple[int, int] = (1, 1)
-    word_mode: str = "lexicon"
     views: tuple[str, ...] = DEFAULT_VIEWS
     svm_c: float = 1.0
     stacker_c: float = 1.0
     folds: int = 5
     seed: int = 0
+    balanced: str = "none"
+    """Weight classes inversely to their frequency in: none, svm, stacker or both."""
+    head: int = 0
+    """Keep only the first ``head`` and last ``tail`` characters of longer texts (0: all)."""
+    tail: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "char_ngrams": list(self.char_ngrams),
-            "word_ngrams": list(self.word_ngrams),
-            "word_mode": self.word_mode,
             "views": list(self.views),
             "svm_c": self.svm_c,
             "stacker_c": self.stacker_c,
             "folds": self.folds,
             "seed": self.seed,
+            "balanced": self.balanced,
+            "head": self.head,
+            "tail": self.tail,
         }
 
 
@@ -76,22 +79,31 @@ class TextClassifier:
     """A trained classifier. ``metadata`` is what the model file shows without unpickling."""
 
     labels: tuple[str, ...]
-    vectorizers: dict[str, TfidfVectorizer]
+    blocks: dict[str, SubstringTfidf]
     views: tuple[str, ...]
     svms: list[LinearSVC]
     stacker: LogisticRegression
+    clip: tuple[int, int] = (0, 0)
+    """(head, tail) of ``features.prepare``."""
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    def documents(self, texts: Sequence[str]) -> list[dict[int, np.ndarray]]:
+        """Substring keys of every text, for the sizes the blocks use."""
+        sizes = sorted({size for block in self.blocks.values() for size in block.sizes})
+        return [keys_by_size(text, sizes, *self.clip) for text in texts]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, one column per label in ``labels`` order."""
         return self._compiled().predict_proba(texts)
 
     def predict_proba_reference(self, texts: Sequence[str]) -> np.ndarray:
-        """The same through scikit-learn's own transform/decision calls: slower (input
-        validation on every call), kept as the reference the fast path is tested against."""
+        """The same through sparse matrices and scikit-learn's own decision calls: slower
+        (input validation on every call), kept as the reference the fast path is tested
+        against."""
         if len(texts) == 0:
             return np.zeros((0, len(self.labels)))
-        blocks = {name: vec.transform(texts) for name, vec in self.vectorizers.items()}
+        docs = self.documents(texts)
+        blocks = {name: block.transform(docs) for name, block in self.blocks.items()}
         scores = np.hstack(
             [
                 svm.decision_function(_view_matrix(blocks, view)).reshape(len(texts), -1)
@@ -120,41 +132,37 @@ class _FastPredictor:
     """The trained pipeline folded into plain arrays.
 
     Everything after tokenising is linear up to the stacker, so per block we keep one
-    matrix of SVM weights (features × views·labels) and compute TF-IDF, the per-view
-    normalisation, the margins and the softmax with NumPy directly. scikit-learn's
-    per-call input validation costs milliseconds, which would cap a single-row
-    prediction far below 1,000/s.
+    matrix of SVM weights (terms × views·labels) and compute the per-view normalisation,
+    the margins and the softmax with NumPy directly. scikit-learn's per-call input
+    validation costs milliseconds, which would cap a single-row prediction far below
+    1,000/s. The blocks' vocabularies are merged into one sorted key array (keys of
+    different lengths never coincide), so a text costs one sort and one search whatever
+    the number of blocks; a term a block does not know has IDF 0 and weight 0 there.
     """
 
     def __init__(self, model: TextClassifier) -> None:
         n_labels = _score_width(len(model.labels))
         self.n_scores = n_labels * len(model.views)
-        self.blocks: list[tuple[Any, dict[str, int], np.ndarray, np.ndarray]] = []
-        self.block_names = list(model.vectorizers)
-        # Blocks whose terms are plain substrings of the normalised text (char n-grams,
-        # dictionary hits) share one count of substrings per text: a vocabulary lookup
-        # keeps exactly the terms the block's analyzer would have produced.
-        self.substring_sizes: set[int] = set()
-        self.substring_block: list[tuple[int, ...]] = []
-        self.known: list[frozenset[str]] = []
-        for name, vec in model.vectorizers.items():
-            weights = np.zeros((len(vec.vocabulary_), self.n_scores), dtype=np.float64)
+        self.sizes = sorted({size for block in model.blocks.values() for size in block.sizes})
+        self.clip = model.clip
+        block_names = list(model.blocks)
+        self.keys = np.unique(np.concatenate([b.keys for b in model.blocks.values()]))
+        self.idf = np.zeros((len(block_names), len(self.keys)))
+        self.weights = np.zeros((len(block_names), len(self.keys), self.n_scores))
+        for b, (name, block) in enumerate(model.blocks.items()):
+            where = np.searchsorted(self.keys, block.keys)
+            self.idf[b, where] = block.idf
             for j, (svm, view) in enumerate(zip(model.svms, model.views, strict=True)):
                 parts = view.split("+")
                 if name not in parts:
                     continue
                 before = parts[: parts.index(name)]
-                offset = sum(len(model.vectorizers[p].vocabulary_) for p in before)
-                coef = svm.coef_[:, offset : offset + len(vec.vocabulary_)]
-                weights[:, j * n_labels : (j + 1) * n_labels] = coef.T
-            self.blocks.append((vec.build_analyzer(), vec.vocabulary_, vec.idf_, weights))
-            sizes = _substring_sizes(vec) or set()
-            self.substring_block.append(tuple(sorted(sizes)))
-            self.substring_sizes |= sizes
-            self.known.append(frozenset(vec.vocabulary_) if sizes else frozenset())
+                offset = sum(model.blocks[p].n_features for p in before)
+                coef = svm.coef_[:, offset : offset + block.n_features]
+                self.weights[b, where, j * n_labels : (j + 1) * n_labels] = coef.T
         # views × blocks membership, to rescale each view by its number of non-empty blocks
         self.member = np.array(
-            [[name in view.split("+") for name in self.block_names] for view in model.views],
+            [[name in view.split("+") for name in block_names] for view in model.views],
             dtype=np.float64,
         )
         self.intercepts = np.concatenate([svm.intercept_ for svm in model.svms])
@@ -172,36 +180,27 @@ class _FastPredictor:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         n = len(texts)
         scores = np.zeros((n, self.n_scores))
-        nonempty = np.zeros((n, len(self.blocks)))
-        sizes = sorted(self.substring_sizes)
+        nonempty = np.zeros((n, len(self.idf)))
+        last = len(self.keys) - 1
         for i, text in enumerate(texts):
-            by_size: dict[int, Counter[str]] = {}
-            if sizes:
-                norm = normalise(text)
-                by_size = {size: _substring_counts(norm, size) for size in sizes}
-            for b, (analyze, vocabulary, idf, weights) in enumerate(self.blocks):
-                block_sizes = self.substring_block[b]
-                if block_sizes:
-                    # set ∩ counter runs in C and leaves only the terms the model knows
-                    found = [
-                        (vocabulary[term], counts[term])
-                        for counts in (by_size[size] for size in block_sizes)
-                        for term in self.known[b].intersection(counts)
-                    ]
-                else:
-                    found = [
-                        (index, count)
-                        for term, count in Counter(analyze(text)).items()
-                        if (index := vocabulary.get(term)) is not None
-                    ]
-                if not found:
+            doc = keys_by_size(text, self.sizes, *self.clip)
+            terms, counts = np.unique(np.concatenate(list(doc.values())), return_counts=True)
+            if last < 0 or len(terms) == 0:
+                continue
+            pos = np.minimum(np.searchsorted(self.keys, terms), last)
+            hit = self.keys[pos] == terms
+            pos = pos[hit]
+            if len(pos) == 0:
+                continue
+            tf = 1.0 + np.log(counts[hit])
+            for b in range(len(self.idf)):
+                idf = self.idf[b, pos]
+                known = np.flatnonzero(idf)  # gather weights only for this block's terms
+                if len(known) == 0:
                     continue
+                val = tf[known] * idf[known]
                 nonempty[i, b] = 1.0
-                idx = np.fromiter((f[0] for f in found), dtype=np.int64, count=len(found))
-                tf = np.fromiter((f[1] for f in found), dtype=np.float64, count=len(found))
-                val = (1.0 + np.log(tf)) * idf[idx]
-                val /= np.sqrt(val @ val)
-                scores[i] += val @ weights[idx]
+                scores[i] += (val / np.sqrt(val @ val)) @ self.weights[b, pos[known]]
         used = nonempty @ self.member.T  # non-empty blocks per view, per row
         scale = np.where(used > 0, 1.0 / np.sqrt(np.maximum(used, 1.0)), 0.0)
         scores = scores * scale[:, self.view_of_score] + self.intercepts
@@ -209,28 +208,6 @@ class _FastPredictor:
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)
         return proba / proba.sum(axis=1, keepdims=True)
-
-
-def _substring_counts(text: str, size: int) -> Counter[str]:
-    """Counts of every substring of ``size`` characters (map/zip keep the loop in C)."""
-    if size == 1:
-        return Counter(text)
-    if size == 2:
-        return Counter(map(operator.add, text, text[1:]))
-    return Counter(map("".join, zip(*(text[k:] for k in range(size)), strict=False)))
-
-
-def _substring_sizes(vec: TfidfVectorizer) -> set[int] | None:
-    """The substring lengths that make up this vectorizer's terms, or None when its terms
-    are not plain substrings of ``normalise(text)`` (jieba segmentation, word n-grams)."""
-    if vec.preprocessor is not normalise or vec.lowercase:
-        return None
-    lo, hi = vec.ngram_range
-    if vec.analyzer == "char":
-        return set(range(lo, hi + 1))
-    if vec.analyzer == "word" and vec.tokenizer is lexicon_tokens and (lo, hi) == (1, 1):
-        return set(LEXICON_SIZES)
-    return None
 
 
 @dataclass(frozen=True)
@@ -308,11 +285,18 @@ def train(
     params = params or TrainParams()
     if len(texts) != len(labels):
         raise InvalidInput(f"{len(texts)} texts but {len(labels)} labels")
+    if not params.views:
+        raise InvalidInput("at least one view is needed")
     for view in params.views:
-        if not set(view.split("+")) <= {"char", "word"}:
+        if not set(view.split("+")) <= set(BLOCKS):
             raise InvalidInput(f"unknown view {view!r}: use char, word or char+word")
-    if params.word_mode not in ("jieba", "lexicon"):
-        raise InvalidInput(f"unknown word mode {params.word_mode!r}: use jieba or lexicon")
+    lo, hi = params.char_ngrams
+    if not 1 <= lo <= hi <= 3:
+        raise InvalidInput("character n-grams must lie within 1–3")
+    if params.balanced not in ("none", "svm", "stacker", "both"):
+        raise InvalidInput("balanced must be none, svm, stacker or both")
+    if params.head < 0 or params.tail < 0:
+        raise InvalidInput("head and tail must not be negative")
     rows_texts, rows_labels = _expand(texts, labels)
     classes, counts = np.unique(rows_labels, return_counts=True)
     if len(classes) < 2:
@@ -325,13 +309,29 @@ def train(
     y = np.asarray(rows_labels)
 
     needed = {name for view in params.views for name in view.split("+")}
-    vectorizers: dict[str, TfidfVectorizer] = {}
+    sizes: dict[str, tuple[int, ...]] = {}
     if "char" in needed:
-        vectorizers["char"] = char_vectorizer(params.char_ngrams)
+        sizes["char"] = tuple(range(lo, hi + 1))
     if "word" in needed:
-        vectorizers["word"] = word_vectorizer(params.word_ngrams, params.word_mode)
+        sizes["word"] = LEXICON_SIZES
+    clip = (params.head, params.tail)
+    all_sizes = sorted({size for block in sizes.values() for size in block})
+    docs = [keys_by_size(text, all_sizes, *clip) for text in rows_texts]
     # The vocabulary and IDF see every training text (no labels), the SVMs only their fold.
-    blocks = {name: vec.fit_transform(rows_texts) for name, vec in vectorizers.items()}
+    fitted = {
+        name: SubstringTfidf.fit(
+            docs, block_sizes, allowed=lexicon_keys() if name == "word" else None
+        )
+        for name, block_sizes in sizes.items()
+    }
+    for view in params.views:
+        if not sum(fitted[name].n_features for name in view.split("+")):
+            raise InvalidInput(
+                f"the texts have nothing to learn from for view {view!r} "
+                "(no characters, or no dictionary words)"
+            )
+    blocks = {name: block.transform(docs) for name, block in fitted.items()}
+    del docs
     matrices = [_view_matrix(blocks, view) for view in params.views]
 
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=params.seed)
@@ -375,10 +375,11 @@ def train(
     }
     return TextClassifier(
         labels=tuple(str(c) for c in classes),
-        vectorizers=vectorizers,
+        blocks=fitted,
         views=tuple(params.views),
         svms=svms,
         stacker=stacker,
+        clip=clip,
         metadata=metadata,
     )
 
@@ -389,11 +390,13 @@ def _score_width(n_labels: int) -> int:
 
 
 def _svm(params: TrainParams) -> LinearSVC:
-    return LinearSVC(C=params.svm_c, random_state=params.seed)
+    weight = "balanced" if params.balanced in ("svm", "both") else None
+    return LinearSVC(C=params.svm_c, class_weight=weight, random_state=params.seed)
 
 
 def _stacker(params: TrainParams) -> LogisticRegression:
-    return LogisticRegression(C=params.stacker_c, max_iter=1000)
+    weight = "balanced" if params.balanced in ("stacker", "both") else None
+    return LogisticRegression(C=params.stacker_c, class_weight=weight, max_iter=1000)
 
 
 def evaluate(model: TextClassifier, texts: Sequence[str], labels: Sequence[str]) -> Evaluation:

@@ -21,7 +21,10 @@ from urbangrid.intake.classifier.model import TextClassifier
 from urbangrid.kit.errors import InvalidInput
 
 FORMAT_NAME = "urbangrid-text-classifier"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""1: scikit-learn TF-IDF vectorizers in the pickle. 2: NumPy substring-key blocks
+(``features.SubstringTfidf``) and a (head, tail) clip. A file of another version is
+refused with a message to retrain, before anything is unpickled."""
 MANIFEST = "manifest.json"
 PAYLOAD = "model.pkl"
 
