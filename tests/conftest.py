@@ -17,6 +17,7 @@ os.environ.setdefault("URBANGRID_ARGON2_TIME_COST", "1")
 os.environ.setdefault("URBANGRID_ARGON2_MEMORY_KIB", "1024")
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,11 @@ SHARED = REPO_ROOT.parent / "shared"
 PG_URL = os.environ.get("URBANGRID_TEST_DATABASE_URL")
 
 import_all_models()
+
+# No per-example deadline: on a shared two-core machine one slow example is load, not a bug
+# (the suite's time is watched as a whole).
+settings.register_profile("urbangrid", deadline=None)
+settings.load_profile("urbangrid")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

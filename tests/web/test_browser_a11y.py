@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from web_harness import DEMO_PASSWORD, ApiUser, DemoFacts, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -60,6 +61,7 @@ def test_controls_are_named_keyboard_works_and_badges_contrast(
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(f"{server.url}/login")
     # Keyboard only: the username field has focus; Tab to the password; Enter submits.
+    expect(page.get_by_label("用户名")).to_be_focused()
     page.keyboard.type("intake")
     page.keyboard.press("Tab")
     page.keyboard.type(DEMO_PASSWORD)

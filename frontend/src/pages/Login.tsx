@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
 import { api, ApiError } from "../lib/api";
 import { rememberSession, type SessionInfo } from "../lib/session";
@@ -16,6 +16,10 @@ export function Login() {
     params.get("error") ? t(ERRORS[params.get("error")!] ?? "login.wrong") : null,
   );
   const [busy, setBusy] = useState(false);
+  const username = useRef<HTMLInputElement>(null);
+  // The form is drawn by script after the page loaded, so the browser's own autofocus may
+  // already have run; focus the field ourselves so typing at once goes into it.
+  useEffect(() => username.current?.focus(), []);
 
   async function submit(ev: Event) {
     ev.preventDefault();
@@ -55,7 +59,7 @@ export function Login() {
         <p class="muted">{t("login.subtitle")}</p>
         <input type="hidden" name="next" value={next} />
         <label for="username">{t("login.username")}</label>
-        <input id="username" name="username" autoComplete="username" required autoFocus />
+        <input id="username" ref={username} name="username" autoComplete="username" required autoFocus />
         <label for="password">{t("login.password")}</label>
         <input id="password" name="password" type="password" autoComplete="current-password" required />
         {error && (
