@@ -52,13 +52,18 @@ def sql_text(stmt: Any) -> str:
     return str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, result = [], None
+def timed_together(fns: list[Callable[[], Any]], repeat: int) -> list[tuple[float, Any]]:
+    """Median time and last result of each function, run in turns (a, b, c, a, b, c …) so
+    that a slow spell of the shared machine (its page cache is small and reclaimed
+    eagerly) falls on every side alike instead of on whichever ran during it."""
+    times: list[list[float]] = [[] for _ in fns]
+    results: list[Any] = [None] * len(fns)
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            results[i] = fn()
+            times[i].append(time.perf_counter() - t0)
+    return [(statistics.median(t), r) for t, r in zip(times, results, strict=True)]
 
 
 def normalised(parts: list[Any]) -> list[list[tuple[Any, ...]]]:
@@ -281,9 +286,9 @@ def main() -> None:
                 return list(pool.map(lambda t: duck.cursor().execute(t).fetchall(), texts))
 
             run_pg(), run_duck(), run_duck_concurrent()  # warm caches on both sides
-            t_pg, r_pg = timed(run_pg, args.repeat)
-            t_duck_serial, r_duck = timed(run_duck, args.repeat)
-            t_duck_conc, r_duck_conc = timed(run_duck_concurrent, args.repeat)
+            (t_pg, r_pg), (t_duck_serial, r_duck), (t_duck_conc, r_duck_conc) = timed_together(
+                [run_pg, run_duck, run_duck_concurrent], args.repeat
+            )
             t_duck = min(t_duck_serial, t_duck_conc)
             same = normalised(r_pg) == normalised(r_duck) == normalised(r_duck_conc)
             objects = len({row[0] for part in r_pg for row in part})
