@@ -1,10 +1,9 @@
-"""A small jurisdiction for intake tests: a 2 × 1 km box split into two grids, two
-departments, the national directory with one filing condition, staff users and keys."""
+"""A small jurisdiction for intake tests: a 2 × 1 km box split into two grids, a
+department, the national directory with one filing condition, staff users and keys."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,13 +13,9 @@ from urbangrid.auth.service import principal_for
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import load_national_directory
 from urbangrid.intake.keys import create_key
-from urbangrid.org.models import Community, Department, Grid, Jurisdiction, Street, User, UserRole
+from urbangrid.org.models import Department, Grid, Jurisdiction, User
 from urbangrid.org.roles import Role
-
-
-def square(x0: float, y0: float, w: float, h: float) -> dict[str, object]:
-    ring = [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h], [x0, y0]]
-    return {"type": "Polygon", "coordinates": [ring]}
+from worldkit import add_garbage_condition, add_grids, add_users, square
 
 
 @dataclass
@@ -55,22 +50,13 @@ def build_town(session: Session, code: str = "339901") -> Town:
     )
     session.add(j)
     session.flush()
-    street = Street(jurisdiction_id=j.id, code="001", name="一街道")
-    session.add(street)
-    session.flush()
-    community = Community(street_id=street.id, code="001", name="一社区")
-    session.add(community)
-    session.flush()
-    grids = [
-        Grid(
-            jurisdiction_id=j.id,
-            community_id=community.id,
-            code=f"{code}001001{i:03d}",
-            geometry=square(120.0 + (i - 1) * 0.01, 30.0, 0.01, 0.01),
-        )
-        for i in (1, 2)
-    ]
-    session.add_all(grids)
+    _street, _community, grids = add_grids(
+        session,
+        j,
+        [square(120.0 + i * 0.01, 30.0, 0.01) for i in range(2)],
+        street_name="一街道",
+        community_name="一社区",
+    )
     sanitation = Department(jurisdiction_id=j.id, code="HW", name="环卫所")
     session.add(sanitation)
     session.flush()
@@ -82,36 +68,21 @@ def build_town(session: Session, code: str = "339901") -> Town:
     ).first()
     assert category is not None and other is not None
     category.default_department_code = "HW"
-    condition = FilingCondition(
-        category_id=category.id,
-        seq=1,
-        description="公共场所未入容器的生活垃圾",
-        time_limit_value=Decimal(4),
-        time_limit_unit="work_hour",
-        time_limit_raw="4工作时",
-        closing_condition="清理干净",
+    condition = add_garbage_condition(
+        session, category, time_limit_raw="4工作时", closing_condition="清理干净"
     )
-    session.add(condition)
-    users: dict[str, User] = {}
-    for name, role, dep in (
-        ("intake", Role.INTAKE_OPERATOR, None),
-        ("lead", Role.SHIFT_LEAD, None),
-        ("inspector", Role.INSPECTOR, None),
-        ("dispatcher", Role.DISPATCHER, None),
-        ("hw", Role.DEPARTMENT_HANDLER, sanitation.id),
-        ("admin", Role.ADMIN, None),
-    ):
-        user = User(
-            username=f"{name}_{code}",
-            display_name=name,
-            password_hash="x",
-            jurisdiction_id=j.id,
-            department_id=dep,
-        )
-        user.roles.append(UserRole(role=role.value))
-        session.add(user)
-        users[name] = user
-    session.flush()
+    users = add_users(
+        session,
+        j,
+        [
+            ("intake", Role.INTAKE_OPERATOR, None),
+            ("lead", Role.SHIFT_LEAD, None),
+            ("inspector", Role.INSPECTOR, None),
+            ("dispatcher", Role.DISPATCHER, None),
+            ("hw", Role.DEPARTMENT_HANDLER, sanitation.id),
+            ("admin", Role.ADMIN, None),
+        ],
+    )
     _, open311_key = create_key(session, "test app")
     _, hotline_key = create_key(session, "12345", channel="hotline")
     session.flush()

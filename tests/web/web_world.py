@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,24 +15,11 @@ from urbangrid.auth.service import principal_for
 from urbangrid.cases import service as cases
 from urbangrid.cases.models import Case
 from urbangrid.catalog.models import Category, FilingCondition
-from urbangrid.org.models import (
-    Community,
-    Department,
-    Grid,
-    Jurisdiction,
-    Street,
-    User,
-    UserGrid,
-    UserRole,
-)
+from urbangrid.org.models import Department, Grid, Jurisdiction, User
 from urbangrid.org.roles import Role
+from worldkit import add_garbage_category, add_grids, add_users, square
 
 X0, Y0, SIZE = 119.5, 31.2, 0.001
-
-
-def _square(x0: float, y0: float) -> dict[str, Any]:
-    ring = [[x0, y0], [x0 + SIZE, y0], [x0 + SIZE, y0 + SIZE], [x0, y0 + SIZE], [x0, y0]]
-    return {"type": "Polygon", "coordinates": [ring]}
 
 
 @dataclass
@@ -59,70 +45,33 @@ def make_town(session: Session, code: str = "329902") -> Town:
     j = Jurisdiction(code=code, name="网页测试区", timezone="Asia/Shanghai", settings={})
     session.add(j)
     session.flush()
-    street = Street(jurisdiction_id=j.id, code="001", name="东街道")
-    session.add(street)
-    session.flush()
-    community = Community(street_id=street.id, code="001", name="东社区")
-    session.add(community)
-    session.flush()
-    grids = [
-        Grid(
-            jurisdiction_id=j.id,
-            community_id=community.id,
-            code=f"{code}001001{i + 1:03d}",
-            geometry=_square(X0 + i * SIZE, Y0),
-        )
-        for i in range(3)
-    ]
-    session.add_all(grids)
+    _street, _community, grids = add_grids(
+        session,
+        j,
+        [square(X0 + i * SIZE, Y0, SIZE) for i in range(3)],
+        street_name="东街道",
+        community_name="东社区",
+    )
     sanitation = Department(jurisdiction_id=j.id, code="HW", name="环卫所")
     roads = Department(jurisdiction_id=j.id, code="SZ", name="市政所")
     session.add_all([sanitation, roads])
     session.flush()
-    category = Category(
-        kind="matter",
-        code="06001",
-        big_code="06",
-        big_name="市容环境类",
-        name="暴露垃圾",
-        default_department_code="HW",
+    category, condition = add_garbage_category(session)
+    users = add_users(
+        session,
+        j,
+        [
+            ("inspector", Role.INSPECTOR, None),
+            ("intake", Role.INTAKE_OPERATOR, None),
+            ("lead", Role.SHIFT_LEAD, None),
+            ("dispatcher", Role.DISPATCHER, None),
+            ("hw", Role.DEPARTMENT_HANDLER, sanitation.id),
+            ("sz", Role.DEPARTMENT_HANDLER, roads.id),
+            ("leader", Role.LEADER, None),
+        ],
+        display_name=lambda name: f"{name}名",
+        inspector_grids=grids[:2],
     )
-    session.add(category)
-    session.flush()
-    condition = FilingCondition(
-        category_id=category.id,
-        seq=1,
-        description="公共场所未入容器的生活垃圾",
-        time_limit_value=Decimal(4),
-        time_limit_unit="work_hour",
-        closing_condition="清理",
-    )
-    session.add(condition)
-    session.flush()
-    specs: list[tuple[str, Role, int | None]] = [
-        ("inspector", Role.INSPECTOR, None),
-        ("intake", Role.INTAKE_OPERATOR, None),
-        ("lead", Role.SHIFT_LEAD, None),
-        ("dispatcher", Role.DISPATCHER, None),
-        ("hw", Role.DEPARTMENT_HANDLER, sanitation.id),
-        ("sz", Role.DEPARTMENT_HANDLER, roads.id),
-        ("leader", Role.LEADER, None),
-    ]
-    users: dict[str, User] = {}
-    for name, role, dep in specs:
-        user = User(
-            username=f"{name}_{code}",
-            display_name=f"{name}名",
-            password_hash="x",
-            jurisdiction_id=j.id,
-            department_id=dep,
-        )
-        user.roles.append(UserRole(role=role.value))
-        if role is Role.INSPECTOR:
-            user.grids = [UserGrid(grid_id=g.id) for g in grids[:2]]
-        session.add(user)
-        users[name] = user
-    session.flush()
     return Town(j, grids, sanitation, roads, category, condition, users)
 
 
