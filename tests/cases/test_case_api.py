@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from urbangrid.auth.service import issue_token
+from urbangrid.cases import search
 from urbangrid.cases.models import Attachment, Case, CaseEvent
 from urbangrid.db import session_factory
 from urbangrid.settings import get_settings
@@ -224,3 +225,36 @@ def test_machine_channel_reports_as_the_system(engine: Engine) -> None:
                                          jurisdiction_id=w.jurisdiction.id),
                 actor=Actor.system(),
             )  # fmt: skip
+
+
+def test_case_list_counts_up_to_a_cap_and_pages_common_words_alike(
+    setup: tuple[TestClient, World, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list's total stops at ``COUNT_CAP`` and says so; a word with more than
+    ``COMMON_TEXT_MATCHES`` matches is paged without the text index, with the same answer."""
+    client, w, h = setup
+    for text in ("井盖破损", "井盖缺失", "雨水井盖松动", "路灯不亮"):
+        body = {"source": "hotline", "lon": w.lon, "lat": w.lat, "description": text}
+        assert client.post("/api/v1/cases", json=body, headers=h["intake"]).status_code == 201
+
+    def listed(query: str = "") -> dict:
+        r = client.get(f"/api/v1/cases?page_size=10{query}", headers=h["leader"])
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    everything = listed()
+    assert (everything["total"], everything["total_capped"]) == (4, False)
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    capped = listed()
+    assert (capped["total"], capped["total_capped"], len(capped["items"])) == (2, True, 4)
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    assert (listed()["total"], listed()["total_capped"]) == (3, True)
+    monkeypatch.setattr(search, "COUNT_CAP", 4)
+    assert (listed()["total"], listed()["total_capped"]) == (4, False)
+
+    rare = listed("&q=井盖")
+    monkeypatch.setattr(search, "COMMON_TEXT_MATCHES", 1)
+    common = listed("&q=井盖")
+    assert [c["id"] for c in common["items"]] == [c["id"] for c in rare["items"]]
+    assert len(rare["items"]) == common["total"] == 3
+    assert common["items"][0]["description"] == "雨水井盖松动"  # newest first

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from web_world import Town, act, make_town, report, to_dispatched
 
 from urbangrid.auth.service import issue_token
+from urbangrid.cases import search
 from urbangrid.cases.models import Case
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
 from urbangrid.web import queries
@@ -133,10 +134,10 @@ def test_large_totals_are_capped(
     for _ in range(5):
         report(session, town)
     session.commit()
-    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
     page = queries.worklist(session, town.who("lead"), "intake", ListFilters(), page_size=10)
     assert (page["total"], page["total_capped"], len(page["items"])) == (3, True, 5)
-    monkeypatch.setattr(queries, "COUNT_CAP", 5)
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
     page = queries.worklist(session, town.who("lead"), "intake", ListFilters(), page_size=10)
     assert (page["total"], page["total_capped"]) == (5, False)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from urbangrid.auth.principal import Principal
 from urbangrid.auth.service import principal_for
-from urbangrid.cases import service
+from urbangrid.cases import search, service
 from urbangrid.cases.models import Case
 from urbangrid.cases.workflow import STATUS_LABELS_ZH, Action, Status
 from urbangrid.cli.common import database_engine, fail, open_session, reports_errors
@@ -182,7 +182,8 @@ def list_(
         )
         for case in rows:
             typer.echo(_line(case))
-        typer.echo(f"{total} case(s)")
+        shown = f"{search.COUNT_CAP}+" if total > search.COUNT_CAP else str(total)
+        typer.echo(f"{shown} case(s)")
 
 
 @app.command("audit")

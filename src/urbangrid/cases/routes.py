@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
-from urbangrid.cases import service
+from urbangrid.cases import search, service
 from urbangrid.cases.models import Attachment, Case, RoutingRule
 from urbangrid.cases.schemas import (
     ActionBody,
@@ -113,7 +113,11 @@ def list_cases(
         db, principal, filters, page=paging.page, page_size=paging.page_size
     )
     return Page[CaseSummary](
-        items=[_summary(c) for c in rows], total=total, page=paging.page, page_size=paging.page_size
+        items=[_summary(c) for c in rows],
+        total=min(total, search.COUNT_CAP),
+        total_capped=total > search.COUNT_CAP,
+        page=paging.page,
+        page_size=paging.page_size,
     )
 
 

@@ -17,12 +17,26 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from urbangrid.cases.models import Case
 
 # The SQL function of the index; the migration creates it with the same definition.
 BIGRAMS_FUNCTION = "ug_bigrams"
+# Case lists count matches up to here: "10,000+" serves a reader as well as the exact figure,
+# and counting a common word's matches among a million cases would cost seconds.
+COUNT_CAP = 10_000
+# Above this many matches a search pages in the list's own order without the text index:
+# a page of matches turns up within a few hundred rows, sooner than the index collects all
+# of them (bench_worklists, 1 M cases).
+COMMON_TEXT_MATCHES = 2_000
+
+
+def capped_count(session: Session, q: sa.Select[Any]) -> int:
+    """How many cases ``q`` selects, counted up to ``COUNT_CAP + 1`` (which means "more")."""
+    sub = q.order_by(None).with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
+    return int(session.scalar(sa.select(sa.func.count()).select_from(sub)) or 0)
 
 
 def bigrams(text: str) -> list[str]:

@@ -48,12 +48,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import shapely
-from sqlalchemy import Select, and_, func, insert, or_, select, update
+from sqlalchemy import Select, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from urbangrid.auth.principal import Principal
+from urbangrid.cases import search
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Attachment, Case, CaseCounter, CaseEvent, RoutingRule
 from urbangrid.cases.numbering import DEFAULT_PATTERN, check_pattern, format_case_number
@@ -739,7 +740,9 @@ class CaseFilters:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _filtered(principal: Principal | None, filters: CaseFilters) -> Select[tuple[Case]]:
+def _filtered(
+    principal: Principal | None, filters: CaseFilters, *, text_index: bool = True
+) -> Select[tuple[Case]]:
     q = select(Case)
     jid = filters.jurisdiction_id
     if principal is not None and principal.jurisdiction_id is not None:
@@ -774,7 +777,7 @@ def _filtered(principal: Principal | None, filters: CaseFilters) -> Select[tuple
     if filters.reported_to is not None:
         q = q.where(Case.reported_at < _as_instant(filters.reported_to, end=True))
     if filters.text and filters.text.strip():
-        q = q.where(case_text_matches(filters.text))
+        q = q.where(case_text_matches(filters.text, use_index=text_index))
     return q
 
 
@@ -796,14 +799,18 @@ def list_cases(
     page: int = 1,
     page_size: int = 50,
 ) -> tuple[list[Case], int]:
+    """A page of cases, newest first, and their number counted up to ``COUNT_CAP + 1``
+    (``search.capped_count``: a total above ``COUNT_CAP`` means "more than that")."""
     q = _filtered(principal, filters)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    total = search.capped_count(session, q)
+    if filters.text and filters.text.strip() and total > search.COMMON_TEXT_MATCHES:
+        q = _filtered(principal, filters, text_index=False)
     rows = session.scalars(
         q.order_by(Case.reported_at.desc(), Case.id.desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
     ).all()
-    return list(rows), int(total)
+    return list(rows), total
 
 
 # ---------------------------------------------------------------- photos

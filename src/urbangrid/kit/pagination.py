@@ -31,3 +31,5 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     page_size: int
+    # Lists that stop counting at a cap (cases: 10,000) say so here; total is then the cap.
+    total_capped: bool = False

@@ -16,6 +16,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.principal import Principal
+from urbangrid.cases import search
 from urbangrid.cases.models import Case, CaseEvent
 from urbangrid.cases.search import case_text_matches
 from urbangrid.cases.workflow import TERMINAL, Status
@@ -30,10 +31,6 @@ from urbangrid.web.worklists import QUEUES, Scope, light_at, may_use
 # cases among a million closed ones instead of scanning them all.
 _OPEN = [s.value for s in Status if s not in TERMINAL]
 _TERMINAL_VALUES = frozenset(s.value for s in TERMINAL)
-# Counts stop here: "10000+" is as useful on a work list as the exact figure, and cheap.
-COUNT_CAP = 10_000
-# Above this many matches a free-text search pages without the text index (see worklist).
-COMMON_TEXT_MATCHES = 2_000
 # States without a running clock (the light is "none").
 _NO_CLOCK = [*(s.value for s in TERMINAL), Status.SUSPENDED.value]
 # 2026-000123 (and the load generator's 2026-L0000123).
@@ -161,11 +158,8 @@ def worklist(
     # a common word among a million closed cases (bench_worklists, 1 M cases: 306 → 112 ms).
     with_history = any(s in _TERMINAL_VALUES for s in wanted)
     unfiltered, q = q, apply_filters(q, list_filters, text_index=with_history)
-    capped = q.order_by(None).with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
-    total = min(int(session.scalar(select(func.count()).select_from(capped)) or 0), COUNT_CAP + 1)
-    if filters.text and with_history and total > COMMON_TEXT_MATCHES:
-        # A common word: walking the list's order finds a page of matches in a few hundred
-        # rows, sooner than collecting all of them through the text index (bench_worklists).
+    total = search.capped_count(session, q)
+    if filters.text and with_history and total > search.COMMON_TEXT_MATCHES:
         q = apply_filters(unfiltered, list_filters, text_index=False)
     if queue_name in ("all", "open"):
         order = [Case.reported_at.desc(), Case.id.desc()]
@@ -180,8 +174,8 @@ def worklist(
     return {
         "queue": queue_name,
         "items": items,
-        "total": min(total, COUNT_CAP),
-        "total_capped": total > COUNT_CAP,
+        "total": min(total, search.COUNT_CAP),
+        "total_capped": total > search.COUNT_CAP,
         "page": page,
         "page_size": page_size,
         "now": now.isoformat(),
