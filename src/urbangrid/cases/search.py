@@ -25,7 +25,7 @@ from urbangrid.cases.models import Case
 # The SQL function of the index; the migration creates it with the same definition.
 BIGRAMS_FUNCTION = "ug_bigrams"
 # Case lists count matches up to here: "10,000+" serves a reader as well as the exact figure,
-# and counting a common word's matches among a million cases would cost seconds.
+# and counting every match of a common word among a million cases costs more than the page.
 COUNT_CAP = 10_000
 # Above this many matches a search pages in the list's own order without the text index:
 # a page of matches turns up within a few hundred rows, sooner than the index collects all
