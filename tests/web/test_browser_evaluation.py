@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from test_browser_a11y import CONTRAST, UNNAMED
-from web_harness import DEMO_PASSWORD, ApiUser, LiveServer, start_server
+from web_harness import ApiUser, LiveServer, log_in, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -54,11 +54,7 @@ def test_leader_sees_graded_departments_and_drills_down_to_cases(
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{eval_server.url}/login?next=/evaluation")
-    page.get_by_label("用户名").fill("leader")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/evaluation$"))
+    log_in(page, eval_server.url, "leader", "/evaluation", via_next=True)
     assert page.get_by_role("link", name="综合评价").get_attribute("aria-current") == "page"
     # Departments are the first tab; the month defaults to last month.
     assert page.get_by_role("tab", name="部门").get_attribute("aria-selected") == "true"
@@ -139,11 +135,7 @@ def test_leader_sees_graded_departments_and_drills_down_to_cases(
 
 def test_an_empty_month_says_so(browser: Any, eval_server: LiveServer) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(f"{eval_server.url}/login?next=/evaluation")
-    page.get_by_label("用户名").fill("leader")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/evaluation$"))
+    log_in(page, eval_server.url, "leader", "/evaluation", via_next=True)
     page.get_by_label("考核月份").fill("2001-01")
     empty = page.get_by_test_id("eval-empty")
     empty.wait_for()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from web_harness import DEMO_PASSWORD, DemoFacts, LiveServer, tiny_png
+from web_harness import DemoFacts, LiveServer, log_in, tiny_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,11 +31,7 @@ def login(browser: Any, demo_server: tuple[LiveServer, DemoFacts]) -> Iterator[C
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.js_errors = errors
-        page.goto(f"{server.url}/login")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(f"{server.url}{landing}")
+        log_in(page, server.url, username, landing)
         return page
 
     yield open_as

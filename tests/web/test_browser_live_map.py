@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from web_harness import (
-    DEMO_PASSWORD,
     ApiUser,
     LiveServer,
     condition_id,
     demo_facts,
+    log_in,
     make_database,
     start_server,
 )
@@ -45,11 +45,7 @@ def test_command_map_updates_live_and_clicks_through(
     page = browser.new_page(viewport={"width": 1366, "height": 860})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server.url}/login")
-    page.get_by_label("用户名").fill("leader")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{server.url}/map")
+    log_in(page, server.url, "leader", "/map")
     page.get_by_test_id("live-state").filter(has_text="实时更新中").wait_for()
     page.wait_for_function(
         "Number(document.querySelector('[data-testid=map-points]').textContent) > 0"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_harness import DEMO_PASSWORD, ApiUser, DemoFacts, LiveServer, demo_facts, tiny_png
+from web_harness import ApiUser, DemoFacts, LiveServer, demo_facts, log_in, tiny_png
 
 pytestmark = pytest.mark.browser
 
@@ -45,11 +45,7 @@ def test_inspector_phone_page_at_375_by_812(
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server.url}/login")
-    page.get_by_label("用户名").fill("inspector2")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{server.url}/m")
+    log_in(page, server.url, "inspector2", "/m")
 
     # Own tasks: the verification task with its clock.
     tasks = page.get_by_test_id("my-tasks")

@@ -253,3 +253,15 @@ class ApiUser:
 def condition_id(user: ApiUser, kind: str = "component", code: str = "01001") -> int:
     detail = user.get(f"/api/v1/catalog/categories/{kind}/{code}")
     return int(detail["conditions"][0]["id"])
+
+
+def log_in(
+    page: Any, base_url: str, username: str, landing: str, *, via_next: bool = False
+) -> None:
+    """Log in through the login form and wait for ``landing``: the user's own landing page,
+    or with ``via_next`` the page asked for with ``/login?next=``."""
+    page.goto(f"{base_url}/login" + (f"?next={landing}" if via_next else ""))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base_url}{landing}")
