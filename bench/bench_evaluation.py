@@ -28,6 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from urbangrid.evaluation.engine import Period
 from urbangrid.evaluation.indicators import ObjectKind
 from urbangrid.evaluation.models import COVERING_INDEXES, EvalCaseFact, covering_index_name
 from urbangrid.evaluation.simulator.generator import Generator, demo_city, truncate_at
-from urbangrid.evaluation.sql import FACTS, count_statements, run_statements
+from urbangrid.evaluation.sql import FACTS, count_statements, period_parts, run_statements
 from urbangrid.evaluation.store import fact_row
 
 PG = os.environ.get("URBANGRID_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -66,13 +67,25 @@ def timed_together(fns: list[Callable[[], Any]], repeat: int) -> list[tuple[floa
     return [(statistics.median(t), r) for t, r in zip(times, results, strict=True)]
 
 
-def normalised(parts: list[Any]) -> list[list[tuple[Any, ...]]]:
-    """Rows sorted by key, counts as ints (DuckDB's sums are HUGEINT, PostgreSQL's numeric)."""
+def run_duck(duck: Any, texts: list[str]) -> list[Any]:
+    return [duck.execute(t).fetchall() for t in texts]
 
-    def ints(row: Any) -> tuple[Any, ...]:
-        return tuple(v if i == 0 or v is None else int(v) for i, v in enumerate(row))
 
-    return [sorted((ints(row) for row in part), key=lambda r: str(r[0])) for part in parts]
+def run_duck_concurrent(duck: Any, pool: ThreadPoolExecutor, texts: list[str]) -> list[Any]:
+    return list(pool.map(lambda text: duck.cursor().execute(text).fetchall(), texts))
+
+
+def added_up(parts: list[Any], slices: int) -> dict[tuple[int, Any], list[int]]:
+    """Each statement's rows added up per (statement group, key), with ``slices``
+    consecutive statements per group: the counts as ``count_sql`` would assemble them
+    (DuckDB's sums are HUGEINT, PostgreSQL's numeric, so everything becomes int)."""
+    out: dict[tuple[int, Any], list[int]] = {}
+    for i, rows in enumerate(parts):
+        for key, *values in rows:
+            total = out.setdefault((i // slices, key), [0] * len(values))
+            for j, v in enumerate(values):
+                total[j] += int(v or 0)
+    return out
 
 
 def load(pg_url: str, n_cases: int, days: int, first: date, seed: int) -> int:
@@ -271,34 +284,46 @@ def main() -> None:
             ("department evaluation", ObjectKind.DEPARTMENT),
             ("every grid's area evaluation", ObjectKind.GRID),
         ):
-            texts = [sql_text(s) for _k, _d, s in count_statements(kind, period)]
+            with engine.connect() as conn:
+                parts = period_parts(conn, kind)
+            # What count_sql runs: the kind's statements, each anchor's month cut into
+            # `parts` slices whose counts it adds up (departments; grids are not cut).
+            sliced = [sql_text(s) for _k, _d, s in count_statements(kind, period, parts=parts)]
+            whole = [sql_text(s) for _k, _d, s in count_statements(kind, period)]
 
-            # Timed: the statements and fetching their rows; sorting for the comparison
-            # happens afterwards, outside the clock.
-            def run_pg(texts: list[str] = texts) -> list[Any]:
+            # Timed: the statements and fetching their rows; adding up the slices and
+            # sorting for the comparison happen afterwards, outside the clock.
+            def run_pg(texts: list[str] = sliced) -> list[Any]:
                 with engine.connect() as conn:
                     return run_statements(conn, [sa.text(t) for t in texts])
 
-            def run_duck(texts: list[str] = texts) -> list[Any]:
-                return [duck.execute(t).fetchall() for t in texts]
-
-            def run_duck_concurrent(texts: list[str] = texts) -> list[Any]:
-                return list(pool.map(lambda t: duck.cursor().execute(t).fetchall(), texts))
-
-            run_pg(), run_duck(), run_duck_concurrent()  # warm caches on both sides
-            (t_pg, r_pg), (t_duck_serial, r_duck), (t_duck_conc, r_duck_conc) = timed_together(
-                [run_pg, run_duck, run_duck_concurrent], args.repeat
+            # DuckDB gets the whole-month statements and, when PostgreSQL's are sliced, the
+            # sliced ones too, each serially and concurrently; its fastest figure counts.
+            duck_runs: dict[str, Callable[[], Any]] = {
+                "serial": partial(run_duck, duck, whole),
+                "concurrent": partial(run_duck_concurrent, duck, pool, whole),
+            }
+            if parts > 1:
+                duck_runs["sliced concurrent"] = partial(run_duck_concurrent, duck, pool, sliced)
+            slices = {"serial": 1, "concurrent": 1, "sliced concurrent": parts}
+            for fn in (run_pg, *duck_runs.values()):
+                fn()  # warm caches on both sides
+            (t_pg, r_pg), *duck_timed = timed_together([run_pg, *duck_runs.values()], args.repeat)
+            duck_times = {name: t for name, (t, _r) in zip(duck_runs, duck_timed, strict=True)}
+            t_duck = min(duck_times.values())
+            reference = added_up(r_pg, parts)
+            same = all(
+                added_up(r, slices[name]) == reference
+                for name, (_t, r) in zip(duck_runs, duck_timed, strict=True)
             )
-            t_duck = min(t_duck_serial, t_duck_conc)
-            same = normalised(r_pg) == normalised(r_duck) == normalised(r_duck_conc)
-            objects = len({row[0] for part in r_pg for row in part})
+            objects = len({key for _group, key in reference})
             total_pg += t_pg
             total_duck += t_duck
+            duck_detail = ", ".join(f"{n} {t * 1000:.0f}" for n, t in duck_times.items())
             print(
-                f"{label:30s} objects {objects:7,d}  PostgreSQL {t_pg * 1000:7.1f} ms  "
-                f"DuckDB {t_duck * 1000:6.1f} ms (serial {t_duck_serial * 1000:.0f}, "
-                f"concurrent {t_duck_conc * 1000:.0f})  ratio {t_pg / t_duck:5.2f}  "
-                f"identical {same}"
+                f"{label:30s} objects {objects:7,d}  PostgreSQL {t_pg * 1000:7.1f} ms "
+                f"({len(sliced)} statements)  DuckDB {t_duck * 1000:6.1f} ms ({duck_detail})  "
+                f"ratio {t_pg / t_duck:5.2f}  identical {same}"
             )
             if not same:
                 raise SystemExit("results differ between PostgreSQL and DuckDB")

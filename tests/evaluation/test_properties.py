@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from urbangrid.evaluation.config import EvaluationConfig, Term, default_config
 from urbangrid.evaluation.engine import Period, count, evaluate, evaluate_all
-from urbangrid.evaluation.indicators import ObjectKind
+from urbangrid.evaluation.indicators import COUNT_DEFS, ObjectKind
 
 from .strategies import fact_sets
 
@@ -38,6 +38,24 @@ def test_counts_add_up(facts, extra_days) -> None:
             for name, ids in obj.case_ids.items():
                 if name != "handle_minutes_sum":
                     assert len(ids) == c[name] == len(set(ids))
+
+
+@settings(max_examples=25, deadline=None)
+@given(fact_sets(), st.integers(0, 20))
+def test_derived_counts_are_split_by_their_parts(facts, extra_days) -> None:
+    """SQL adds a count with ``sum_of`` up from its parts instead of counting it: that is
+    exact only if the parts' cases never overlap and together are the count's cases."""
+    as_of = OCT.end + timedelta(days=extra_days)
+    for kind, defs in COUNT_DEFS.items():
+        by_name = {d.name: d for d in defs}
+        for d in (d for d in defs if d.sum_of):
+            for part in map(by_name.__getitem__, d.sum_of):
+                assert (part.key, part.anchor) == (d.key, d.anchor), (kind, d.name)
+                assert not part.sum_of and part.sum_field is None, (kind, d.name)
+        for obj in count(facts, kind, OCT, as_of).values():
+            for d in (d for d in defs if d.sum_of):
+                parts = [obj.case_ids[p] for p in d.sum_of]
+                assert sorted(i for ids in parts for i in ids) == sorted(obj.case_ids[d.name])
 
 
 @settings(max_examples=25, deadline=None)

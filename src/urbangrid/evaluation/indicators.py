@@ -79,6 +79,9 @@ class CountDef:
     anchor: str  # fact time field that must fall in the period
     where: Pred
     sum_field: str | None = None  # when set: the sum of this field instead of a count
+    # When set: counts of the same key and anchor whose rows split this count's rows
+    # between them, so SQL adds them up instead of counting again (see evaluation.sql).
+    sum_of: tuple[str, ...] = ()
 
 
 PUBLIC = In("source", tuple(sorted(PUBLIC_SOURCES)))
@@ -92,9 +95,12 @@ HANDLED_ON_TIME = on_time("handled_at", "handle_deadline")
 def _handling(key: str, anchor: str) -> list[CountDef]:
     """The disposal counts, shared by departments (anchored on dispatch) and areas
     (anchored on filing)."""
+    # 应处置 = 按期处置 + 超期处置 + 超期未处置 and 处置 = 按期处置 + 超期处置: the parts never
+    # overlap (a case is handled by the evaluation time or not, on time or late).
+    handled_parts = ("handled_on_time", "handled_late")
     return [
-        CountDef("due", "应处置数", key, anchor, DUE),
-        CountDef("handled", "处置数", key, anchor, done("handled_at")),
+        CountDef("due", "应处置数", key, anchor, DUE, sum_of=(*handled_parts, "overdue_open")),
+        CountDef("handled", "处置数", key, anchor, done("handled_at"), sum_of=handled_parts),
         CountDef("handled_on_time", "按期处置数", key, anchor, HANDLED_ON_TIME),
         CountDef("handled_late", "超期处置数", key, anchor, later("handled_at", "handle_deadline")),
         CountDef(
