@@ -8,9 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
 
-from urbangrid.evaluation.engine import Period
+from urbangrid.evaluation.engine import DEFAULT_TZ, Period
 from urbangrid.evaluation.indicators import COUNT_DEFS, ObjectKind
-from urbangrid.evaluation.models import COVERING_INDEXES, covering_index_name
+from urbangrid.evaluation.models import (
+    COVERING_INDEXES,
+    GRID_MONTH_INDEXES,
+    MONTH_TIME_ZONE,
+    covering_index_name,
+    grid_month_index_name,
+)
 from urbangrid.evaluation.sql import FACTS, count_statements
 
 PERIOD = Period.month("2026-10")
@@ -63,3 +69,44 @@ def test_counts_are_answered_from_the_index_alone(session: Session, kind: Object
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(prefix + str(compiled), params))
         expected = f"Index Only Scan using {index}" if postgres else f"COVERING INDEX {index}"
         assert expected in plan, plan
+
+
+def test_grid_month_statements_read_only_their_index() -> None:
+    assert MONTH_TIME_ZONE == DEFAULT_TZ
+    statements = count_statements(ObjectKind.GRID, PERIOD, month_index=True)
+    for _key, defs, stmt in statements:
+        anchor = defs[0].anchor
+        missing = columns_read(stmt) - {anchor, "grid_code", *GRID_MONTH_INDEXES[anchor]}
+        assert not missing, f"grid by {anchor} also reads {sorted(missing)}"
+    assert {defs[0].anchor for _k, defs, _s in statements} == set(GRID_MONTH_INDEXES)
+
+
+def test_grid_month_indexes_exist_on_postgresql_only(session: Session) -> None:
+    conn = session.connection()
+    found = {ix["name"] for ix in sa.inspect(conn).get_indexes("eval_case_facts")}
+    names = {grid_month_index_name(anchor) for anchor in GRID_MONTH_INDEXES}
+    if conn.dialect.name != "postgresql":
+        assert not names & found
+        return
+    for anchor, columns in GRID_MONTH_INDEXES.items():
+        definition = conn.execute(
+            sa.text("SELECT pg_get_indexdef(to_regclass(:name))"),
+            {"name": grid_month_index_name(anchor)},
+        ).scalar_one()
+        # PostgreSQL's own spelling of models.grid_month_index_ddl(anchor)
+        month = f"date_trunc('month'::text, timezone('{MONTH_TIME_ZONE}'::text, {anchor}))"
+        assert f"({month}, grid_code, {anchor}) INCLUDE ({', '.join(columns)})" in definition
+
+
+def test_grid_month_statements_stream_from_the_month_index(session: Session) -> None:
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        pytest.skip("the month-and-grid indexes are PostgreSQL's")
+    conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+    conn.execute(sa.text("SET LOCAL enable_hashagg = off"))  # an empty table hashes for free
+    for _key, defs, stmt in count_statements(ObjectKind.GRID, PERIOD, month_index=True):
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+        assert f"Index Only Scan using {grid_month_index_name(defs[0].anchor)}" in plan, plan
+        assert "Sort" not in plan, plan  # the index gives the grids in order

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, Phase, given, settings
 
@@ -10,13 +10,14 @@ from urbangrid.evaluation.config import default_config
 from urbangrid.evaluation.engine import Period, count, evaluate, matching_case_ids
 from urbangrid.evaluation.indicators import COUNT_DEFS, ObjectKind
 from urbangrid.evaluation.simulator.generator import Generator, demo_city
-from urbangrid.evaluation.sql import FACTS, case_ids_sql, count_sql
+from urbangrid.evaluation.sql import FACTS, case_ids_sql, count_sql, whole_local_month
 from urbangrid.evaluation.store import load_facts, save_facts
 
 from .month_fixture import D1, october
 from .strategies import fact_sets
 
 OCT = Period.month("2026-10")
+MICRO = timedelta(microseconds=1)
 
 
 def assert_same(conn, facts, period=OCT, as_of=None) -> None:
@@ -61,6 +62,41 @@ def test_simulated_months_in_sql(engine) -> None:
         assert_same(conn, facts)
         assert_same(conn, facts, as_of=OCT.end + timedelta(days=3))
         assert_same(conn, facts, Period.days(date(2026, 10, 3), date(2026, 10, 9)))
+
+
+def test_month_boundaries_in_sql(engine) -> None:
+    """Cases whose anchor (filing, report, dispatch) falls in the first and last instant of
+    the local month, and just outside it: the month tests and slices that PostgreSQL's
+    statements add (the month of the grid indexes, one slice per connection) keep exactly
+    the period's rows."""
+    from dataclasses import fields, replace
+
+    base = october()[0]
+    times = [f.name for f in fields(base) if f.name.endswith(("_at", "_deadline"))]
+    facts = []
+    for a, anchor in enumerate(("filed_at", "reported_at", "dispatched_at")):
+        for i, edge in enumerate([OCT.start - MICRO, OCT.start, OCT.end - MICRO, OCT.end]):
+            shift = edge - getattr(base, anchor)
+            moved = {t: getattr(base, t) + shift for t in times if getattr(base, t) is not None}
+            facts.append(replace(base, case_id=100 * (a + 1) + i, **moved))
+    with engine.begin() as conn:
+        save_facts(conn, facts)
+    with engine.connect() as conn:
+        assert_same(conn, facts)
+        for kind in (ObjectKind.DEPARTMENT, ObjectKind.GRID):
+            pure = {k: v.counts for k, v in count(facts, kind, OCT).items()}
+            for workers in (1, 3):
+                sql = count_sql(conn, kind, OCT, workers=workers)
+                assert {k: v.counts for k, v in sql.items()} == pure, (kind, workers)
+
+
+def test_whole_local_month() -> None:
+    assert whole_local_month(OCT) == datetime(2026, 10, 1)
+    assert whole_local_month(Period.month("2026-12")) == datetime(2026, 12, 1)
+    assert whole_local_month(Period.days(date(2026, 10, 1), date(2026, 10, 30))) is None
+    assert whole_local_month(Period.month("2026-10", "Europe/Paris")) is None
+    quarter = Period(OCT.start, Period.month("2026-12").end, "2026 Q4")
+    assert whole_local_month(quarter) is None
 
 
 def test_saving_again_replaces(engine) -> None:
