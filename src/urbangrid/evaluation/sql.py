@@ -53,8 +53,8 @@ def compile_pred(pred: Pred, table: sa.Table, as_of: datetime) -> ColumnElement[
     if isinstance(pred, In):
         return c[pred.field].in_(pred.values)
     if isinstance(pred, Cmp):
-        # A comparison with NULL is NULL, and NOT NULL is NULL too: the guards make every
-        # test true or false. Columns declared NOT NULL need none (one step less per row).
+        # A comparison with NULL is NULL, and so is its negation: the guards make every test
+        # true or false. Columns declared NOT NULL need none (one step less per row).
         left = c[pred.left]
         right = as_of if pred.right == AS_OF else pred.right
         if pred.right_is_field and pred.right != AS_OF:
@@ -145,7 +145,8 @@ def count_statements(
     most of their tests (应处置 appears in seven of them), and an interpreting executor
     such as PostgreSQL's would otherwise evaluate each one again per count — this halved
     PostgreSQL's time for a month at 10 M cases. ``OFFSET 0`` keeps the inner query from
-    being merged back into the outer one. The SQL is the same on every database.
+    being merged back into the outer one. Without ``month_index`` the SQL is the same on
+    every database.
 
     ``parts`` > 1 cuts the period into that many consecutive slices of equal length and
     gives each (grouping column, anchor) one statement per slice, to be added up by the
