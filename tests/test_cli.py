@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from urbangrid.catalog.models import Category, FilingCondition
@@ -45,9 +45,15 @@ def test_init_migrates_an_old_database_forward_and_keeps_data(tmp_path: Path, us
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)
     upgrade(engine, "0001_foundation")
-    with session_factory(engine)() as s:
-        s.add(Jurisdiction(code="990101", name="旧区", settings={}))
-        s.commit()
+    # Written with the columns of that revision (today's model has more).
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO jurisdictions (code, name, timezone, source_crs, settings, "
+                "created_at) VALUES ('990101', '旧区', 'Asia/Shanghai', 'gcj02', '{}', "
+                "'2026-01-01 00:00:00')"
+            )
+        )
     use_database(url)
     result = runner.invoke(app, ["init"])
     assert result.exit_code == 0, result.output

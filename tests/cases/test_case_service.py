@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from urbangrid.cases import service
 from urbangrid.cases.models import Case, CaseEvent, RoutingRule
+from urbangrid.cases.queries import CaseFilters, get_visible_case
 from urbangrid.cases.workflow import Action
 from urbangrid.db import session_factory
 from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -143,7 +144,7 @@ def test_refusals_name_the_allowed_actions(session: Session, world: World) -> No
     case = _report(session, w)
     with pytest.raises(Forbidden) as err:
         _act(session, w, case, "dispatcher", Action.ACCEPT_REPORT)
-    assert err.value.extra["allowed_actions"] == ["reclassify"]
+    assert err.value.extra["allowed_actions"] == ["reclassify"]  # no 派遣到区 on a district
     with pytest.raises(Conflict) as conflict:
         _act(session, w, case, "dispatcher", Action.DISPATCH)
     assert "accept_report" not in conflict.value.extra["allowed_actions"]
@@ -230,20 +231,16 @@ def test_list_filters(session: Session, world: World) -> None:
         now=T0,
     )
     _act(session, w, first, "intake", Action.ACCEPT_REPORT)
-    rows, total = service.list_cases(
-        session, w.principal("leader"), service.CaseFilters(source="hotline")
-    )
+    rows, total = service.list_cases(session, w.principal("leader"), CaseFilters(source="hotline"))
     assert total == 1 and rows[0].grid_code == w.grids[1].code
-    rows, total = service.list_cases(
-        session, w.principal("leader"), service.CaseFilters(text="垃圾")
-    )
+    rows, total = service.list_cases(session, w.principal("leader"), CaseFilters(text="垃圾"))
     assert [r.id for r in rows] == [first.id]
     rows, total = service.list_cases(
-        session, w.principal("leader"), service.CaseFilters(status=["pending_filing"])
+        session, w.principal("leader"), CaseFilters(statuses=["pending_filing"])
     )
     assert total == 1
     _, total = service.list_cases(
-        session, w.principal("leader"), service.CaseFilters(), page=2, page_size=1
+        session, w.principal("leader"), CaseFilters(), page=2, page_size=1
     )
     assert total == 2
 
@@ -257,13 +254,13 @@ def test_department_handlers_see_only_their_department(session: Session, world: 
     _act(session, w, case, "dispatcher", Action.DISPATCH)  # to sanitation (HW)
     session.commit()
     hw, sz = w.principal("hw"), w.principal("sz")
-    listed, total = service.list_cases(session, hw, service.CaseFilters())
+    listed, total = service.list_cases(session, hw, CaseFilters())
     assert [c.id for c in listed] == [case.id] and total == 1
-    assert service.list_cases(session, sz, service.CaseFilters()) == ([], 0)
-    assert service.get_case(session, hw, case.id).id == case.id
+    assert service.list_cases(session, sz, CaseFilters()) == ([], 0)
+    assert get_visible_case(session, hw, case.id).id == case.id
     with pytest.raises(NotFound):
-        service.get_case(session, sz, case.id)
+        get_visible_case(session, sz, case.id)
     with pytest.raises(NotFound):
-        service.get_case(session, hw, other.id)
+        get_visible_case(session, hw, other.id)
     # staff roles keep the whole jurisdiction
-    assert service.list_cases(session, w.principal("dispatcher"), service.CaseFilters())[1] == 2
+    assert service.list_cases(session, w.principal("dispatcher"), CaseFilters())[1] == 2

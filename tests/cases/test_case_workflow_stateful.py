@@ -55,6 +55,7 @@ _ENDINGS = {
     Action.RECLASSIFY,
     Action.SUPERVISE,
     Action.WARN,
+    Action.TRANSFER,
 }
 START = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
 
@@ -68,6 +69,12 @@ def _data_for(action: Action, state: CaseState, draw: Any) -> dict[str, Any]:
         return {"confirmed": draw(st.booleans())}
     if action is Action.RECLASSIFY:
         return {"category_id": 1, "filing_condition_id": 2, "limit": draw(st.sampled_from(LIMITS))}
+    if action is Action.FORWARD:
+        return {"department_id": draw(st.sampled_from([100, 101, 200]))}
+    if action is Action.ASSIGN_INSPECTOR:
+        return {"inspector_id": 1}
+    if action is Action.TRANSFER:
+        return {"jurisdiction_id": 9, "from_number": "C-1", "number": "D-1"}
     return {}
 
 
@@ -229,6 +236,32 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert self.state.dispatch_count == count[Action.DISPATCH] + count[Action.CHECK_FAIL]
         if self.state.status is Status.CLOSED:
             assert self.state.closing_type is not None and self.state.closed_at is not None
+        # 转派 is not a 派遣: only the centre's dispatches are the case's departments.
+        assert len(self.state.departments) == count[Action.DISPATCH]
+
+    @invariant()
+    def units_stay_in_the_dispatched_tree(self) -> None:
+        """A case is held by the department it was dispatched to or by one of its sub-units
+        (a 转派 never sends it sideways to another department)."""
+        state = self.state
+        if state is None or state.department_id is None:
+            return
+        subunits = {100: {100, 101}, 200: {200}}
+        assert state.department_id in subunits[state.departments[-1]]
+
+    @invariant()
+    def a_task_is_for_one_step(self) -> None:
+        """A 派发 task exists only while the case waits for 核实 / 核查, and only after a 派发
+        in that same step."""
+        state = self.state
+        if state is None or state.task_inspector_id is None:
+            return
+        assert state.status in (Status.PENDING_VERIFY, Status.PENDING_CHECK)
+        last_move = max(
+            i for i, e in enumerate(self.events)
+            if e.from_state != e.to_state or e.action is Action.TRANSFER
+        )  # fmt: skip
+        assert any(e.action is Action.ASSIGN_INSPECTOR for e in self.events[last_move + 1 :])
 
 
 TestWorkflowWallClock = WorkflowMachine.TestCase

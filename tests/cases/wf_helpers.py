@@ -72,10 +72,18 @@ INSPECTOR = Actor(1, frozenset({Role.INSPECTOR}))
 INTAKE = Actor(2, frozenset({Role.INTAKE_OPERATOR}))
 SHIFT_LEAD = Actor(3, frozenset({Role.SHIFT_LEAD}))
 DISPATCHER = Actor(4, frozenset({Role.DISPATCHER}))
-HANDLER_A = Actor(5, frozenset({Role.DEPARTMENT_HANDLER}), department_id=100)
+# Department 100 has a sub-unit 101 (二级派遣); 200 has none.
+HANDLER_A = Actor(
+    5, frozenset({Role.DEPARTMENT_HANDLER}), department_id=100, department_ids=frozenset({100, 101})
+)
 HANDLER_B = Actor(6, frozenset({Role.DEPARTMENT_HANDLER}), department_id=200)
+HANDLER_A1 = Actor(
+    8, frozenset({Role.DEPARTMENT_HANDLER}), department_id=101, department_ids=frozenset({101})
+)
 LEADER = Actor(7, frozenset({Role.LEADER}))
 SYSTEM = Actor.system()
-ACTORS = (INSPECTOR, INTAKE, SHIFT_LEAD, DISPATCHER, HANDLER_A, HANDLER_B, LEADER, SYSTEM)
+ACTORS = (
+    INSPECTOR, INTAKE, SHIFT_LEAD, DISPATCHER, HANDLER_A, HANDLER_B, HANDLER_A1, LEADER, SYSTEM
+)  # fmt: skip
 
 LIMIT = {"value": "4", "unit": "work_hour"}

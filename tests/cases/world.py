@@ -65,5 +65,6 @@ def make_world(session: Session, *, code: str = "330102", settings: dict | None 
             ("leader", Role.LEADER, None),
             ("admin", Role.ADMIN, None),
         ],
+        inspector_grids=grids,  # the inspector patrols both grids (acts only there)
     )
     return World(j, street, community, grids, sanitation, roads, category, condition, users)

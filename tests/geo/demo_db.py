@@ -10,7 +10,7 @@ from urbangrid.geo import service
 from urbangrid.geo.demo_area import DEMO_DISTRICT_CODE, DEMO_DISTRICT_NAME, make_demo_area
 from urbangrid.geo.features import Feature
 from urbangrid.org import service as org
-from urbangrid.org.models import Jurisdiction
+from urbangrid.org.models import Grid, Jurisdiction
 from urbangrid.org.roles import Role
 
 
@@ -38,7 +38,17 @@ def load_demo(session: Session, *, users: bool = False) -> Jurisdiction:
     org.upsert_department(session, j.id, "SZ", "市政处", kind="市政")
     org.upsert_department(session, j.id, "HW", "环卫处", kind="环卫")
     if users:
-        for username, role in (("admin", Role.ADMIN), ("insp", Role.INSPECTOR)):
+        # insp patrols the first two grids, insp2 the next two.
+        codes = list(
+            session.scalars(
+                select(Grid.code).where(Grid.jurisdiction_id == j.id).order_by(Grid.code).limit(4)
+            )
+        )
+        for username, role, grids in (
+            ("admin", Role.ADMIN, []),
+            ("insp", Role.INSPECTOR, codes[:2]),
+            ("insp2", Role.INSPECTOR, codes[2:]),
+        ):
             org.create_user(
                 session,
                 username=username,
@@ -46,6 +56,7 @@ def load_demo(session: Session, *, users: bool = False) -> Jurisdiction:
                 password="Secret#123",
                 roles=[role],
                 jurisdiction=j,
+                grid_codes=grids,
             )
     session.commit()
     return j

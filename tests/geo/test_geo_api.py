@@ -37,12 +37,15 @@ def test_convert_round_trip(client: TestClient) -> None:
 
 
 def test_locate_and_outside(client: TestClient, session: Session) -> None:
-    load_demo(session)
+    load_demo(session, users=True)
     g = session.scalars(select(Grid).order_by(Grid.code).offset(100)).first()
     assert g is not None
     p = shapely.point_on_surface(shape(g.geometry))
     x, y = wgs84_to_bd09(p.x, p.y)
-    r = client.get("/api/v1/geo/locate", params={"lon": float(x), "lat": float(y), "crs": "bd09"})
+    where = {"lon": float(x), "lat": float(y), "crs": "bd09"}
+    assert client.get("/api/v1/geo/locate", params=where).status_code == 401
+    client.headers.update(_token(client, "insp"))
+    r = client.get("/api/v1/geo/locate", params=where)
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["grid_code"] == g.code and body["community_name"]
@@ -107,6 +110,13 @@ def test_uploads_roles_and_components(client: TestClient, session: Session) -> N
     listed = client.get("/api/v1/geo/components", headers=admin).json()
     code = listed[0]["code"]
     assert listed[0]["grid_code"] == g.code
+    # an inspector edits components in its own grids only; another inspector's is read-only
+    insp2 = _token(client, "insp2")
+    elsewhere = client.patch(
+        f"/api/v1/geo/components/{code}", json={"condition": "破损"}, headers=insp2
+    )
+    assert elsewhere.status_code == 403, elsewhere.text
+    assert client.get(f"/api/v1/geo/components/{code}", headers=admin).json()["condition"] == "完好"
     patched = client.patch(
         f"/api/v1/geo/components/{code}", json={"condition": "破损"}, headers=_token(client, "insp")
     )

@@ -16,9 +16,9 @@ from web_world import Town, act, make_town, report, to_dispatched
 from urbangrid.auth.service import issue_token
 from urbangrid.cases import search
 from urbangrid.cases.models import Case
+from urbangrid.cases.queries import CaseFilters
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
 from urbangrid.web import queries
-from urbangrid.web.queries import ListFilters
 from urbangrid.web.worklists import Light, light_at
 
 
@@ -67,23 +67,23 @@ def test_queues_hold_the_right_states_most_urgent_first(session: Session, town: 
     early = report(session, town, now=t0 - timedelta(minutes=10))
     dispatched = to_dispatched(session, town, report(session, town, now=t0), now=t0)
     session.commit()
-    intake = queries.worklist(session, town.who("intake"), "intake", ListFilters(), now=t0)
+    intake = queries.worklist(session, town.who("intake"), "intake", CaseFilters(), now=t0)
     assert [r["id"] for r in intake["items"]] == [early.id, late.id]  # earlier deadline first
     assert intake["total"] == 2
     assert {r["status"] for r in intake["items"]} == {"pending_intake"}
     assert intake["items"][0]["category_name"] == "暴露垃圾"
     # Ten minutes after t0 the earlier report's 15-minute intake limit has run out.
     later = queries.worklist(
-        session, town.who("intake"), "intake", ListFilters(), now=t0 + timedelta(minutes=10)
+        session, town.who("intake"), "intake", CaseFilters(), now=t0 + timedelta(minutes=10)
     )
     lights = {r["id"]: r["light"] for r in later["items"]}
     assert lights[early.id] == "red"
     assert lights[late.id] in ("green", "yellow")
-    dept = queries.worklist(session, town.who("hw"), "department", ListFilters(), now=t0)
+    dept = queries.worklist(session, town.who("hw"), "department", CaseFilters(), now=t0)
     assert [r["id"] for r in dept["items"]] == [dispatched.id]
     assert dept["items"][0]["department_name"] == "环卫所"
     # Another department's handler sees none of it.
-    other = queries.worklist(session, town.who("sz"), "department", ListFilters(), now=t0)
+    other = queries.worklist(session, town.who("sz"), "department", CaseFilters(), now=t0)
     assert other["total"] == 0
 
 
@@ -96,33 +96,33 @@ def test_inspector_tasks_are_scoped_to_patrol_grids(session: Session, town: Town
     )
     session.commit()
     assert mine.status == theirs.status == "pending_verify"
-    tasks = queries.worklist(session, town.who("inspector"), "checks", ListFilters())
+    tasks = queries.worklist(session, town.who("inspector"), "checks", CaseFilters())
     assert [r["id"] for r in tasks["items"]] == [mine.id]
 
 
 def test_worklist_refusals(session: Session, town: Town) -> None:
     with pytest.raises(Forbidden):
-        queries.worklist(session, town.who("hw"), "dispatch", ListFilters())
+        queries.worklist(session, town.who("hw"), "dispatch", CaseFilters())
     with pytest.raises(Forbidden):
-        queries.worklist(session, town.who("inspector"), "all", ListFilters())
+        queries.worklist(session, town.who("inspector"), "all", CaseFilters())
     with pytest.raises(NotFound):
-        queries.worklist(session, town.who("lead"), "nope", ListFilters())
+        queries.worklist(session, town.who("lead"), "nope", CaseFilters())
     with pytest.raises(InvalidInput):
-        queries.worklist(session, town.who("lead"), "all", ListFilters(statuses=["bogus"]))
+        queries.worklist(session, town.who("lead"), "all", CaseFilters(statuses=["bogus"]))
 
 
 def test_filters_and_pagination(session: Session, town: Town) -> None:
     made = [report(session, town, grid=i % 3) for i in range(7)]
     session.commit()
     lead = town.who("lead")
-    page1 = queries.worklist(session, lead, "all", ListFilters(), page=1, page_size=3)
-    page3 = queries.worklist(session, lead, "all", ListFilters(), page=3, page_size=3)
+    page1 = queries.worklist(session, lead, "all", CaseFilters(), page=1, page_size=3)
+    page3 = queries.worklist(session, lead, "all", CaseFilters(), page=3, page_size=3)
     assert page1["total"] == 7 and len(page1["items"]) == 3 and len(page3["items"]) == 1
     in_grid = queries.worklist(
-        session, lead, "all", ListFilters(grid_code=town.grids[1].code), page_size=50
+        session, lead, "all", CaseFilters(grid_code=town.grids[1].code), page_size=50
     )
     assert {r["id"] for r in in_grid["items"]} == {c.id for i, c in enumerate(made) if i % 3 == 1}
-    found = queries.worklist(session, lead, "all", ListFilters(text=made[4].number))
+    found = queries.worklist(session, lead, "all", CaseFilters(text=made[4].number))
     assert [r["id"] for r in found["items"]] == [made[4].id]
     counts = queries.queue_counts(session, lead)
     assert counts["intake"] == 7 and counts["approvals"] == 0
@@ -135,10 +135,10 @@ def test_large_totals_are_capped(
         report(session, town)
     session.commit()
     monkeypatch.setattr(search, "COUNT_CAP", 3)
-    page = queries.worklist(session, town.who("lead"), "intake", ListFilters(), page_size=10)
+    page = queries.worklist(session, town.who("lead"), "intake", CaseFilters(), page_size=10)
     assert (page["total"], page["total_capped"], len(page["items"])) == (3, True, 5)
     monkeypatch.setattr(search, "COUNT_CAP", 5)
-    page = queries.worklist(session, town.who("lead"), "intake", ListFilters(), page_size=10)
+    page = queries.worklist(session, town.who("lead"), "intake", CaseFilters(), page_size=10)
     assert (page["total"], page["total_capped"]) == (5, False)
 
 
@@ -150,27 +150,27 @@ def test_map_points_and_grid_counts_agree(session: Session, town: Town) -> None:
     closed = act(session, town, report(session, town, grid=2), "void", "lead", comment="重复")
     session.commit()
     lead = town.who("leader")
-    pts = queries.map_points(session, lead, ListFilters(open_only=True))
+    pts = queries.map_points(session, lead, CaseFilters(open_only=True))
     assert sorted(p[0] for p in pts["points"]) == sorted(c.id for c in open_cases)
     status_of = {p[0]: pts["statuses"][p[3]] for p in pts["points"]}
     assert set(status_of.values()) == {"pending_intake"}
-    everything = queries.map_points(session, lead, ListFilters())
+    everything = queries.map_points(session, lead, CaseFilters())
     assert closed.id in {p[0] for p in everything["points"]}
     # The light computed in SQL is the pure light_at, at several moments.
     for minutes in (0, 13, 16, 60 * 24 * 30):
         now = datetime.now(UTC) + timedelta(minutes=minutes)
-        pts = queries.map_points(session, lead, ListFilters(), now=now)
+        pts = queries.map_points(session, lead, CaseFilters(), now=now)
         for pid, *_, light, _cat in pts["points"]:
             c = session.get(Case, pid)
             assert c is not None
             want = light_at(now, c.due_at, c.warn_at, c.warning_level, c.status)
             assert pts["lights"][light] == want.value, (minutes, c.status)
-    grids = queries.grid_counts(session, lead, ListFilters())["grids"]
+    grids = queries.grid_counts(session, lead, CaseFilters())["grids"]
     assert sum(n for n, _ in grids.values()) == len(open_cases)
     assert grids[town.grids[0].code][0] == 3
     assert town.grids[2].code not in grids  # only a voided case there
     # Far in the future every open case is overdue.
-    later = queries.grid_counts(session, lead, ListFilters(), now=datetime(2030, 1, 1, tzinfo=UTC))
+    later = queries.grid_counts(session, lead, CaseFilters(), now=datetime(2030, 1, 1, tzinfo=UTC))
     assert all(o == n for n, o in later["grids"].values())
 
 
@@ -283,7 +283,7 @@ def test_free_text_search_matches_substrings_on_either_database(
     lead = town.who("lead")
 
     def found(text: str) -> set[int]:
-        page = queries.worklist(session, lead, "all", ListFilters(text=text), page_size=50)
+        page = queries.worklist(session, lead, "all", CaseFilters(text=text), page_size=50)
         listed, total = list_cases(session, lead, CaseFilters(text=text))
         via_service = {c.id for c in listed}
         assert total == len(via_service)

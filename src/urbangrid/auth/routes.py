@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, bearer_scheme
 from urbangrid.auth import service
+from urbangrid.kit.scope import RouteScope, scoped
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -29,7 +30,10 @@ class TokenOut(BaseModel):
 
 
 @router.post(
-    "/login", response_model=TokenOut, responses={401: {"description": "wrong credentials"}}
+    "/login",
+    response_model=TokenOut,
+    responses={401: {"description": "wrong credentials"}},
+    **scoped(RouteScope.PUBLIC),
 )
 def login(body: LoginIn, db: DbSession) -> TokenOut:
     issued = service.login(db, body.username, body.password)
@@ -41,7 +45,12 @@ def login(body: LoginIn, db: DbSession) -> TokenOut:
     )
 
 
-@router.post("/logout", status_code=204, summary="Revoke the token used for this call")
+@router.post(
+    "/logout",
+    status_code=204,
+    summary="Revoke the token used for this call",
+    **scoped(RouteScope.AUTHENTICATED),
+)
 def logout(
     db: DbSession,
     _: CurrentPrincipal,

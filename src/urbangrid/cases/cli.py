@@ -20,6 +20,7 @@ from urbangrid.auth.principal import Principal
 from urbangrid.auth.service import principal_for
 from urbangrid.cases import search, service
 from urbangrid.cases.models import Case
+from urbangrid.cases.queries import CaseFilters, get_visible_case
 from urbangrid.cases.workflow import STATUS_LABELS_ZH, Action, Status
 from urbangrid.cli.common import database_engine, fail, open_session, reports_errors
 from urbangrid.kit.errors import InvalidInput, NotFound
@@ -114,7 +115,7 @@ def act(
     with open_session() as session:
         payload = _parse_data(data)
         if department:
-            case = service.get_case(session, None, case_id)
+            case = get_visible_case(session, None, case_id)
             dep = session.scalar(
                 select(Department).where(
                     Department.jurisdiction_id == case.jurisdiction_id,
@@ -142,7 +143,7 @@ def act(
 def show(case_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
     """A case and its timeline."""
     with open_session() as session:
-        case = service.get_case(session, None, case_id)
+        case = get_visible_case(session, None, case_id)
         events = service.case_events(session, case_id)
         if as_json:
             out = {c.name: getattr(case, c.name) for c in Case.__table__.columns}
@@ -175,8 +176,8 @@ def list_(
         rows, total = service.list_cases(
             session,
             None,
-            service.CaseFilters(
-                status=status, warning_level=warning_level, open_only=open_only, text=text
+            CaseFilters(
+                statuses=status, warning_level=warning_level, open_only=open_only, text=text
             ),
             page_size=limit,
         )
@@ -191,7 +192,7 @@ def list_(
 def audit(case_id: int) -> None:
     """Rebuild a case from its events and compare with the stored state (exit 1 if not)."""
     with open_session() as session:
-        case = service.get_case(session, None, case_id)
+        case = get_visible_case(session, None, case_id)
         rebuilt = service.rebuild_case_state(session, case_id)
         stored = service.state_of(case)
         if rebuilt != stored:

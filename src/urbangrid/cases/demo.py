@@ -208,6 +208,16 @@ class _Driver:
         self._warn_until(self.end)
 
 
+def _inspector_for(rng: random.Random, cast: _Cast, case: Case) -> tuple[Principal, bool]:
+    """The inspector for the case's 核实 / 核查: the one patrolling its grid, else any one,
+    to whom the centre must first send the task (派发: an inspector acts only in its grids
+    and on its tasks). Returns (inspector, needs 派发)."""
+    covering = [p for p in cast.inspectors if case.grid_id in p.grid_ids]
+    if covering:
+        return covering[0], False
+    return cast.inspectors[rng.randrange(len(cast.inspectors))], True
+
+
 def _minutes(rng: random.Random, lo: float, hi: float) -> timedelta:
     return timedelta(minutes=rng.uniform(lo, hi))
 
@@ -229,7 +239,13 @@ def _run_case(
     case = d.case
     if wf.Status(case.status).is_terminal:
         return
-    inspector = cast.inspectors[rng.randrange(len(cast.inspectors))]
+    inspector, needs_task = _inspector_for(rng, cast, case)
+
+    def send_task() -> None:
+        if needs_task:
+            d.do(cast.intake, wf.Action.ASSIGN_INSPECTOR, _minutes(rng, 1, 8),
+                 inspector_id=inspector.user_id)  # fmt: skip
+
     if case.status == wf.Status.SELF_HANDLE_REVIEW.value:
         d.do(cast.intake, wf.Action.APPROVE_SELF_HANDLING, _minutes(rng, 5, 40))
         return
@@ -237,6 +253,7 @@ def _run_case(
     if case.status == wf.Status.PENDING_INTAKE.value:
         d.do(cast.intake, wf.Action.ACCEPT_REPORT, _minutes(rng, 1, 12))
     if case.status == wf.Status.PENDING_VERIFY.value:
+        send_task()
         d.do(inspector, wf.Action.VERIFY, _minutes(rng, 8, 45), confirmed=fate >= 0.04)
     if fate < 0.04:
         d.do(cast.lead, wf.Action.NOT_FILE, _minutes(rng, 3, 15), "核实不属实")
@@ -282,10 +299,12 @@ def _run_case(
     late = rng.random() < 0.12
     d.do(handler, wf.Action.FEEDBACK, _handling_time(rng, case, d.t, late))
     if rng.random() < 0.07:  # 返工
+        send_task()
         d.do(inspector, wf.Action.CHECK_FAIL, _minutes(rng, 10, 90), "现场未处置到位")
         if case.status == wf.Status.DISPATCHED.value:
             d.do(handler, wf.Action.DEPARTMENT_ACCEPT, _minutes(rng, 5, 60))
         d.do(handler, wf.Action.FEEDBACK, _minutes(rng, 30, 240))
+    send_task()
     d.do(inspector, wf.Action.CHECK_PASS, _minutes(rng, 10, 90))
     d.do(cast.lead, wf.Action.CLOSE, _minutes(rng, 3, 30))
 
@@ -408,6 +427,10 @@ def generate_demo_month(
     if not grids:
         return ["the jurisdiction has no grids: no demo cases"]
     points = [shapely.geometry.shape(g.geometry).representative_point() for g in grids]
+    # Inspectors report what they find on patrol: in their own grids.
+    patrolled = {
+        p.user_id: [i for i, g in enumerate(grids) if g.id in p.grid_ids] for p in cast.inspectors
+    }
     # Some grids are hot spots: a market street, a station square.
     hot = rng.sample(range(len(points)), k=max(1, len(points) // 25))
     departments = sorted(cast.handlers)
@@ -419,8 +442,11 @@ def generate_demo_month(
         condition = rng.choices([c for c, _ in conditions], weights)[0]
         source = rng.choices([s for s, _ in SOURCES], source_weights)[0]
         spot = hot[rng.randrange(len(hot))] if rng.random() < 0.3 else rng.randrange(len(points))
-        point = points[spot]
         inspector = cast.inspectors[rng.randrange(len(cast.inspectors))]
+        own_grids = patrolled[inspector.user_id]
+        if source is wf.Source.INSPECTOR and own_grids and spot not in own_grids:
+            spot = own_grids[rng.randrange(len(own_grids))]
+        point = points[spot]
         reporter = {
             wf.Source.INSPECTOR: inspector,
             wf.Source.LEADER: cast.leader,
@@ -514,6 +540,11 @@ def _showcase(
             )  # fmt: skip
             for action in actions:
                 t += timedelta(minutes=5)
+                if action is wf.Action.CHECK_PASS and case.grid_id not in inspector.grid_ids:
+                    service.perform_action(
+                        session, cast.intake, case.id, wf.Action.ASSIGN_INSPECTOR,
+                        version=case.version, data={"inspector_id": inspector.user_id}, now=t,
+                    )  # fmt: skip
                 data: dict[str, object] = {}
                 if action is wf.Action.DISPATCH:
                     data["department_id"] = departments[n % len(departments)]

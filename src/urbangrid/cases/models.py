@@ -68,7 +68,9 @@ class Case(Base):
     component_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     address: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True, index=True
+    )
     reporter_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reporter_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     urgency: Mapped[str] = mapped_column(String(16), default="normal")  # normal | urgent
@@ -104,6 +106,10 @@ class Case(Base):
     dispatch_count: Mapped[int] = mapped_column(Integer, default=0)
     wrong_dispatches: Mapped[int] = mapped_column(Integer, default=0)
     supervised: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The inspector a 核实 / 核查 task was sent to (派发); cleared when the case moves on.
+    task_inspector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True, index=True
+    )
     supervision_count: Mapped[int] = mapped_column(Integer, default=0)
     verified_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     handled_overdue: Mapped[bool] = mapped_column(Boolean, default=False)

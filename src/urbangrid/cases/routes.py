@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import search, service
-from urbangrid.cases.models import Attachment, Case, RoutingRule
+from urbangrid.cases.models import Case, RoutingRule
+from urbangrid.cases.queries import CaseFilters, get_visible_attachment, get_visible_case
 from urbangrid.cases.schemas import (
     ActionBody,
     ApproveExtensionBody,
+    AssignInspectorBody,
     AttachmentOut,
     CaseCreate,
     CaseDetail,
@@ -28,16 +30,20 @@ from urbangrid.cases.schemas import (
     DispatchBody,
     EventOut,
     ExtensionBody,
+    ForwardBody,
     ReclassifyBody,
     RoutingRuleIn,
     RoutingRuleOut,
     SuggestionOut,
+    TransferBody,
     VerifyBody,
 )
 from urbangrid.cases.workflow import STATUS_LABELS_ZH, Action, Status
 from urbangrid.kit.errors import InvalidInput, NotFound, PayloadTooLarge
 from urbangrid.kit.pagination import Page, PageParams, page_params
-from urbangrid.org.models import Department, Jurisdiction
+from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.org import service as org
+from urbangrid.org.models import Department
 from urbangrid.org.roles import Role
 from urbangrid.settings import get_settings
 
@@ -68,19 +74,22 @@ def _detail(db: Session, principal: Principal, case: Case) -> CaseDetail:
     return out
 
 
-@router.post("", status_code=201, response_model=CaseDetail, responses=_ERRORS)
+@router.post(
+    "", status_code=201, response_model=CaseDetail, responses=_ERRORS, **scoped(RouteScope.CASE)
+)
 def create_case(body: CaseCreate, db: DbSession, principal: CurrentPrincipal) -> CaseDetail:
     """上报 / 登记: a new case from any channel."""
     case = service.create_case(db, principal, service.NewCase(**body.model_dump()))
     return _detail(db, principal, case)
 
 
-@router.get("", response_model=Page[CaseSummary])
+@router.get("", response_model=Page[CaseSummary], **scoped(RouteScope.CASES))
 def list_cases(
     db: DbSession,
     principal: CurrentPrincipal,
     paging: Annotated[PageParams, Depends(page_params)],
     status: Annotated[list[Status] | None, Query(description="repeatable")] = None,
+    jurisdiction_id: int | None = Query(None, description="one platform of your subtree"),
     department_id: int | None = None,
     grid_code: str | None = Query(None, pattern=r"^\d{15}$"),
     street_id: int | None = None,
@@ -94,8 +103,9 @@ def list_cases(
     open_only: bool = False,
     supervised: bool | None = None,
 ) -> Page[CaseSummary]:
-    filters = service.CaseFilters(
-        status=[s.value for s in status or []],
+    filters = CaseFilters(
+        statuses=[s.value for s in status or []],
+        jurisdiction_id=jurisdiction_id,
         department_id=department_id,
         grid_code=grid_code,
         street_id=street_id,
@@ -108,6 +118,7 @@ def list_cases(
         text=q,
         open_only=open_only,
         supervised=supervised,
+        timezone=org.jurisdiction_timezone(db, principal),
     )
     rows, total = service.list_cases(
         db, principal, filters, page=paging.page, page_size=paging.page_size
@@ -134,6 +145,7 @@ async def _read_upload(file: UploadFile) -> bytes:
     status_code=201,
     response_model=AttachmentOut,
     responses={413: {"description": "too large"}, 415: {"description": "not an image"}},
+    **scoped(RouteScope.AUTHENTICATED),
 )
 async def upload_photo(
     db: DbSession,
@@ -147,36 +159,41 @@ async def upload_photo(
     return AttachmentOut.model_validate(row)
 
 
-@router.get("/attachments/{attachment_id}", response_class=FileResponse)
+@router.get("/attachments/{attachment_id}", response_class=FileResponse, **scoped(RouteScope.CASE))
 def download_attachment(
     attachment_id: int, db: DbSession, principal: CurrentPrincipal
 ) -> FileResponse:
-    row = db.get(Attachment, attachment_id)
-    if row is None or (
-        principal.jurisdiction_id is not None
-        and row.jurisdiction_id not in (None, principal.jurisdiction_id)
-    ):
-        raise NotFound(f"no attachment {attachment_id}")
+    """A photo of a case you read (or your own upload not yet on a case); else 404."""
+    row = get_visible_attachment(db, principal, attachment_id)
     return FileResponse(service.attachment_path(row), media_type=row.content_type)
 
 
-@router.get("/routing-rules", response_model=list[RoutingRuleOut])
-def list_routing_rules(db: DbSession, principal: CurrentPrincipal) -> list[RoutingRuleOut]:
-    q = select(RoutingRule).order_by(RoutingRule.id)
-    if principal.jurisdiction_id is not None:
-        q = q.where(RoutingRule.jurisdiction_id == principal.jurisdiction_id)
+@router.get(
+    "/routing-rules", response_model=list[RoutingRuleOut], **scoped(RouteScope.JURISDICTION)
+)
+def list_routing_rules(
+    db: DbSession, principal: CurrentPrincipal, jurisdiction_id: int | None = None
+) -> list[RoutingRuleOut]:
+    """派遣规则 of one platform of your subtree (default: your own)."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction_id, field="jurisdiction_id")
+    q = select(RoutingRule).where(RoutingRule.jurisdiction_id == j.id).order_by(RoutingRule.id)
     return [RoutingRuleOut.model_validate(r) for r in db.scalars(q)]
 
 
-@router.post("/routing-rules", status_code=201, response_model=RoutingRuleOut)
+@router.post(
+    "/routing-rules",
+    status_code=201,
+    response_model=RoutingRuleOut,
+    **scoped(RouteScope.ADMIN),
+)
 def create_routing_rule(
     body: RoutingRuleIn,
     db: DbSession,
     principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
 ) -> RoutingRuleOut:
-    jid = body.jurisdiction_id or principal.jurisdiction_id
-    department = db.get(Department, body.department_id)
-    if department is None or (jid is not None and department.jurisdiction_id != jid):
+    j = org.resolve_jurisdiction(db, principal, body.jurisdiction_id, field="jurisdiction_id")
+    department = db.get(Department, body.department_id) if 0 < body.department_id < 2**63 else None
+    if department is None or department.jurisdiction_id != j.id:
         raise InvalidInput(f"unknown department {body.department_id}", field="department_id")
     if (body.area_level == "jurisdiction") != (body.area_id is None):
         raise InvalidInput("give area_id exactly when area_level is not jurisdiction",
@@ -191,62 +208,59 @@ def create_routing_rule(
     return RoutingRuleOut.model_validate(rule)
 
 
-@router.delete("/routing-rules/{rule_id}", status_code=204)
+@router.delete("/routing-rules/{rule_id}", status_code=204, **scoped(RouteScope.ADMIN))
 def delete_routing_rule(
     rule_id: int,
     db: DbSession,
     principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
 ) -> None:
-    rule = db.get(RoutingRule, rule_id)
-    if rule is None or (
-        principal.jurisdiction_id is not None and rule.jurisdiction_id != principal.jurisdiction_id
-    ):
+    rule = db.get(RoutingRule, rule_id) if 0 < rule_id < 2**63 else None
+    readable = org.readable_jurisdictions(db, principal)
+    if rule is None or (readable is not None and rule.jurisdiction_id not in readable):
         raise NotFound(f"no routing rule {rule_id}")
     db.delete(rule)
 
 
-def _settings_jurisdiction(db: Session, principal: Principal, wanted: int | None) -> Jurisdiction:
-    jid = wanted if wanted is not None else principal.jurisdiction_id
-    if jid is None or (principal.jurisdiction_id is not None and jid != principal.jurisdiction_id):
-        raise InvalidInput("name your jurisdiction_id", field="jurisdiction_id")
-    jurisdiction = db.get(Jurisdiction, jid)
-    if jurisdiction is None:
-        raise NotFound(f"no jurisdiction {jid}")
-    return jurisdiction
-
-
-@router.get("/settings", response_model=dict[str, Any])
+@router.get("/settings", response_model=dict[str, Any], **scoped(RouteScope.JURISDICTION))
 def get_case_settings(
     db: DbSession, principal: CurrentPrincipal, jurisdiction_id: int | None = None
 ) -> dict[str, Any]:
     """Workflow steps, stage limits, office hours, calendar overrides, number pattern."""
-    return service.case_settings(_settings_jurisdiction(db, principal, jurisdiction_id))
+    return service.case_settings(
+        org.resolve_jurisdiction(db, principal, jurisdiction_id, field="jurisdiction_id")
+    )
 
 
-@router.put("/settings", response_model=dict[str, Any], responses={422: {"description": "bad"}})
+@router.put(
+    "/settings",
+    response_model=dict[str, Any],
+    responses={422: {"description": "bad"}},
+    **scoped(RouteScope.ADMIN),
+)
 def put_case_settings(
     body: dict[str, Any],
     db: DbSession,
     principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
     jurisdiction_id: int | None = None,
 ) -> dict[str, Any]:
-    """Replace any of ``workflow``, ``worktime``, ``case_number_pattern`` (admin)."""
-    jurisdiction = _settings_jurisdiction(db, principal, jurisdiction_id)
+    """Replace any of ``workflow``, ``worktime``, ``case_number_pattern`` (admin, for your
+    platform or one below it)."""
+    jurisdiction = org.resolve_jurisdiction(db, principal, jurisdiction_id, field="jurisdiction_id")
     return service.update_case_settings(db, jurisdiction, body)
 
 
-@router.get("/{case_id}", response_model=CaseDetail, responses=_ERRORS)
+@router.get("/{case_id}", response_model=CaseDetail, responses=_ERRORS, **scoped(RouteScope.CASE))
 def get_case(case_id: int, db: DbSession, principal: CurrentPrincipal) -> CaseDetail:
     """A case with its timeline (every event), photos and the caller's allowed actions."""
-    return _detail(db, principal, service.get_case(db, principal, case_id))
+    return _detail(db, principal, get_visible_case(db, principal, case_id))
 
 
-@router.get("/{case_id}/suggestion", response_model=SuggestionOut | None)
+@router.get("/{case_id}/suggestion", response_model=SuggestionOut | None, **scoped(RouteScope.CASE))
 def dispatch_suggestion(
     case_id: int, db: DbSession, principal: CurrentPrincipal
 ) -> SuggestionOut | None:
     """派遣建议: the department the routing rules (or the category default) point to."""
-    found = service.suggest_department(db, service.get_case(db, principal, case_id))
+    found = service.suggest_department(db, get_visible_case(db, principal, case_id))
     return SuggestionOut(**found.__dict__) if found else None
 
 
@@ -255,6 +269,7 @@ def dispatch_suggestion(
     status_code=201,
     response_model=AttachmentOut,
     responses={413: {"description": "too large"}, 415: {"description": "not an image"}},
+    **scoped(RouteScope.CASE),
 )
 async def upload_case_photo(
     case_id: int,
@@ -296,6 +311,9 @@ ACTION_BODIES: dict[Action, type[ActionBody]] = {
     Action.SUPERVISE: ActionBody,
     Action.APPROVE_SELF_HANDLING: ActionBody,
     Action.REJECT_SELF_HANDLING: ActionBody,
+    Action.FORWARD: ForwardBody,
+    Action.ASSIGN_INSPECTOR: AssignInspectorBody,
+    Action.TRANSFER: TransferBody,
 }
 
 
@@ -329,6 +347,7 @@ def _action_endpoint(action: Action, body_model: type[ActionBody]) -> None:
         response_model=CaseDetail,
         responses=_ERRORS,
         summary=f"{action.label_zh} ({action.value})",
+        **scoped(RouteScope.CASE),
     )
 
 

@@ -55,6 +55,20 @@ class DispatchBody(ActionBody):
     department_id: int | None = Field(None, description="omit to use the routing suggestion")
 
 
+class ForwardBody(ActionBody):
+    department_id: int = Field(description="转派: your department or one of its sub-units")
+
+
+class AssignInspectorBody(ActionBody):
+    inspector_id: int = Field(description="派发: the inspector who does the 核实 / 核查")
+
+
+class TransferBody(ActionBody):
+    jurisdiction_id: int | None = Field(
+        None, description="派遣到区: the district platform; omit for the one the point lies in"
+    )
+
+
 class ExtensionBody(ActionBody):
     extra: Decimal = Field(gt=0, description="extra time in the unit of the disposal limit")
 
@@ -99,6 +113,7 @@ class CaseSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    jurisdiction_id: int
     number: str
     source: str
     status: str
@@ -119,6 +134,7 @@ class CaseSummary(BaseModel):
     disposal_deadline: datetime | None
     stage_deadline: datetime | None
     supervised: bool
+    task_inspector_id: int | None
     version: int
     reported_at: datetime
     closed_at: datetime | None
@@ -126,7 +142,6 @@ class CaseSummary(BaseModel):
 
 
 class CaseDetail(CaseSummary):
-    jurisdiction_id: int
     external_id: str | None
     component_id: int | None
     reporter_id: int | None

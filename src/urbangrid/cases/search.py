@@ -69,16 +69,21 @@ class CaseTextMatch(ColumnElement[bool]):
         return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in self.columns))
 
 
+# Both compilations are wrapped in parentheses: the element is an OR of several columns, and
+# SQLAlchemy does not know a custom element's precedence, so without them the surrounding
+# ANDs (the visibility policy, the other filters) would bind to the first LIKE only.
+
+
 @compiles(CaseTextMatch)
 def _compile_default(element: CaseTextMatch, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.likes(), **kw))
+    return f"({compiler.process(element.likes(), **kw)})"
 
 
 @compiles(CaseTextMatch, "postgresql")
 def _compile_postgresql(element: CaseTextMatch, compiler: Any, **kw: Any) -> str:
     grams = bigrams(element.needle) if element.use_index else []
     if not grams:
-        return str(compiler.process(element.likes(), **kw))
+        return f"({compiler.process(element.likes(), **kw)})"
     wanted = sa.cast(sa.literal(grams, ARRAY(sa.Text)), ARRAY(sa.Text))
     indexed = sa.or_(
         *(
@@ -91,7 +96,7 @@ def _compile_postgresql(element: CaseTextMatch, compiler: Any, **kw: Any) -> str
     # Two separate conditions, not (grams AND like) OR …: the first is then exactly the
     # bitmap scan's index condition, which PostgreSQL does not evaluate again row by row
     # (ug_bigrams is costly), leaving only the cheap LIKEs as the filter.
-    return str(compiler.process(sa.and_(indexed, element.likes()), **kw))
+    return f"({compiler.process(sa.and_(indexed, element.likes()), **kw)})"
 
 
 def case_text_matches(text: str, *, use_index: bool = True) -> ColumnElement[bool]:

@@ -14,8 +14,10 @@ request, a CLI command, the demo — commits, so one action is one transaction):
   ``Forbidden`` (403: role / department) or ``Conflict`` (409: state) or ``InvalidInput``
   (422), each with ``allowed_actions``. ``dispatch`` without ``department_id`` uses the
   routing suggestion; a dispatch to another department than the last is a 错误派遣.
-- ``get_case``, ``case_events`` (the timeline), ``list_cases(session, principal, filters,
-  page, page_size) -> (cases, total)``, ``allowed_for(principal, case)``.
+- ``case_events`` (the timeline), ``list_cases(session, principal, filters, page,
+  page_size) -> (cases, total)``, ``allowed_for(principal, case)``. Which cases a caller reads
+  and acts on is :mod:`urbangrid.cases.queries` (``get_visible_case``), the one policy.
+- ``transfer_to_district`` — 派遣到区: a city platform sends a case down to its district.
 - ``suggest_department(session, case) -> Suggestion | None`` — 派遣建议.
 - ``state_of(case) -> CaseState`` (snapshot) and ``rebuild_case_state(session, case_id)``
   (from the events; equal to the snapshot — the audit guarantee).
@@ -39,8 +41,8 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -48,7 +50,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import shapely
-from sqlalchemy import Select, and_, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -59,15 +61,26 @@ from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Attachment, Case, CaseCounter, CaseEvent, RoutingRule
 from urbangrid.cases.numbering import DEFAULT_PATTERN, check_pattern, format_case_number
 from urbangrid.cases.photos.validation import check_photo
+from urbangrid.cases.queries import (
+    CaseFilters,
+    CaseScope,
+    allowed_in_scope,
+    apply_filters,
+    case_scope,
+    check_may_act,
+    get_visible_case,
+    open_condition,
+    visible_cases,
+)
 from urbangrid.cases.routing import AreaLevel, CaseSite, RouteRule, best_rule
-from urbangrid.cases.search import case_text_matches
 from urbangrid.cases.worktime import WorkClock
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.timelimits import TimeLimit, parse_unit
 from urbangrid.geo.locator import locate_point
 from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
-from urbangrid.org.models import Department, Grid, Jurisdiction
+from urbangrid.org import service as org
+from urbangrid.org.models import Department, Grid, Jurisdiction, User
 from urbangrid.org.roles import Role
 from urbangrid.settings import get_settings
 
@@ -157,9 +170,13 @@ def context_for(jurisdiction: Jurisdiction) -> wf.Context:
     return wf.Context(workflow_config(jurisdiction), work_clock(jurisdiction))
 
 
-def actor_for(principal: Principal) -> wf.Actor:
+def actor_for(principal: Principal, scope: CaseScope | None = None) -> wf.Actor:
+    """The workflow's actor; with ``scope``, a handler also acts for its sub-units."""
     return wf.Actor(
-        principal.user_id, frozenset(str(r) for r in principal.roles), principal.department_id
+        principal.user_id,
+        frozenset(str(r) for r in principal.roles),
+        principal.department_id,
+        scope.department_ids if scope is not None else frozenset(),
     )
 
 
@@ -267,8 +284,13 @@ def rebuild_case_state(session: Session, case_id: int) -> wf.CaseState:
 # ---------------------------------------------------------------- refusals
 
 
-def _raise_refused(refused: wf.ActionRefused) -> None:
-    extra = {"action": refused.action, "allowed_actions": refused.allowed}
+def _raise_refused(refused: wf.ActionRefused, allowed: list[str] | None = None) -> None:
+    """The workflow's refusal as a domain error; ``allowed``: the caller's actions as
+    ``allowed_for`` lists them (the workflow's narrowed by scope), when known."""
+    extra = {
+        "action": refused.action,
+        "allowed_actions": refused.allowed if allowed is None else allowed,
+    }
     if refused.kind == "role":
         raise Forbidden(refused.reason, **extra) from None
     if refused.kind == "state":
@@ -364,15 +386,23 @@ class NewCase:
 def _jurisdiction_for(
     session: Session, principal: Principal | None, wanted: int | None
 ) -> Jurisdiction:
-    own = principal.jurisdiction_id if principal is not None else None
-    jid = wanted if wanted is not None else own
-    if jid is None:
-        raise InvalidInput("name the jurisdiction_id of the case", field="jurisdiction_id")
-    if own is not None and jid != own:
-        raise Forbidden("you work in another jurisdiction")
-    jurisdiction = session.get(Jurisdiction, jid)
-    if jurisdiction is None:
-        raise InvalidInput(f"unknown jurisdiction {jid}", field="jurisdiction_id")
+    """Where a new case is registered: the caller's own platform. A jurisdiction outside the
+    caller's subtree is 404 like any unknown one; one below it (a city user naming a
+    district) is 403: the city registers on its own platform and sends the case down
+    (派遣到区)."""
+    if principal is None:
+        if wanted is None:
+            raise InvalidInput("name the jurisdiction_id of the case", field="jurisdiction_id")
+        jurisdiction = session.get(Jurisdiction, wanted)
+        if jurisdiction is None:
+            raise InvalidInput(f"unknown jurisdiction {wanted}", field="jurisdiction_id")
+        return jurisdiction
+    jurisdiction = org.resolve_jurisdiction(session, principal, wanted, field="jurisdiction_id")
+    if principal.jurisdiction_id is not None and jurisdiction.id != principal.jurisdiction_id:
+        raise Forbidden(
+            "register the case on your own platform; a city sends cases down with 派遣到区",
+            field="jurisdiction_id",
+        )
     return jurisdiction
 
 
@@ -412,12 +442,21 @@ def _limit_json(condition: FilingCondition | None) -> dict[str, str] | None:
 
 
 def _check_attachments(
-    session: Session, ids: Sequence[int], jurisdiction_id: int, case_id: int | None
+    session: Session,
+    ids: Sequence[int],
+    jurisdiction_id: int,
+    case_id: int | None,
+    uploader_id: int | None,
 ) -> list[Attachment]:
+    """The photos an action cites: the caller's own uploads not yet on a case, or photos
+    already on this case. Anything else is "unknown" (another user's upload, another
+    case's photo), without saying which."""
     rows = []
     for aid in dict.fromkeys(ids):
-        row = session.get(Attachment, aid)
-        if row is None or (row.jurisdiction_id not in (None, jurisdiction_id)):
+        row = session.get(Attachment, aid) if 0 < aid < 2**63 else None
+        if row is None or row.jurisdiction_id not in (None, jurisdiction_id):
+            raise InvalidInput(f"unknown attachment {aid}", field="attachments")
+        if row.case_id is None and uploader_id is not None and row.uploaded_by != uploader_id:
             raise InvalidInput(f"unknown attachment {aid}", field="attachments")
         if row.case_id is not None and row.case_id != case_id:
             raise InvalidInput(f"attachment {aid} belongs to another case", field="attachments")
@@ -448,7 +487,9 @@ def create_case(
         raise InvalidInput("urgency is normal or urgent", field="urgency")
     category, condition = _classification(session, new.category_id, new.filing_condition_id)
     place = locate(session, jurisdiction, new.lon, new.lat)
-    photos = _check_attachments(session, new.attachments, jurisdiction.id, None)
+    photos = _check_attachments(
+        session, new.attachments, jurisdiction.id, None, principal.user_id if principal else None
+    )
     ctx = context_for(jurisdiction)
     command = wf.Command(
         wf.Action.REPORT,
@@ -508,32 +549,6 @@ def create_case(
 # ---------------------------------------------------------------- actions
 
 
-def department_scope(principal: Principal | None) -> int | None:
-    """The department a caller is confined to: a user whose only role is department handler
-    sees the cases of their own department and no others (scope of 专业部门)."""
-    if principal is None or principal.department_id is None:
-        return None
-    if principal.roles and principal.roles <= {Role.DEPARTMENT_HANDLER}:
-        return principal.department_id
-    return None
-
-
-def get_case(session: Session, principal: Principal | None, case_id: int) -> Case:
-    case = session.get(Case, case_id)
-    scope = department_scope(principal)
-    if (
-        case is None
-        or (
-            principal is not None
-            and principal.jurisdiction_id is not None
-            and case.jurisdiction_id != principal.jurisdiction_id
-        )
-        or (scope is not None and case.department_id != scope)
-    ):
-        raise NotFound(f"no case {case_id}")
-    return case
-
-
 def case_events(session: Session, case_id: int) -> list[CaseEvent]:
     return list(
         session.scalars(
@@ -543,12 +558,26 @@ def case_events(session: Session, case_id: int) -> list[CaseEvent]:
 
 
 def allowed_for(session: Session, principal: Principal, case: Case) -> list[str]:
+    """The actions the caller may take on the case now: the workflow's (role, state) within
+    the visibility policy's (platform, department, grids)."""
     jurisdiction = session.get(Jurisdiction, case.jurisdiction_id)
     assert jurisdiction is not None
+    scope = case_scope(session, principal)
     actions = wf.allowed_actions(
-        state_of(case), actor_for(principal), workflow_config(jurisdiction)
+        state_of(case), actor_for(principal, scope), workflow_config(jurisdiction)
     )
-    return [a.value for a in actions]
+    allowed = allowed_in_scope(scope, case, [a.value for a in actions])
+    if wf.Action.TRANSFER.value in allowed and not _has_districts(session, jurisdiction):
+        allowed.remove(wf.Action.TRANSFER.value)
+    return allowed
+
+
+def _has_districts(session: Session, jurisdiction: Jurisdiction) -> bool:
+    """派遣到区 exists only on a platform with platforms below it (a city)."""
+    below = session.scalar(
+        select(Jurisdiction.id).where(Jurisdiction.parent_id == jurisdiction.id).limit(1)
+    )
+    return below is not None
 
 
 def perform_action(
@@ -574,7 +603,13 @@ def perform_action(
         raise InvalidInput(f"unknown action {action!r}", field="action") from None
     if action is wf.Action.REPORT:
         raise InvalidInput("create a case with create_case", field="action")
-    case = get_case(session, principal, case_id)
+    if action is wf.Action.TRANSFER:
+        return transfer_to_district(
+            session, principal, case_id, version=version, comment=comment, data=data, now=now
+        )
+    case = get_visible_case(session, principal, case_id)
+    scope = case_scope(session, principal)
+    check_may_act(scope, case, action.value)
     if case.version != version:
         raise Conflict(
             f"case {case.number} changed since you loaded it (your version {version}, "
@@ -585,11 +620,13 @@ def perform_action(
     assert jurisdiction is not None
     if actor is None:
         assert principal is not None
-        actor = actor_for(principal)
+        actor = actor_for(principal, scope)
     payload = dict(data or {})
     ctx = context_for(jurisdiction)
     state = state_of(case)
-    photos = _check_attachments(session, attachments, jurisdiction.id, case.id)
+    photos = _check_attachments(
+        session, attachments, jurisdiction.id, case.id, principal.user_id if principal else None
+    )
     if action is wf.Action.RECLASSIFY:
         _, condition = _classification(
             session, payload.get("category_id"), payload.get("filing_condition_id")
@@ -605,11 +642,18 @@ def perform_action(
         payload["department_id"] = _dispatch_target(
             session, case, jurisdiction, payload.get("department_id")
         )
+    elif action is wf.Action.FORWARD and payload.get("department_id") is not None:
+        # The workflow checks it is one of the actor's units; here: it exists and works.
+        payload["department_id"] = _dispatch_target(
+            session, case, jurisdiction, payload["department_id"]
+        )
+    elif action is wf.Action.ASSIGN_INSPECTOR and payload.get("inspector_id") is not None:
+        payload["inspector_id"] = _task_inspector(session, jurisdiction, payload["inspector_id"])
     command = wf.Command(action, comment, payload, tuple(p.id for p in photos))
     try:
         event = wf.decide(state, command, actor, now, ctx)
     except wf.ActionRefused as refused:
-        _raise_refused(refused)
+        _raise_refused(refused, allowed_for(session, principal, case) if principal else None)
         raise
     new_state = wf.evolve(state, event)
     apply_state(case, new_state)
@@ -632,6 +676,123 @@ def perform_action(
     return case
 
 
+def district_of_point(session: Session, city: Jurisdiction, lon: float, lat: float) -> Jurisdiction:
+    """The platform below ``city`` whose unit grids hold the point (派遣到区 suggests it);
+    422 when none does."""
+    below = org.jurisdiction_subtree(session, city.id) - {city.id}
+    for district in session.scalars(
+        select(Jurisdiction).where(Jurisdiction.id.in_(sorted(below))).order_by(Jurisdiction.id)
+    ):
+        if session.scalar(select(Grid.id).where(Grid.jurisdiction_id == district.id).limit(1)):
+            try:
+                locate_point(session, district.id, lon, lat)
+            except InvalidInput:
+                continue
+            return district
+    raise InvalidInput(
+        f"the point ({lon}, {lat}) lies in none of the districts of {city.name}: name one",
+        field="jurisdiction_id",
+    )
+
+
+def transfer_to_district(
+    session: Session,
+    principal: Principal | None,
+    case_id: int,
+    *,
+    version: int,
+    comment: str = "",
+    data: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """派遣到区: the city platform sends one of its own cases down to a district platform
+    below it (``data["jurisdiction_id"]``, default: the district whose grids hold the
+    point). The case is placed in the district's grids, takes the district's next number
+    (the event keeps the city's) and waits for the district's 受理 on the district's clock;
+    from then on the district handles it as its own and the city reads it (and may 督办)."""
+    now = now or utcnow()
+    case = get_visible_case(session, principal, case_id)
+    scope = case_scope(session, principal)
+    check_may_act(scope, case, wf.Action.TRANSFER.value)
+    if case.version != version:
+        raise Conflict(
+            f"case {case.number} changed since you loaded it (your version {version}, "
+            f"now {case.version}); reload and try again",
+            current_version=case.version,
+        )
+    city = session.get(Jurisdiction, case.jurisdiction_id)
+    assert city is not None
+    wanted = (data or {}).get("jurisdiction_id")
+    if wanted is None:
+        district = district_of_point(session, city, case.lon, case.lat)
+    else:
+        try:
+            district_id = int(wanted)
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidInput("jurisdiction_id must be an id", field="jurisdiction_id") from None
+        below = org.jurisdiction_subtree(session, city.id) - {city.id}
+        found = session.get(Jurisdiction, district_id) if district_id in below else None
+        if found is None:
+            raise InvalidInput(
+                f"{district_id} is not a district platform of {city.name}", field="jurisdiction_id"
+            )
+        district = found
+    place = locate(session, district, case.lon, case.lat)
+    actor = actor_for(principal, scope) if principal is not None else wf.Actor.system()
+    year, number = next_case_number(session, district, now)
+    command = wf.Command(
+        wf.Action.TRANSFER,
+        comment,
+        {
+            "jurisdiction_id": district.id,
+            "from_jurisdiction_id": city.id,
+            "from_number": case.number,
+            "number": number,
+        },
+    )
+    try:
+        # The district's clock and stage limits: the case starts at its 受理.
+        event = wf.decide(state_of(case), command, actor, now, context_for(district))
+    except wf.ActionRefused as refused:
+        _raise_refused(refused, allowed_for(session, principal, case) if principal else None)
+        raise
+    new_state = wf.evolve(state_of(case), event)
+    apply_state(case, new_state)
+    case.jurisdiction_id = district.id
+    case.number, case.year = number, year
+    case.grid_id, case.grid_code = place.grid_id, place.grid_code
+    case.street_id, case.community_id = place.street_id, place.community_id
+    case.version = new_state.version
+    case.updated_at = now
+    for photo in session.scalars(select(Attachment).where(Attachment.case_id == case.id)):
+        photo.jurisdiction_id = district.id
+    session.add(_event_row(case, event, new_state.version))
+    try:
+        session.flush()
+    except (StaleDataError, IntegrityError):
+        raise Conflict(
+            "the case was changed by someone else at the same time; reload and try again"
+        ) from None
+    return case
+
+
+def _task_inspector(session: Session, jurisdiction: Jurisdiction, wanted: Any) -> int:
+    """派发: the inspector must be an active inspector of the case's own platform."""
+    try:
+        user_id = int(wanted)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInput("inspector_id must be a user id", field="inspector_id") from None
+    user = session.get(User, user_id) if 0 < user_id < 2**63 else None
+    if (
+        user is None
+        or not user.is_active
+        or user.jurisdiction_id != jurisdiction.id
+        or Role.INSPECTOR.value not in user.role_names
+    ):
+        raise InvalidInput(f"no inspector {user_id} on this platform", field="inspector_id")
+    return user.id
+
+
 def _dispatch_target(session: Session, case: Case, jurisdiction: Jurisdiction, wanted: Any) -> int:
     if wanted is None:
         suggestion = suggest_department(session, case)
@@ -643,9 +804,9 @@ def _dispatch_target(session: Session, case: Case, jurisdiction: Jurisdiction, w
         return suggestion.department_id
     try:
         department_id = int(wanted)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput("department_id must be an id", field="department_id") from None
-    department = session.get(Department, department_id)
+    department = session.get(Department, department_id) if 0 < department_id < 2**63 else None
     if department is None or department.jurisdiction_id != jurisdiction.id:
         raise InvalidInput(f"unknown department {department_id}", field="department_id")
     if not department.is_active:
@@ -721,76 +882,6 @@ def suggest_department(session: Session, case: Case) -> Suggestion | None:
 # ---------------------------------------------------------------- listing
 
 
-@dataclass
-class CaseFilters:
-    status: Sequence[str] = ()
-    department_id: int | None = None
-    grid_code: str | None = None
-    street_id: int | None = None
-    community_id: int | None = None
-    category_id: int | None = None
-    source: str | None = None
-    warning_level: str | None = None
-    reported_from: date | datetime | None = None
-    reported_to: date | datetime | None = None
-    text: str | None = None
-    open_only: bool = False
-    supervised: bool | None = None
-    jurisdiction_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _filtered(
-    principal: Principal | None, filters: CaseFilters, *, text_index: bool = True
-) -> Select[tuple[Case]]:
-    q = select(Case)
-    jid = filters.jurisdiction_id
-    if principal is not None and principal.jurisdiction_id is not None:
-        jid = principal.jurisdiction_id
-    if jid is not None:
-        q = q.where(Case.jurisdiction_id == jid)
-    scope = department_scope(principal)
-    if scope is not None:
-        q = q.where(Case.department_id == scope)
-    if filters.status:
-        q = q.where(Case.status.in_(list(filters.status)))
-    if filters.open_only:
-        q = q.where(Case.status.not_in([s.value for s in wf.TERMINAL]))
-    if filters.department_id is not None:
-        q = q.where(Case.department_id == filters.department_id)
-    if filters.grid_code:
-        q = q.where(Case.grid_code == filters.grid_code)
-    if filters.street_id is not None:
-        q = q.where(Case.street_id == filters.street_id)
-    if filters.community_id is not None:
-        q = q.where(Case.community_id == filters.community_id)
-    if filters.category_id is not None:
-        q = q.where(Case.category_id == filters.category_id)
-    if filters.source:
-        q = q.where(Case.source == filters.source)
-    if filters.warning_level:
-        q = q.where(Case.warning_level == filters.warning_level)
-    if filters.supervised is not None:
-        q = q.where(Case.supervised == filters.supervised)
-    if filters.reported_from is not None:
-        q = q.where(Case.reported_at >= _as_instant(filters.reported_from))
-    if filters.reported_to is not None:
-        q = q.where(Case.reported_at < _as_instant(filters.reported_to, end=True))
-    if filters.text and filters.text.strip():
-        q = q.where(case_text_matches(filters.text, use_index=text_index))
-    return q
-
-
-def _as_instant(value: date | datetime, *, end: bool = False) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise InvalidInput("give times with a zone (e.g. ...Z)", field="reported_from/to")
-        return value
-    tz = ZoneInfo(get_settings().timezone)
-    day = value.toordinal() + (1 if end else 0)
-    return datetime.combine(date.fromordinal(day), datetime.min.time(), tz)
-
-
 def list_cases(
     session: Session,
     principal: Principal | None,
@@ -801,10 +892,11 @@ def list_cases(
 ) -> tuple[list[Case], int]:
     """A page of cases, newest first, and their number counted up to ``COUNT_CAP + 1``
     (``search.capped_count``: a total above ``COUNT_CAP`` means "more than that")."""
-    q = _filtered(principal, filters)
+    visible = visible_cases(session, principal)
+    q = apply_filters(visible, filters)
     total = search.capped_count(session, q)
-    if filters.text and filters.text.strip() and total > search.COMMON_TEXT_MATCHES:
-        q = _filtered(principal, filters, text_index=False)
+    if filters.has_text() and total > search.COMMON_TEXT_MATCHES:
+        q = apply_filters(visible, filters, text_index=False)
     rows = session.scalars(
         q.order_by(Case.reported_at.desc(), Case.id.desc())
         .offset((page - 1) * page_size)
@@ -834,7 +926,7 @@ def store_photo(
         raise InvalidInput("kind is before, after or other", field="kind")
     jid = jurisdiction_id if jurisdiction_id is not None else principal.jurisdiction_id
     if case_id is not None:
-        case = get_case(session, principal, case_id)
+        case = get_visible_case(session, principal, case_id)
         jid = case.jurisdiction_id
     digest = hashlib.sha256(content).hexdigest()
     relative = Path(digest[:2]) / f"{digest}.{image.extension}"
@@ -888,7 +980,8 @@ def sla_scan(session: Session, *, now: datetime | None = None, limit: int = 5000
     due = session.scalars(
         select(Case)
         .where(
-            Case.status.not_in([s.value for s in wf.TERMINAL] + [wf.Status.SUSPENDED.value]),
+            open_condition(),
+            Case.status != wf.Status.SUSPENDED.value,
             or_(
                 and_(Case.warning_level == "green", Case.warn_at <= now),
                 and_(Case.warning_level != "red", Case.due_at <= now),

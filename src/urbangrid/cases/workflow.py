@@ -18,7 +18,11 @@ channels in ``WorkflowConfig.verify_sources``) → 立案 (``file``) / 不予立
 (``apply_suspension`` / ``approve_suspension`` / ``reject_suspension`` / ``resume``),
 返工 (``check_fail``), 督办 (``supervise``), 自处理 (a ``report`` with ``self_handled``,
 then ``approve_self_handling`` / ``reject_self_handling``), 强制结案 (``force_close``),
-改类 (``reclassify``) and the SLA watcher's ``warn``.
+改类 (``reclassify``) and the SLA watcher's ``warn``. Multi-level: 转派 (``forward``, 二级派遣:
+a department hands the case to one of its sub-units, the deadline keeps running), 派发
+(``assign_inspector``: the 核实 / 核查 task goes to a named inspector) and 派遣到区
+(``transfer``: a city platform sends a case down to the district platform it lies in, where
+it starts again at 受理; the service moves the case row, this module only records the step).
 
 Deadlines: each centre stage (受理, 核实, 立案, 派遣, 核查, 结案, 自处理审核) has a stage limit
 from the configuration; department stages run against the disposal deadline, computed at
@@ -97,6 +101,10 @@ STATUS_LABELS_ZH: dict[Status, str] = {
 }
 
 TERMINAL = frozenset({Status.CLOSED, Status.NOT_FILED, Status.VOIDED})
+# As stored in ``cases.status``. Queries test "open" with IN (OPEN_VALUES), never NOT IN: the
+# (jurisdiction, status) index then finds the few open cases among a million closed ones.
+TERMINAL_VALUES = frozenset(s.value for s in TERMINAL)
+OPEN_VALUES = tuple(s.value for s in Status if s not in TERMINAL)
 # States in which the department's disposal clock is the one that counts.
 DEPARTMENT_STATES = frozenset(
     {Status.DISPATCHED, Status.HANDLING, Status.EXTENSION_PENDING, Status.SUSPENSION_PENDING}
@@ -178,6 +186,9 @@ class Action(StrEnum):
     APPROVE_SELF_HANDLING = "approve_self_handling"  # 自处理审核通过 (结案存档)
     REJECT_SELF_HANDLING = "reject_self_handling"  # 自处理无效
     WARN = "warn"  # SLA watcher: warning level changed
+    FORWARD = "forward"  # 转派 (二级派遣): department → one of its sub-units
+    ASSIGN_INSPECTOR = "assign_inspector"  # 派发: 核实 / 核查 task to a named inspector
+    TRANSFER = "transfer"  # 派遣到区: city platform → the district platform
 
     @property
     def label_zh(self) -> str:
@@ -211,6 +222,9 @@ ACTION_LABELS_ZH: dict[Action, str] = {
     Action.APPROVE_SELF_HANDLING: "自处理通过",
     Action.REJECT_SELF_HANDLING: "自处理无效",
     Action.WARN: "预警",
+    Action.FORWARD: "转派",
+    Action.ASSIGN_INSPECTOR: "派发",
+    Action.TRANSFER: "派遣到区",
 }
 
 # The role name recorded for the SLA watcher's events.
@@ -342,6 +356,8 @@ class Actor:
     user_id: int | None
     roles: frozenset[str]
     department_id: int | None = None
+    # The actor's department and its sub-units (a handler acts on cases any of them holds).
+    department_ids: frozenset[int] = frozenset()
 
     @classmethod
     def system(cls) -> Actor:
@@ -413,6 +429,8 @@ class CaseState:
     wrong_dispatches: int = 0
     supervised: bool = False
     supervision_count: int = 0
+    # The inspector the current 核实 / 核查 task was sent to (派发), if any.
+    task_inspector_id: int | None = None
     verified_ok: bool | None = None
     handled_overdue: bool = False
     closing_type: ClosingType | None = None
@@ -564,6 +582,19 @@ RULES: dict[Action, Rule] = {
         needs_reason=True,
     ),
     Action.WARN: Rule(_OPEN - {Status.SUSPENDED}, frozenset({SYSTEM_ROLE})),
+    Action.FORWARD: Rule(
+        frozenset({Status.DISPATCHED, Status.HANDLING}),
+        frozenset({_R.DEPARTMENT_HANDLER}),
+        department_scoped=True,
+    ),
+    Action.ASSIGN_INSPECTOR: Rule(
+        frozenset({Status.PENDING_VERIFY, Status.PENDING_CHECK}),
+        frozenset({_R.INTAKE_OPERATOR, _R.SHIFT_LEAD, _R.DISPATCHER}),
+    ),
+    Action.TRANSFER: Rule(
+        frozenset({Status.PENDING_INTAKE, Status.PENDING_FILING, Status.PENDING_DISPATCH}),
+        frozenset({_R.INTAKE_OPERATOR, _R.SHIFT_LEAD, _R.DISPATCHER}),
+    ),
 }
 
 # Who may report on which channel: inspectors report their own finds, the centre registers
@@ -584,12 +615,16 @@ def _role_ok(actor: Actor, roles: frozenset[str]) -> bool:
 
 
 def _scope_ok(actor: Actor, state: CaseState, rule: Rule) -> bool:
-    """A department handler acts only on cases of its own department."""
+    """A department handler acts only on cases its department (or a sub-unit) holds."""
     if not rule.department_scoped or actor.is_admin:
         return True
     if actor.roles & (rule.roles - {_R.DEPARTMENT_HANDLER}):
         return True  # acting in another role of the rule (e.g. dispatcher)
-    return actor.department_id is not None and actor.department_id == state.department_id
+    if actor.department_id is None or state.department_id is None:
+        return False
+    return state.department_id == actor.department_id or state.department_id in (
+        actor.department_ids
+    )
 
 
 def _state_ok(action: Action, state: CaseState, actor: Actor, config: WorkflowConfig) -> bool:
@@ -967,6 +1002,32 @@ def decide(state: CaseState, command: Command, actor: Actor, now: datetime, ctx:
         target = Status.CLOSED
     elif action is Action.REJECT_SELF_HANDLING:
         target = Status.VOIDED
+    elif action is Action.FORWARD:
+        unit = int(_need(data, "department_id", action, state, actor, ctx))
+        own = actor.department_ids | ({actor.department_id} if actor.department_id else set())
+        if unit == state.department_id:
+            raise _refuse("input", "the case is already with that unit", action, state, actor, ctx)
+        if not actor.is_admin and unit not in own:
+            raise _refuse(
+                "input",
+                "转派 goes to your department or one of its sub-units",
+                action,
+                state,
+                actor,
+                ctx,
+            )
+        out["department_id"] = unit
+        # The receiving unit confirms receipt like a department; the deadline keeps running.
+        target = Status.DISPATCHED if ctx.config.require_department_accept else Status.HANDLING
+    elif action is Action.ASSIGN_INSPECTOR:
+        out["inspector_id"] = int(_need(data, "inspector_id", action, state, actor, ctx))
+    elif action is Action.TRANSFER:
+        out["jurisdiction_id"] = int(_need(data, "jurisdiction_id", action, state, actor, ctx))
+        for key in ("from_jurisdiction_id", "from_number", "number"):
+            if data.get(key) is not None:
+                out[key] = data[key]
+        # The district receives it as a new report (its own 受理 and clock).
+        target = Status.PENDING_INTAKE
     elif action is Action.WARN:
         level = WarningLevel(_need(data, "level", action, state, actor, ctx))
         if level == state.warning_level:
@@ -974,8 +1035,9 @@ def decide(state: CaseState, command: Command, actor: Actor, now: datetime, ctx:
         out["level"] = level.value
         out["warning_level"] = level.value
 
-    # Entering a centre stage starts its clock; leaving one clears it.
-    if target != state.status and target in STAGE_OF_STATUS:
+    # Entering a centre stage starts its clock; leaving one clears it (派遣到区 enters the
+    # district's 受理 afresh, on the district's clock given in ``ctx``).
+    if (target != state.status or action is Action.TRANSFER) and target in STAGE_OF_STATUS:
         out.update(_stage_fields(target, now, ctx))
     return Event(
         action,
@@ -1138,12 +1200,19 @@ def evolve(state: CaseState | None, event: Event) -> CaseState:
         changes.update(reworks=state.reworks + 1, dispatch_count=state.dispatch_count + 1)
     elif a is Action.SUPERVISE:
         changes.update(supervised=True, supervision_count=state.supervision_count + 1)
+    elif a is Action.FORWARD:
+        # Not a 派遣: ``departments`` keeps the centre's dispatches (evaluation, 错误派遣).
+        changes["department_id"] = int(d["department_id"])
+    elif a is Action.ASSIGN_INSPECTOR:
+        changes["task_inspector_id"] = int(d["inspector_id"])
     for key in ("disposal_deadline", "stage_deadline", "due_at", "warn_at"):
         if key in d:
             changes[key] = parse_iso(d[key])
     if "warning_level" in d:
         changes["warning_level"] = WarningLevel(d["warning_level"])
-    if event.to_state != state.status:
+    if event.to_state != state.status or a is Action.TRANSFER:
+        # A 派发 task is for one step: the next state's task goes to whoever it is sent to.
+        changes["task_inspector_id"] = None
         changes["stage_started_at"] = at if event.to_state in STAGE_OF_STATUS else None
         if event.to_state not in STAGE_OF_STATUS:
             changes["stage_deadline"] = None

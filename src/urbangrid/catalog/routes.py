@@ -15,17 +15,23 @@ from urbangrid.catalog.directory import Kind
 from urbangrid.catalog.filing_table import parse_table, write_table
 from urbangrid.catalog.schemas import CategoryDetail, CategoryOut, FilingConditionOut
 from urbangrid.kit.errors import ImportRejected
+from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.org.roles import Role
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalogue 部件/事项"])
 
 
-@router.get("/tree", summary="大类 → 小类 tree")
+@router.get("/tree", summary="大类 → 小类 tree", **scoped(RouteScope.PUBLIC))
 def catalog_tree(db: DbSession) -> list[dict[str, Any]]:
     return service.tree(db)
 
 
-@router.get("/categories", response_model=list[CategoryOut], summary="Search categories")
+@router.get(
+    "/categories",
+    response_model=list[CategoryOut],
+    summary="Search categories",
+    **scoped(RouteScope.PUBLIC),
+)
 def search_categories(
     db: DbSession,
     q: str = Query("", description="code prefix, name, or pinyin initials (e.g. gsjg)"),
@@ -39,6 +45,7 @@ def search_categories(
     "/categories/{kind}/{code}",
     response_model=CategoryDetail,
     responses={404: {"description": "unknown category"}},
+    **scoped(RouteScope.PUBLIC),
 )
 def get_category(kind: Kind, code: str, db: DbSession) -> Any:
     cat = service.get_category(db, kind.value, code)
@@ -53,6 +60,7 @@ Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
     "/filing-conditions/import",
     summary="Import a city's filing-condition table (CSV body, UTF-8)",
     responses={422: {"description": "bad rows, each listed with its line; nothing imported"}},
+    **scoped(RouteScope.ADMIN),
 )
 async def import_filing_conditions(request: Request, db: DbSession, _: Admin) -> dict[str, Any]:
     raw = await request.body()
@@ -73,7 +81,11 @@ async def import_filing_conditions(request: Request, db: DbSession, _: Admin) ->
     }
 
 
-@router.get("/filing-conditions/export.csv", summary="The active filing conditions as CSV")
+@router.get(
+    "/filing-conditions/export.csv",
+    summary="The active filing conditions as CSV",
+    **scoped(RouteScope.PUBLIC),
+)
 def export_filing_conditions(db: DbSession) -> Response:
     out = io.StringIO()
     write_table(service.export_rows(db), out)

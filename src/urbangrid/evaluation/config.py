@@ -72,6 +72,9 @@ class EvaluationConfig:
     grades: list[GradeBand]
 
     def for_kind(self, kind: ObjectKind) -> ObjectConfig:
+        # Districts are areas: a configuration written before 区级评价 scores them as streets.
+        if kind is ObjectKind.DISTRICT and kind.value not in self.objects:
+            return self.objects[ObjectKind.STREET.value]
         return self.objects[kind.value]
 
     def to_json(self) -> str:
@@ -122,7 +125,7 @@ class EvaluationConfig:
         """Every reference resolves, weights are positive, bands and grades are ordered."""
         problems: list[str] = []
         for kind in ObjectKind:
-            if kind.value not in self.objects:
+            if kind.value not in self.objects and kind is not ObjectKind.DISTRICT:
                 problems.append(f"no configuration for {kind.value}")
         for kind_name, obj in self.objects.items():
             try:
@@ -259,6 +262,7 @@ def default_config() -> EvaluationConfig:
                     Term("rework_rate", 30, invert=True),
                 ],
             ),
+            ObjectKind.DISTRICT.value: _area_config(),
             ObjectKind.STREET.value: _area_config(),
             ObjectKind.COMMUNITY.value: _area_config(),
             ObjectKind.GRID.value: _area_config(),

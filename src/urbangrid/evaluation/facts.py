@@ -103,6 +103,12 @@ class CaseFacts:
     rating: int | None = None  # citizen rating 1..5 (回访满意度)
 
     @property
+    def district_code(self) -> str | None:
+        """The district (区县) the case lies in: the grid code's first six digits, which are
+        its platform's GB/T 2260 code (区级评价 ranks a city's districts by it)."""
+        return self.grid_code[:6] if self.grid_code and len(self.grid_code) >= 6 else None
+
+    @property
     def street_code(self) -> str | None:
         return self.grid_code[:9] if self.grid_code and len(self.grid_code) >= 9 else None
 
@@ -125,7 +131,12 @@ class CaseFacts:
 # Fields that are stored as columns (the derived properties are stored too, so that SQL
 # never has to do date arithmetic, which differs between SQLite and PostgreSQL).
 STORED_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(CaseFacts))
-DERIVED_FIELDS: tuple[str, ...] = ("street_code", "community_code", "handle_minutes")
+DERIVED_FIELDS: tuple[str, ...] = (
+    "district_code",
+    "street_code",
+    "community_code",
+    "handle_minutes",
+)
 TIME_FIELDS: tuple[str, ...] = tuple(
     f.name for f in fields(CaseFacts) if "datetime" in str(f.type) and f.name != "case_id"
 )

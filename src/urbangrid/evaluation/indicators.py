@@ -26,6 +26,7 @@ from urbangrid.evaluation.predicates import (
 
 
 class ObjectKind(StrEnum):
+    DISTRICT = "district"  # 区县 (区级评价: a city platform ranks its districts)
     DEPARTMENT = "department"  # 专业部门
     STREET = "street"  # 街道
     COMMUNITY = "community"  # 社区
@@ -41,7 +42,12 @@ class ObjectKind(StrEnum):
 
     @property
     def is_area(self) -> bool:
-        return self in (ObjectKind.STREET, ObjectKind.COMMUNITY, ObjectKind.GRID)
+        return self in (
+            ObjectKind.DISTRICT,
+            ObjectKind.STREET,
+            ObjectKind.COMMUNITY,
+            ObjectKind.GRID,
+        )
 
     @property
     def is_position(self) -> bool:
@@ -54,6 +60,7 @@ class ObjectKind(StrEnum):
 
 
 _KIND_LABELS = {
+    ObjectKind.DISTRICT: "区县",
     ObjectKind.DEPARTMENT: "专业部门",
     ObjectKind.STREET: "街道",
     ObjectKind.COMMUNITY: "社区",
@@ -65,6 +72,7 @@ _KIND_LABELS = {
 }
 
 AREA_KEYS = {
+    ObjectKind.DISTRICT: "district_code",
     ObjectKind.STREET: "street_code",
     ObjectKind.COMMUNITY: "community_code",
     ObjectKind.GRID: "grid_code",
@@ -272,6 +280,7 @@ def _dispatcher() -> list[CountDef]:
 
 COUNT_DEFS: dict[ObjectKind, tuple[CountDef, ...]] = {
     ObjectKind.DEPARTMENT: tuple(_department()),
+    ObjectKind.DISTRICT: tuple(_area(ObjectKind.DISTRICT)),
     ObjectKind.STREET: tuple(_area(ObjectKind.STREET)),
     ObjectKind.COMMUNITY: tuple(_area(ObjectKind.COMMUNITY)),
     ObjectKind.GRID: tuple(_area(ObjectKind.GRID)),

@@ -38,10 +38,12 @@ COVERING_INDEXES: dict[str, tuple[str, ...]] = {
         "grid_code", "community_code", "street_code", "source", "voided_at", "handle_deadline",
         "handled_at", "handle_minutes", "closed_at", "file_deadline", "filer_id",
         "patrol_inspector_id", "returns", "reworks", "extensions", "suspensions",
+        "district_code", "jurisdiction_id",
     ),
     "reported_at": (
         "grid_code", "community_code", "street_code", "department_id", "source", "replied_at",
         "reply_deadline", "rating", "closed_at", "filed_at", "reporter_id", "self_handled",
+        "district_code", "jurisdiction_id",
     ),
     "accepted_at": ("intake_operator_id", "verify_send_deadline", "verify_sent_at"),
     "verify_sent_at": ("verifier_id", "verify_deadline", "verified_at"),
@@ -101,6 +103,7 @@ class EvalCaseFact(Base):
     source: Mapped[str] = mapped_column(String(16))
     category_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
     grid_code: Mapped[str | None] = mapped_column(String(15), nullable=True)
+    district_code: Mapped[str | None] = mapped_column(String(6), nullable=True)
     street_code: Mapped[str | None] = mapped_column(String(9), nullable=True)
     community_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
     department_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

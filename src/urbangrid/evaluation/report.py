@@ -84,10 +84,12 @@ COLUMNS: dict[ObjectKind, list[tuple[str, bool]]] = {
         ("accurate_dispatch_rate", True),
     ],
 }
+COLUMNS[ObjectKind.DISTRICT] = COLUMNS[ObjectKind.STREET]
 COLUMNS[ObjectKind.COMMUNITY] = COLUMNS[ObjectKind.STREET]
 COLUMNS[ObjectKind.GRID] = COLUMNS[ObjectKind.STREET]
 
 SECTION_TITLES = {
+    ObjectKind.DISTRICT: "区县评价",
     ObjectKind.DEPARTMENT: "专业部门评价",
     ObjectKind.STREET: "街道评价",
     ObjectKind.COMMUNITY: "社区评价",

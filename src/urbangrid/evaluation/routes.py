@@ -2,11 +2,14 @@
 rankings with red / black lists, citizen-side rates, early-warning alerts, configuration.
 
 Thin: parse the period, call the service, return a schema. Numbers are the same as the
-monthly report's (one code path: counts in SQL, scoring in ``engine``).
+monthly report's (one code path: counts in SQL, scoring in ``engine``). Every answer covers
+the reader's jurisdiction subtree only (the visibility policy's scope), and months are the
+reader's platform's local months.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -16,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from urbangrid.api.deps import DbSession, require_roles
 from urbangrid.auth.principal import Principal
+from urbangrid.cases.queries import CaseScope, case_scope
 from urbangrid.evaluation import service
 from urbangrid.evaluation.config import default_config
 from urbangrid.evaluation.engine import Change, Evaluation, Period, month_over_month
@@ -23,8 +27,9 @@ from urbangrid.evaluation.indicators import COUNT_DEFS, ObjectKind
 from urbangrid.evaluation.sql import case_ids_sql
 from urbangrid.kit.errors import InvalidInput, NotFound
 from urbangrid.kit.pagination import Page, PageParams, page_params
+from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.org import service as org
 from urbangrid.org.roles import Role
-from urbangrid.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/evaluation", tags=["evaluation"])
 
@@ -38,6 +43,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 # URL segment → kind (plural, hyphenated)
 KINDS = {
+    "districts": ObjectKind.DISTRICT,
     "departments": ObjectKind.DEPARTMENT,
     "streets": ObjectKind.STREET,
     "communities": ObjectKind.COMMUNITY,
@@ -88,12 +94,31 @@ def _kind(kind: str) -> ObjectKind:
         ) from None
 
 
+@dataclass(frozen=True)
+class ReaderScope:
+    """The reader, what it reads (the visibility policy) and its platform's time zone."""
+
+    principal: Principal
+    cases: CaseScope
+    timezone: str
+
+
+def reader_scope(principal: Reader, db: DbSession) -> ReaderScope:
+    return ReaderScope(
+        principal, case_scope(db, principal), org.jurisdiction_timezone(db, principal)
+    )
+
+
+Scope = Annotated[ReaderScope, Depends(reader_scope)]
+
+
 def period_params(
+    reader: Scope,
     month: str | None = Query(None, description="YYYY-MM (local time); default: last month"),
     start: date | None = Query(None, alias="from", description="first day (instead of month)"),
     end: date | None = Query(None, alias="to", description="last day, inclusive"),
 ) -> Period:
-    tz = get_settings().timezone
+    tz = reader.timezone
     if start or end:
         if not (start and end):
             raise InvalidInput("give both 'from' and 'to', or 'month'", field="from")
@@ -133,12 +158,16 @@ def _out(e: Evaluation, rank: int | None, change: Change | None = None) -> Evalu
     )
 
 
-def _evaluate(db: Session, kind: ObjectKind, period: Period) -> list[EvaluationOut]:
+def _evaluate(
+    db: Session, kind: ObjectKind, period: Period, reader: ReaderScope
+) -> list[EvaluationOut]:
     conn = db.connection()
-    current = service.evaluate_kind(conn, kind, period)
+    current = service.evaluate_kind(conn, kind, period, scope=reader.cases)
     changes: dict[Any, Change] = {}
     if period.label[4:5] == "-" and len(period.label) == 7:
-        previous = service.evaluate_kind(conn, kind, period.previous_month(get_settings().timezone))
+        previous = service.evaluate_kind(
+            conn, kind, period.previous_month(reader.timezone), scope=reader.cases
+        )
         changes = {c.key: c for c in month_over_month(current, previous)}
     out = []
     rank = 0
@@ -157,7 +186,7 @@ def _key(kind: ObjectKind, key: str) -> Any:
         raise NotFound(f"no {kind.value} {key!r}") from None
 
 
-@router.get("/config", responses=_ERRORS)
+@router.get("/config", responses=_ERRORS, **scoped(RouteScope.AUTHENTICATED))
 def get_config(_: Reader) -> dict[str, Any]:
     """The evaluation configuration in force (formulas, weights, bands, grades)."""
     import json
@@ -165,10 +194,10 @@ def get_config(_: Reader) -> dict[str, Any]:
     return json.loads(default_config().to_json())  # type: ignore[no-any-return]
 
 
-@router.get("/citizen", responses=_ERRORS)
-def citizen(db: DbSession, _: Reader, period: PeriodDep) -> dict[str, Any]:
+@router.get("/citizen", responses=_ERRORS, **scoped(RouteScope.CASES))
+def citizen(db: DbSession, reader: Scope, period: PeriodDep) -> dict[str, Any]:
     """Reply, completion and satisfaction rates of hotline / Open311 cases."""
-    s = service.citizen_summary_sql(db.connection(), period)
+    s = service.citizen_summary_sql(db.connection(), period, scope=reader.cases)
     return {
         "period": period.label,
         **{
@@ -178,16 +207,18 @@ def citizen(db: DbSession, _: Reader, period: PeriodDep) -> dict[str, Any]:
     }
 
 
-@router.get("/alerts", responses=_ERRORS)
+@router.get("/alerts", responses=_ERRORS, **scoped(RouteScope.CASES))
 def get_alerts(
     db: DbSession,
-    _: Reader,
+    reader: Scope,
     period: PeriodDep,
     times: int = Query(3, ge=2, description="recurring: this many cases …"),
     within_days: int = Query(7, ge=1, le=366, description="… within this many days"),
 ) -> dict[str, Any]:
     """Surges (Poisson control limit) and recurring problems (same grid and category)."""
-    a = service.alerts(db.connection(), period, get_settings().timezone, None, times, within_days)
+    a = service.alerts(
+        db.connection(), period, reader.timezone, None, times, within_days, scope=reader.cases
+    )
     return {
         "period": period.label,
         "rule": "n >= 3 and P(X >= n | Poisson(mean of the previous 28 days)) < 0.001",
@@ -218,23 +249,25 @@ def get_alerts(
     }
 
 
-@router.get("/rankings/{kind}", response_model=ListsOut, responses=_ERRORS)
+@router.get(
+    "/rankings/{kind}", response_model=ListsOut, responses=_ERRORS, **scoped(RouteScope.CASES)
+)
 def rankings(
     kind: str,
     db: DbSession,
-    _: Reader,
+    reader: Scope,
     period: PeriodDep,
     n: int = Query(5, ge=1, le=100, description="length of the red and black lists"),
 ) -> ListsOut:
     """红榜 / 黑榜: the best and the worst ``n`` objects of the kind."""
-    items = [i for i in _evaluate(db, _kind(kind), period) if i.score is not None]
+    items = [i for i in _evaluate(db, _kind(kind), period, reader) if i.score is not None]
     red = items[:n]
     black = list(reversed(items[n:]))[:n]
     return ListsOut(period=period.label, kind=_kind(kind).value, red=red, black=black)
 
 
-@router.get("/{kind}", response_model=EvaluationList, responses=_ERRORS)
-def list_evaluations(kind: str, db: DbSession, _: Reader, period: PeriodDep) -> EvaluationList:
+@router.get("/{kind}", response_model=EvaluationList, responses=_ERRORS, **scoped(RouteScope.CASES))
+def list_evaluations(kind: str, db: DbSession, reader: Scope, period: PeriodDep) -> EvaluationList:
     """Every object of the kind, best first, with counts, rates, score, grade and the
     change against the previous month."""
     k = _kind(kind)
@@ -243,27 +276,31 @@ def list_evaluations(kind: str, db: DbSession, _: Reader, period: PeriodDep) -> 
         start=period.start,
         end=period.end,
         kind=k.value,
-        items=_evaluate(db, k, period),
+        items=_evaluate(db, k, period, reader),
     )
 
 
-@router.get("/{kind}/{key}", response_model=EvaluationOut, responses=_ERRORS)
+@router.get(
+    "/{kind}/{key}", response_model=EvaluationOut, responses=_ERRORS, **scoped(RouteScope.CASES)
+)
 def one_evaluation(
-    kind: str, key: str, db: DbSession, _: Reader, period: PeriodDep
+    kind: str, key: str, db: DbSession, reader: Scope, period: PeriodDep
 ) -> EvaluationOut:
     k = _kind(kind)
-    for item in _evaluate(db, k, period):
+    for item in _evaluate(db, k, period, reader):
         if item.key == key:
             return item
     raise NotFound(f"no {k.value} {key!r} in {period.label}")
 
 
-@router.get("/{kind}/{key}/cases", response_model=Page[int], responses=_ERRORS)
+@router.get(
+    "/{kind}/{key}/cases", response_model=Page[int], responses=_ERRORS, **scoped(RouteScope.CASES)
+)
 def drill_down(
     kind: str,
     key: str,
     db: DbSession,
-    _: Reader,
+    reader: Scope,
     period: PeriodDep,
     count: str = Query(..., description="the count to open, e.g. overdue_open"),
     paging: PageParams = Depends(page_params),
@@ -273,7 +310,14 @@ def drill_down(
     if count not in {d.name for d in COUNT_DEFS[k]}:
         raise NotFound(f"{k.value} has no count {count!r}", field="count")
     conn = db.connection()
-    all_ids = case_ids_sql(conn, k, _key(k, key), count, period)
+    all_ids = case_ids_sql(
+        conn,
+        k,
+        _key(k, key),
+        count,
+        period,
+        extra_where=service.facts_condition(conn, reader.cases),
+    )
     start = paging.offset
     return Page[int](
         items=list(all_ids[start : start + paging.page_size]),

@@ -1,5 +1,9 @@
 """Evaluation over the database: object lists from the org tables, counts in SQL, scoring
-by the pure engine, early-warning alerts, and the monthly report model."""
+by the pure engine, early-warning alerts, and the monthly report model.
+
+Every function takes the reader's ``scope`` (``cases.queries.CaseScope``; None: the whole
+installation, for the CLI and the report job): the objects listed are those of the
+jurisdictions it reads, and the facts counted are those of the cases in them."""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
+from urbangrid.cases.queries import CaseScope
 from urbangrid.evaluation.config import EvaluationConfig, default_config
 from urbangrid.evaluation.engine import (
     DEFAULT_TZ,
@@ -49,14 +55,53 @@ ROLE_OF_KIND = {
 }
 
 
-def object_infos(conn: Connection, kind: ObjectKind) -> dict[Hashable, ObjectInfo]:
-    """Every object of the kind known to the org tables, so objects without cases are
-    listed (with zero counts) too."""
+def facts_condition(conn: Connection, scope: CaseScope | None) -> ColumnElement[bool] | None:
+    """The facts of the cases ``scope`` reads; None when that is every fact (no other
+    platform exists), so a single-platform installation keeps its plain, index-only
+    statements."""
+    if scope is None or scope.jurisdiction_ids is None:
+        return None
+    every = set(conn.execute(sa.select(Jurisdiction.id)).scalars())
+    if every <= scope.jurisdiction_ids:
+        return None
+    return scope.jurisdiction_condition(FACTS.c.jurisdiction_id)
+
+
+def _facts_in_scope(conn: Connection, scope: CaseScope | None) -> ColumnElement[bool]:
+    found = facts_condition(conn, scope)
+    return sa.true() if found is None else found
+
+
+def _in_scope(column: Any, scope: CaseScope | None) -> ColumnElement[bool]:
+    if scope is None or scope.jurisdiction_ids is None:
+        return sa.true()
+    return scope.jurisdiction_condition(column)
+
+
+def object_infos(
+    conn: Connection, kind: ObjectKind, scope: CaseScope | None = None
+) -> dict[Hashable, ObjectInfo]:
+    """Every object of the kind known to the org tables of the jurisdictions ``scope``
+    reads, so objects without cases are listed (with zero counts) too."""
     if kind is ObjectKind.DEPARTMENT:
-        rows = conn.execute(sa.select(Department.id, Department.name).where(Department.is_active))
+        rows = conn.execute(
+            sa.select(Department.id, Department.name).where(
+                Department.is_active, _in_scope(Department.jurisdiction_id, scope)
+            )
+        )
         return {r.id: ObjectInfo(r.id, r.name) for r in rows}
+    if kind is ObjectKind.DISTRICT:
+        rows = conn.execute(
+            sa.select(Jurisdiction.code, Jurisdiction.name).where(
+                Jurisdiction.level != "city", _in_scope(Jurisdiction.id, scope)
+            )
+        )
+        return {r.code: ObjectInfo(r.code, r.name) for r in rows}
+    grids = sa.select(Grid.code, Grid.name, Grid.area_class).where(
+        _in_scope(Grid.jurisdiction_id, scope)
+    )
     if kind is ObjectKind.GRID:
-        rows = conn.execute(sa.select(Grid.code, Grid.name, Grid.area_class))
+        rows = conn.execute(grids)
         return {r.code: ObjectInfo(r.code, r.name or r.code, 1, str(r.area_class)) for r in rows}
     if kind in (ObjectKind.STREET, ObjectKind.COMMUNITY):
         # area code = the grid code prefix; grid count and the most common class per area
@@ -64,7 +109,7 @@ def object_infos(conn: Connection, kind: ObjectKind) -> dict[Hashable, ObjectInf
         infos: dict[Hashable, ObjectInfo] = {}
         names = _area_names(conn, kind)
         per: dict[str, list[int]] = {}
-        for code, cls in conn.execute(sa.select(Grid.code, Grid.area_class)):
+        for code, _name, cls in conn.execute(grids):
             per.setdefault(code[:n], []).append(cls)
         for code, classes in per.items():
             top = max(set(classes), key=lambda c: (classes.count(c), -c))
@@ -74,7 +119,7 @@ def object_infos(conn: Connection, kind: ObjectKind) -> dict[Hashable, ObjectInf
     rows = conn.execute(
         sa.select(User.id, User.display_name)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == role)
+        .where(UserRole.role == role, _in_scope(User.jurisdiction_id, scope))
     )
     return {r.id: ObjectInfo(r.id, r.display_name) for r in rows}
 
@@ -101,11 +146,14 @@ def evaluate_kind(
     config: EvaluationConfig | None = None,
     as_of: datetime | None = None,
     with_org: bool = True,
+    scope: CaseScope | None = None,
 ) -> list[Evaluation]:
     """Counts in SQL, scored by the pure engine, best first."""
     config = config or default_config()
-    infos = object_infos(conn, kind) if with_org else {}
-    counts = _count_sql(conn, kind, period, as_of, keys=infos.keys())
+    infos = object_infos(conn, kind, scope) if with_org else {}
+    counts = _count_sql(
+        conn, kind, period, as_of, keys=infos.keys(), extra_where=facts_condition(conn, scope)
+    )
     if with_org and kind.is_position:
         # actors who did a step without holding the role (a leader closing a case ...)
         missing = [k for k in counts if k not in infos]
@@ -119,12 +167,15 @@ CITIZEN_COUNTS = ("citizen_cases", "replied", "replied_on_time", "completed", "r
 
 
 def citizen_summary_sql(
-    conn: Connection, period: Period, as_of: datetime | None = None
+    conn: Connection,
+    period: Period,
+    as_of: datetime | None = None,
+    scope: CaseScope | None = None,
 ) -> dict[str, Any]:
     as_of = as_of or period.end
     defs = [d for d in COUNT_DEFS[ObjectKind.DEPARTMENT] if d.name in CITIZEN_COUNTS]
     stmt = sa.select(*(count_expr(d, FACTS, as_of) for d in defs)).where(
-        in_period(FACTS, "reported_at", period)
+        in_period(FACTS, "reported_at", period), _facts_in_scope(conn, scope)
     )
     row = conn.execute(stmt).one()
     c = {d.name: int(getattr(row, d.name) or 0) for d in defs}
@@ -151,6 +202,7 @@ def alerts(
     rule: SurgeRule | None = None,
     recur_times: int = 3,
     recur_days: int = 7,
+    scope: CaseScope | None = None,
 ) -> Alerts:
     """Recurring problems and surges among the reports of the period (baseline from the
     ``rule.window`` days before it)."""
@@ -164,6 +216,7 @@ def alerts(
         FACTS.c.reported_at < period.end,
         FACTS.c.grid_code.is_not(None),
         FACTS.c.category_code.is_not(None),
+        _facts_in_scope(conn, scope),
     )
     occ = [
         Occurrence(r.case_id, r.grid_code, r.category_code, r.reported_at.astimezone(zone).date())
@@ -201,21 +254,24 @@ def monthly_report(
     config: EvaluationConfig | None = None,
     as_of: datetime | None = None,
     now: datetime | None = None,
+    scope: CaseScope | None = None,
+    tz: str = DEFAULT_TZ,
 ) -> MonthlyReport:
     config = config or default_config()
-    previous = period.previous_month() if period.label[4:5] == "-" else None
+    previous = period.previous_month(tz) if period.label[4:5] == "-" else None
     sections: dict[ObjectKind, list[Evaluation]] = {}
     changes: dict[ObjectKind, list[Change]] = {}
     for kind in ObjectKind:
-        sections[kind] = evaluate_kind(conn, kind, period, config, as_of)
+        sections[kind] = evaluate_kind(conn, kind, period, config, as_of, scope=scope)
         if previous is not None:
-            prev = evaluate_kind(conn, kind, previous, config)
+            prev = evaluate_kind(conn, kind, previous, config, scope=scope)
             changes[kind] = month_over_month(sections[kind], prev)
+    in_scope = _facts_in_scope(conn, scope)
     reported = conn.execute(
-        sa.select(sa.func.count()).where(in_period(FACTS, "reported_at", period))
+        sa.select(sa.func.count()).where(in_period(FACTS, "reported_at", period), in_scope)
     ).scalar_one()
     filed = conn.execute(
-        sa.select(sa.func.count()).where(in_period(FACTS, "filed_at", period))
+        sa.select(sa.func.count()).where(in_period(FACTS, "filed_at", period), in_scope)
     ).scalar_one()
     return MonthlyReport(
         period=period,
@@ -223,8 +279,8 @@ def monthly_report(
         config=config,
         sections=sections,
         changes=changes,
-        citizen=citizen_summary_sql(conn, period, as_of),
-        alerts=alerts(conn, period),
+        citizen=citizen_summary_sql(conn, period, as_of, scope),
+        alerts=alerts(conn, period, tz, scope=scope),
         totals={"reported": int(reported), "filed": int(filed)},
     )
 

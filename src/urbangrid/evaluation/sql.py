@@ -376,8 +376,10 @@ def case_ids_sql(
     table: sa.Table = FACTS,
     limit: int | None = None,
     offset: int = 0,
+    extra_where: ColumnElement[bool] | None = None,
 ) -> Sequence[int]:
-    """Drill-down: the case ids behind one number, ascending."""
+    """Drill-down: the case ids behind one number, ascending (``extra_where``: the
+    reader's scope, as in ``count_sql``)."""
     as_of = as_of or period.end
     d = next((d for d in COUNT_DEFS[kind] if d.name == count_name), None)
     if d is None:
@@ -388,6 +390,7 @@ def case_ids_sql(
             table.c[d.key] == key,
             in_period(table, d.anchor, period),
             compile_pred(d.where, table, as_of),
+            *([extra_where] if extra_where is not None else []),
         )
         .order_by(table.c.case_id)
         .offset(offset)

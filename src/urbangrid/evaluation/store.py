@@ -20,6 +20,7 @@ def fact_row(
     f: CaseFacts, jurisdiction_id: int | None = None, source_version: int | None = None
 ) -> dict[str, Any]:
     row = {name: getattr(f, name) for name in _FIELDS}
+    row["district_code"] = f.district_code
     row["street_code"] = f.street_code
     row["community_code"] = f.community_code
     row["handle_minutes"] = f.handle_minutes

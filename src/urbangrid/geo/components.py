@@ -19,14 +19,17 @@ import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from urbangrid.auth.principal import Principal
 from urbangrid.catalog.directory import Kind, national_directory
 from urbangrid.catalog.models import Category
 from urbangrid.geo import locator
 from urbangrid.geo.codes import CodeError, make_component_id, parse_component_id
 from urbangrid.geo.crs import Crs, to_wgs84
 from urbangrid.geo.features import parse_geojson
-from urbangrid.kit.errors import ImportRejected, InvalidInput, NotFound
+from urbangrid.kit.errors import Forbidden, ImportRejected, InvalidInput, NotFound
+from urbangrid.org import service as org
 from urbangrid.org.models import Department, Grid, Jurisdiction
+from urbangrid.org.roles import Role
 
 from .models import Component
 
@@ -362,6 +365,26 @@ def export_components(session: Session, j: Jurisdiction, fmt: str = "geojson") -
     raise InvalidInput("format must be geojson or csv", field="format")
 
 
+def may_edit(session: Session, principal: Principal, comp: Component) -> bool:
+    """Who changes a component (部件) record: an admin; an inspector for the components in
+    its patrol grids; a department handler for those its department (or a sub-unit) owns.
+    Always on the editor's own platform."""
+    if principal.jurisdiction_id is not None and comp.jurisdiction_id != principal.jurisdiction_id:
+        return principal.is_admin and comp.jurisdiction_id in org.jurisdiction_subtree(
+            session, principal.jurisdiction_id
+        )
+    if principal.is_admin:
+        return True
+    if Role.INSPECTOR in principal.roles and comp.grid_id in principal.grid_ids:
+        return True
+    return (
+        Role.DEPARTMENT_HANDLER in principal.roles
+        and principal.department_id is not None
+        and comp.owner_department_id is not None
+        and comp.owner_department_id in org.department_subtree(session, principal.department_id)
+    )
+
+
 def update_component(
     session: Session,
     j: Jurisdiction,
@@ -370,12 +393,17 @@ def update_component(
     condition: str | None = None,
     owner_department: str | None = None,
     note: str | None = None,
+    editor: Principal | None = None,
 ) -> dict[str, Any]:
+    """Change a component; ``editor`` (None: a tool acting for the installation) must be
+    one who may (:func:`may_edit`), else 403: the record is readable, not theirs."""
     comp = session.scalar(
         select(Component).where(Component.jurisdiction_id == j.id, Component.code == code)
     )
     if comp is None:
         raise NotFound(f"no component {code}")
+    if editor is not None and not may_edit(session, editor, comp):
+        raise Forbidden(f"component {code} is outside your grids or department", field="code")
     if condition is not None:
         if condition not in CONDITIONS:
             raise InvalidInput(

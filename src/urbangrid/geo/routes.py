@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
@@ -15,6 +16,8 @@ from urbangrid.geo import addresses, components, locator, service
 from urbangrid.geo.crs import Crs, convert
 from urbangrid.geo.features import parse_geojson
 from urbangrid.kit.errors import InvalidInput, PayloadTooLarge
+from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
 
@@ -53,13 +56,13 @@ class ComponentPatch(BaseModel):
 
 
 def _jurisdiction(db: Session, code: str | None, principal: Principal | None) -> Jurisdiction:
-    if code:
-        return service.get_jurisdiction(db, code)
-    if principal is not None and principal.jurisdiction_id is not None:
-        j = db.get(Jurisdiction, principal.jurisdiction_id)
-        if j is not None:
-            return j
-    return service.get_jurisdiction(db, None)
+    """The one resolver (``org.service.resolve_jurisdiction``): a platform of the caller's
+    subtree by code, or the caller's own; 404 outside."""
+    return org.resolve_jurisdiction(db, principal, code)
+
+
+def _below(db: Session, j: Jurisdiction) -> frozenset[int]:
+    return org.jurisdiction_subtree(db, j.id)
 
 
 async def _read(file: UploadFile) -> bytes:
@@ -76,7 +79,12 @@ def _crs(value: str) -> Crs:
         raise InvalidInput(str(exc), field="crs") from None
 
 
-@router.get("/convert", response_model=Point, summary="WGS-84 ↔ GCJ-02 ↔ BD-09")
+@router.get(
+    "/convert",
+    response_model=Point,
+    summary="WGS-84 ↔ GCJ-02 ↔ BD-09",
+    **scoped(RouteScope.PUBLIC),
+)
 def convert_point(
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
@@ -87,15 +95,22 @@ def convert_point(
     return Point(lon=float(x), lat=float(y))
 
 
-@router.get("/locate", response_model=Location, responses=_ERRORS, summary="Point → unit grid")
+@router.get(
+    "/locate",
+    response_model=Location,
+    responses=_ERRORS,
+    summary="Point → unit grid",
+    **scoped(RouteScope.JURISDICTION),
+)
 def locate(
     db: DbSession,
+    principal: CurrentPrincipal,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
     crs: CrsName = "wgs84",
     jurisdiction: Annotated[str | None, Query(description="6-digit code")] = None,
 ) -> Location:
-    j = _jurisdiction(db, jurisdiction, None)
+    j = _jurisdiction(db, jurisdiction, principal)
     x, y = convert(lon, lat, crs, Crs.WGS84)
     loc = locator.locate_point(db, j.id, float(x), float(y))
     return Location(
@@ -128,6 +143,7 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     summary="Unit grids as GeoJSON, simplified for a map zoom",
     response_class=Response,
     responses={200: {"content": {"application/geo+json": {}}}},
+    **scoped(RouteScope.JURISDICTION),
 )
 def grids_geojson(
     db: DbSession,
@@ -137,11 +153,15 @@ def grids_geojson(
     jurisdiction: str | None = None,
 ) -> Response:
     j = _jurisdiction(db, jurisdiction, principal)
-    text = service.grids_geojson_text(db, j, zoom=zoom, bbox=_bbox(bbox))
+    text = service.grids_geojson_text(db, j, zoom=zoom, bbox=_bbox(bbox), below=_below(db, j))
     return Response(text, media_type="application/geo+json")
 
 
-@router.get("/boundaries.geojson", summary="District / street / community boundaries")
+@router.get(
+    "/boundaries.geojson",
+    summary="District / street / community boundaries",
+    **scoped(RouteScope.JURISDICTION),
+)
 def boundaries_geojson(
     db: DbSession,
     principal: CurrentPrincipal,
@@ -150,13 +170,18 @@ def boundaries_geojson(
     jurisdiction: str | None = None,
 ) -> dict[str, Any]:
     j = _jurisdiction(db, jurisdiction, principal)
-    return service.boundaries_geojson(db, j, level=level, zoom=zoom)
+    return service.boundaries_geojson(db, j, level=level, zoom=zoom, below=_below(db, j))
 
 
 # ------------------------------------------------------------------ boundaries and grids (admin)
 
 
-@router.post("/boundaries/import", responses=_ERRORS, summary="Import boundaries (GeoJSON)")
+@router.post(
+    "/boundaries/import",
+    responses=_ERRORS,
+    summary="Import boundaries (GeoJSON)",
+    **scoped(RouteScope.ADMIN),
+)
 async def import_boundaries(
     db: DbSession,
     principal: Admin,
@@ -169,9 +194,19 @@ async def import_boundaries(
     jurisdiction: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
     features = parse_geojson(await _read(file))
-    if level != "district" and jurisdiction is None and principal.jurisdiction_id is not None:
-        j = db.get(Jurisdiction, principal.jurisdiction_id)
-        jurisdiction = j.code if j is not None else None
+    new_district = None
+    if level != "district":
+        # Streets and communities go into a platform of the admin's subtree.
+        jurisdiction = _jurisdiction(db, jurisdiction, principal).code
+    elif principal.jurisdiction_id is not None:
+        # An admin bound to a platform outlines it (the default) or a platform below it, or
+        # adds a new district below it (named by ``code``); the root admin imports any.
+        code = code or _jurisdiction(db, None, principal).code
+        exists = db.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code))
+        if exists is not None:
+            _jurisdiction(db, code, principal)
+        else:
+            new_district = code
     summary = service.import_boundary(
         db,
         features,
@@ -182,10 +217,20 @@ async def import_boundaries(
         jurisdiction_code=jurisdiction,
         street_code=street,
     )
+    if new_district is not None:
+        child = db.scalar(select(Jurisdiction).where(Jurisdiction.code == new_district))
+        parent = db.get(Jurisdiction, principal.jurisdiction_id)
+        if child is not None:
+            org.set_parent_jurisdiction(db, child, parent)
     return _summary(summary)
 
 
-@router.post("/grids/generate", responses=_ERRORS, summary="Generate the unit grids")
+@router.post(
+    "/grids/generate",
+    responses=_ERRORS,
+    summary="Generate the unit grids",
+    **scoped(RouteScope.ADMIN),
+)
 def generate_grids(
     db: DbSession,
     principal: Admin,
@@ -196,7 +241,12 @@ def generate_grids(
     return _summary(service.make_grids(db, j.code, size_m=size))
 
 
-@router.post("/grids/import", responses=_ERRORS, summary="Import a grid layer with its codes")
+@router.post(
+    "/grids/import",
+    responses=_ERRORS,
+    summary="Import a grid layer with its codes",
+    **scoped(RouteScope.ADMIN),
+)
 async def import_grid_layer(
     db: DbSession,
     principal: Admin,
@@ -226,7 +276,11 @@ def _summary(summary: service.Summary) -> dict[str, Any]:
 # ------------------------------------------------------------------ addresses
 
 
-@router.get("/addresses/search", summary="门牌地址 search: prefix, pinyin initials, fuzzy")
+@router.get(
+    "/addresses/search",
+    summary="门牌地址 search: prefix, pinyin initials, fuzzy",
+    **scoped(RouteScope.JURISDICTION),
+)
 def search_addresses(
     db: DbSession,
     principal: CurrentPrincipal,
@@ -238,7 +292,12 @@ def search_addresses(
     return [h.as_dict() for h in addresses.search(db, j, q, limit)]
 
 
-@router.get("/addresses/reverse", responses=_ERRORS, summary="Point → nearest address")
+@router.get(
+    "/addresses/reverse",
+    responses=_ERRORS,
+    summary="Point → nearest address",
+    **scoped(RouteScope.JURISDICTION),
+)
 def reverse_address(
     db: DbSession,
     principal: CurrentPrincipal,
@@ -253,7 +312,12 @@ def reverse_address(
     return addresses.reverse(db, j, float(x), float(y), radius).as_dict()
 
 
-@router.post("/addresses/import", responses=_ERRORS, summary="Import addresses (CSV/GeoJSON)")
+@router.post(
+    "/addresses/import",
+    responses=_ERRORS,
+    summary="Import addresses (CSV/GeoJSON)",
+    **scoped(RouteScope.ADMIN),
+)
 async def import_addresses(
     db: DbSession,
     principal: Admin,
@@ -269,7 +333,11 @@ async def import_addresses(
 # ------------------------------------------------------------------ components
 
 
-@router.get("/components", summary="部件 inventory (filter by class, condition, grid, text)")
+@router.get(
+    "/components",
+    summary="部件 inventory (filter by class, condition, grid, text)",
+    **scoped(RouteScope.JURISDICTION),
+)
 def list_components(
     db: DbSession,
     principal: CurrentPrincipal,
@@ -294,7 +362,11 @@ def list_components(
     )
 
 
-@router.get("/components/export", summary="Export the inventory as GeoJSON or CSV")
+@router.get(
+    "/components/export",
+    summary="Export the inventory as GeoJSON or CSV",
+    **scoped(RouteScope.JURISDICTION),
+)
 def export_components(
     db: DbSession,
     principal: CurrentPrincipal,
@@ -310,7 +382,12 @@ def export_components(
     )
 
 
-@router.get("/components/{code}", responses=_ERRORS, summary="One component by 17-digit id")
+@router.get(
+    "/components/{code}",
+    responses=_ERRORS,
+    summary="One component by 17-digit id",
+    **scoped(RouteScope.JURISDICTION),
+)
 def get_component(
     code: str, db: DbSession, principal: CurrentPrincipal, jurisdiction: str | None = None
 ) -> dict[str, Any]:
@@ -318,7 +395,12 @@ def get_component(
     return components.get_component(db, j, code)
 
 
-@router.patch("/components/{code}", responses=_ERRORS, summary="Change condition / owner / note")
+@router.patch(
+    "/components/{code}",
+    responses=_ERRORS,
+    summary="Change condition / owner / note",
+    **scoped(RouteScope.JURISDICTION),
+)
 def patch_component(
     code: str,
     body: ComponentPatch,
@@ -338,10 +420,16 @@ def patch_component(
         condition=body.condition,
         owner_department=body.owner_department,
         note=body.note,
+        editor=principal,
     )
 
 
-@router.post("/components/import", responses=_ERRORS, summary="Import components (CSV/GeoJSON)")
+@router.post(
+    "/components/import",
+    responses=_ERRORS,
+    summary="Import components (CSV/GeoJSON)",
+    **scoped(RouteScope.ADMIN),
+)
 async def import_components(
     db: DbSession,
     principal: Admin,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -514,9 +515,12 @@ def grids_geojson_text(
     *,
     zoom: int | None = None,
     bbox: tuple[float, float, float, float] | None = None,
+    below: Iterable[int] = (),
 ) -> str:
-    """The jurisdiction's grids as a GeoJSON FeatureCollection (text), optionally cut to a
-    bounding box and simplified to about a quarter pixel at a web-map ``zoom``."""
+    """The jurisdiction's grids (and those of the platforms ``below`` it: a city's
+    districts) as a GeoJSON FeatureCollection (text), optionally cut to a bounding box and
+    simplified to about a quarter pixel at a web-map ``zoom``."""
+    ids = sorted({j.id, *below})
     rows = session.execute(
         select(
             Grid.id,
@@ -528,7 +532,7 @@ def grids_geojson_text(
         )
         .join(Community, Community.id == Grid.community_id)
         .join(Street, Street.id == Community.street_id)
-        .where(Grid.jurisdiction_id == j.id, Grid.geometry.is_not(None))
+        .where(Grid.jurisdiction_id.in_(ids), Grid.geometry.is_not(None))
         .order_by(Grid.code)
     ).all()
     # GEOS parses and writes the geometry JSON in bulk; only properties go through Python
@@ -564,31 +568,56 @@ def grids_geojson(
 
 
 def boundaries_geojson(
-    session: Session, j: Jurisdiction, *, level: str = "district", zoom: int | None = None
+    session: Session,
+    j: Jurisdiction,
+    *,
+    level: str = "district",
+    zoom: int | None = None,
+    below: Iterable[int] = (),
 ) -> dict[str, Any]:
+    """Boundaries of the jurisdiction and of the platforms ``below`` it (a city's
+    districts): ``district`` gives each platform's outline, ``street`` and ``community``
+    their areas."""
     tol = _tolerance_deg(zoom)
+    platforms = {
+        p.id: p
+        for p in session.scalars(
+            select(Jurisdiction).where(Jurisdiction.id.in_(sorted({j.id, *below})))
+        )
+    }
     items: list[tuple[dict[str, Any] | None, dict[str, Any]]] = []
     if level == "district":
-        items.append((j.geometry, {"code": j.code, "name": j.name, "level": "district"}))
+        for p in sorted(platforms.values(), key=lambda p: p.code):
+            items.append((p.geometry, {"code": p.code, "name": p.name, "level": p.level}))
     elif level == "street":
         for s in session.scalars(
-            select(Street).where(Street.jurisdiction_id == j.id).order_by(Street.code)
+            select(Street)
+            .where(Street.jurisdiction_id.in_(sorted(platforms)))
+            .order_by(Street.jurisdiction_id, Street.code)
         ):
             items.append(
-                (s.geometry, {"code": s.code, "name": s.name, "placeholder": s.is_placeholder})
+                (
+                    s.geometry,
+                    {
+                        "code": s.code,
+                        "name": s.name,
+                        "placeholder": s.is_placeholder,
+                        "district": platforms[s.jurisdiction_id].code,
+                    },
+                )
             )
     elif level == "community":
         for c, s in session.execute(
             select(Community, Street)
             .join(Street, Street.id == Community.street_id)
-            .where(Street.jurisdiction_id == j.id)
-            .order_by(Street.code, Community.code)
+            .where(Street.jurisdiction_id.in_(sorted(platforms)))
+            .order_by(Street.jurisdiction_id, Street.code, Community.code)
         ).all():
             items.append(
                 (
                     c.geometry,
                     {
-                        "code": f"{j.code}{s.code}{c.code}",
+                        "code": f"{platforms[s.jurisdiction_id].code}{s.code}{c.code}",
                         "name": c.name,
                         "street": s.name,
                         "placeholder": c.is_placeholder,

@@ -20,14 +20,13 @@ from urbangrid.auth.principal import Principal
 from urbangrid.cases import service as cases
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Case
+from urbangrid.cases.queries import case_scope, get_visible_case, open_condition
 from urbangrid.catalog.models import Category
 from urbangrid.intake import duplicate_rules as rules_mod
 from urbangrid.intake import webhooks
 from urbangrid.intake.models import DuplicateLink, OutboxMessage, Report, ReporterNotification
 from urbangrid.kit.errors import Conflict, InvalidInput
 from urbangrid.kit.types import utcnow
-
-TERMINAL = [s.value for s in wf.TERMINAL]
 
 # Case events a reporter hears of (受理, 立案, 派遣, 处置反馈, 结案 ...), not internal steps.
 NOTIFY_ACTIONS = {
@@ -77,15 +76,16 @@ def candidates(
     limit: int = 10,
 ) -> list[dict[str, Any]]:
     """Open cases that may be the same problem as ``case_id``, best first."""
-    case = cases.get_case(session, principal, case_id)
+    case = get_visible_case(session, principal, case_id)
     if case.id in _inexact_case_ids(session, [case.id]):
         return []  # a stand-in point says nothing about where the problem is
     lat_pad = rules.radius_m / 111_000
     lon_pad = rules.radius_m / (111_000 * max(0.01, math.cos(math.radians(case.lat))))
     stmt = select(Case).where(
+        case_scope(session, principal).condition(),
         Case.jurisdiction_id == case.jurisdiction_id,
         Case.id != case.id,
-        Case.status.not_in(TERMINAL),
+        open_condition(),
         Case.lat.between(case.lat - lat_pad, case.lat + lat_pad),
         Case.lon.between(case.lon - lon_pad, case.lon + lon_pad),
         Case.reported_at.between(case.reported_at - rules.window, case.reported_at + rules.window),
@@ -138,11 +138,11 @@ def merge(
     now = now or utcnow()
     if case_id == master_case_id:
         raise InvalidInput("a case cannot be merged into itself", field="master_case_id")
-    dup = cases.get_case(session, principal, case_id)
-    master = cases.get_case(session, principal, master_case_id)
+    dup = get_visible_case(session, principal, case_id)
+    master = get_visible_case(session, principal, master_case_id)
     if dup.jurisdiction_id != master.jurisdiction_id:
         raise InvalidInput("both cases must be of one jurisdiction", field="master_case_id")
-    if master.status in TERMINAL:
+    if master.status in wf.TERMINAL_VALUES:
         raise Conflict(f"case {master.number} is already {master.status}: merge into an open case")
     if session.scalar(select(DuplicateLink).where(DuplicateLink.case_id == master.id)):
         raise Conflict(f"case {master.number} was itself merged; merge into its master")

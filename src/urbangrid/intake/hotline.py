@@ -24,6 +24,7 @@ from urbangrid.auth.principal import Principal
 from urbangrid.cases import service as cases
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Case
+from urbangrid.cases.queries import case_scope
 from urbangrid.geo.crs import to_wgs84
 from urbangrid.intake import hotline_rates, outbox, webhooks
 from urbangrid.intake.adapters import channel_principal, stand_in_point
@@ -31,6 +32,7 @@ from urbangrid.intake.models import ClientKey, HotlineWorkOrder, OutboxMessage, 
 from urbangrid.intake.open311_service import category_for
 from urbangrid.kit.errors import Conflict, InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
+from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
 
 TERMINAL = frozenset(s.value for s in wf.TERMINAL)
@@ -99,6 +101,31 @@ def get_order(session: Session, order_id: str) -> HotlineWorkOrder:
     return order
 
 
+def get_visible_order(
+    session: Session, principal: Principal | None, order_id: str
+) -> tuple[HotlineWorkOrder, Case]:
+    """A work order whose case the caller reads (the visibility policy decides), with the
+    case; 404 otherwise, as for an order that does not exist."""
+    order = session.scalar(select(HotlineWorkOrder).where(HotlineWorkOrder.order_id == order_id))
+    if order is not None:
+        case = session.get(Case, order.case_id)
+        if case is not None and case_scope(session, principal).reads(case):
+            return order, case
+    raise NotFound(f"no work order {order_id}")
+
+
+def get_key_order(session: Session, key: ClientKey, order_id: str) -> HotlineWorkOrder:
+    """A work order the hotline platform behind ``key`` may see: one received for the
+    key's jurisdiction or a platform below it (any, for a key bound to none)."""
+    order = session.scalar(select(HotlineWorkOrder).where(HotlineWorkOrder.order_id == order_id))
+    if order is not None and (
+        key.jurisdiction_id is None
+        or order.jurisdiction_id in org.jurisdiction_subtree(session, key.jurisdiction_id)
+    ):
+        return order
+    raise NotFound(f"no work order {order_id}")
+
+
 def receive(
     session: Session, key: ClientKey, body: WorkOrderIn, *, now: datetime | None = None
 ) -> Received:
@@ -109,6 +136,11 @@ def receive(
         select(HotlineWorkOrder).where(HotlineWorkOrder.order_id == body.order_id)
     )
     if existing is not None:
+        # Idempotent for the platform that sent it; another platform's key learns nothing.
+        try:
+            get_key_order(session, key, body.order_id)
+        except NotFound:
+            raise Conflict(f"order_id {body.order_id} is taken", field="order_id") from None
         case = session.get(Case, existing.case_id)
         assert case is not None
         return Received(existing, case, False)
@@ -210,11 +242,9 @@ def accept(
 ) -> HotlineWorkOrder:
     """受理: the operator takes the order; the case moves on from 待受理."""
     now = now or utcnow()
-    order = get_order(session, order_id)
+    order, case = get_visible_order(session, principal, order_id)
     if order.state != "received":
         raise Conflict(f"work order {order_id} is already {order.state}")
-    case = session.get(Case, order.case_id)
-    assert case is not None
     cases.perform_action(
         session, principal, case.id, wf.Action.ACCEPT_REPORT, version=case.version, now=now
     )
@@ -237,11 +267,9 @@ def return_order(
     reason = reason.strip()
     if not reason:
         raise InvalidInput("a return (退单) needs a reason", field="reason")
-    order = get_order(session, order_id)
+    order, case = get_visible_order(session, principal, order_id)
     if order.state not in ("received", "accepted"):
         raise Conflict(f"work order {order_id} is already {order.state}")
-    case = session.get(Case, order.case_id)
-    assert case is not None
     cases.perform_action(
         session,
         principal,
@@ -260,18 +288,19 @@ def return_order(
 
 def record_callback(
     session: Session,
+    key: ClientKey,
     order_id: str,
     result: str,
     comment: str = "",
     *,
     at: datetime | None = None,
 ) -> HotlineWorkOrder:
-    """回访: the citizen's rating of a replied order."""
+    """回访: the citizen's rating of a replied order, sent by the hotline platform."""
     if result not in hotline_rates.CALLBACK_RESULTS:
         raise InvalidInput(
             f"result is one of {', '.join(hotline_rates.CALLBACK_RESULTS)}", field="result"
         )
-    order = get_order(session, order_id)
+    order = get_key_order(session, key, order_id)
     if order.replied_at is None:
         raise Conflict(f"work order {order_id} has not been replied to yet")
     order.callback_at = _aware(at, "at") or utcnow()
@@ -312,13 +341,20 @@ def _reply_when_case_ends(session: Session, message: OutboxMessage) -> None:
 
 
 def figures_for(
-    session: Session, jurisdiction_id: int | None, start: datetime, end: datetime
+    session: Session, principal: Principal | None, start: datetime, end: datetime
 ) -> hotline_rates.HotlineFigures:
-    stmt = select(HotlineWorkOrder).where(
-        HotlineWorkOrder.received_at >= start, HotlineWorkOrder.received_at < end
+    """The hotline rates of the orders received in [start, end) whose cases the caller
+    reads (the visibility policy)."""
+    scope = case_scope(session, principal)
+    stmt = (
+        select(HotlineWorkOrder)
+        .join(Case, Case.id == HotlineWorkOrder.case_id)
+        .where(
+            HotlineWorkOrder.received_at >= start,
+            HotlineWorkOrder.received_at < end,
+            scope.condition(),
+        )
     )
-    if jurisdiction_id is not None:
-        stmt = stmt.where(HotlineWorkOrder.jurisdiction_id == jurisdiction_id)
     return hotline_rates.figures(
         hotline_rates.OrderFacts(
             received_at=o.received_at,

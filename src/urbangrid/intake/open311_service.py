@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session, selectinload
 from urbangrid.cases import service as cases
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Case, CaseEvent
+from urbangrid.cases.queries import CaseScope
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.intake import open311_format as fmt
 from urbangrid.intake.adapters import channel_principal, stand_in_point
 from urbangrid.intake.models import ClientKey, DuplicateLink, Report
 from urbangrid.kit.errors import DomainError
 from urbangrid.kit.types import utcnow
+from urbangrid.org import service as org
 from urbangrid.org.models import Department, Jurisdiction
 
 FILING_ATTRIBUTE = "filing_condition"
@@ -297,12 +299,20 @@ class RequestQuery:
     extensions: bool = False
 
 
+def public_scope(session: Session, jurisdiction: Jurisdiction | None) -> CaseScope:
+    """The anonymous view of the visibility policy: the cases of ``jurisdiction`` and the
+    platforms below it (every jurisdiction when None)."""
+    if jurisdiction is None:
+        return CaseScope.public(None)
+    return CaseScope.public(org.jurisdiction_subtree(session, jurisdiction.id))
+
+
 def query_requests(
     session: Session, jurisdiction: Jurisdiction | None, q: RequestQuery, *, now: datetime
 ) -> list[dict[str, Any]]:
-    stmt = select(Case).where(Case.category_id.is_not(None))
-    if jurisdiction is not None:
-        stmt = stmt.where(Case.jurisdiction_id == jurisdiction.id)
+    stmt = select(Case).where(
+        public_scope(session, jurisdiction).condition(), Case.category_id.is_not(None)
+    )
     if q.ids:
         stmt = stmt.where(Case.number.in_(list(q.ids)))
     else:
@@ -336,9 +346,11 @@ def query_requests(
 def find_request(
     session: Session, jurisdiction: Jurisdiction | None, number: str, *, extensions: bool
 ) -> list[dict[str, Any]]:
-    stmt = select(Case).where(Case.number == number, Case.category_id.is_not(None))
-    if jurisdiction is not None:
-        stmt = stmt.where(Case.jurisdiction_id == jurisdiction.id)
+    stmt = select(Case).where(
+        public_scope(session, jurisdiction).condition(),
+        Case.number == number,
+        Case.category_id.is_not(None),
+    )
     found = list(session.scalars(stmt.limit(2)))
     if not found:
         raise fmt.Open311Error(404, f"service_request_id {number!r} was not found")

@@ -16,16 +16,17 @@ from pydantic import BaseModel, Field
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
-from urbangrid.cases import service as cases
-from urbangrid.cases.models import Case
+from urbangrid.cases.queries import get_visible_case
 from urbangrid.intake import duplicates, hotline, suggestions, webhooks
 from urbangrid.intake import keys as client_keys
 from urbangrid.intake import open311_format as fmt
 from urbangrid.intake import open311_service as o311
 from urbangrid.intake.duplicate_rules import Rules
 from urbangrid.intake.models import ClientKey
-from urbangrid.kit.errors import Forbidden, InvalidInput
+from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
+from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.types import utcnow
+from urbangrid.org import service as org
 from urbangrid.org.roles import Role
 
 router = APIRouter()
@@ -68,7 +69,12 @@ FormFields = Annotated[list[tuple[str, str]], Depends(form_fields)]
 # ---------------------------------------------------------------- discovery
 
 
-@router.get("/open311/discovery.{format_}", tags=_TAGS, summary="Open311 service discovery")
+@router.get(
+    "/open311/discovery.{format_}",
+    tags=_TAGS,
+    summary="Open311 service discovery",
+    **scoped(RouteScope.PUBLIC),
+)
 def discovery(format_: str, request: Request, db: DbSession) -> Response:
     if format_ not in fmt.FORMATS:
         return _error("xml", fmt.Open311Error(404, "use discovery.xml or discovery.json"))
@@ -94,7 +100,12 @@ def discovery(format_: str, request: Request, db: DbSession) -> Response:
 # ---------------------------------------------------------------- services
 
 
-@router.get(f"{OPEN311}/services.{{format_}}", tags=_TAGS, summary="GET Service List")
+@router.get(
+    f"{OPEN311}/services.{{format_}}",
+    tags=_TAGS,
+    summary="GET Service List",
+    **scoped(RouteScope.PUBLIC),
+)
 def services(format_: str, db: DbSession, jurisdiction_id: str | None = None) -> Response:
     try:
         _check_format(format_)
@@ -108,6 +119,7 @@ def services(format_: str, db: DbSession, jurisdiction_id: str | None = None) ->
     f"{OPEN311}/services/{{service_code}}.{{format_}}",
     tags=_TAGS,
     summary="GET Service Definition",
+    **scoped(RouteScope.PUBLIC),
 )
 def service_definition(
     service_code: str, format_: str, db: DbSession, jurisdiction_id: str | None = None
@@ -123,7 +135,12 @@ def service_definition(
 # ---------------------------------------------------------------- requests
 
 
-@router.post(f"{OPEN311}/requests.{{format_}}", tags=_TAGS, summary="POST Service Request")
+@router.post(
+    f"{OPEN311}/requests.{{format_}}",
+    tags=_TAGS,
+    summary="POST Service Request",
+    **scoped(RouteScope.CLIENT_KEY),
+)
 def post_request(format_: str, request: Request, db: DbSession, fields: FormFields) -> Response:
     """Form-encoded, with ``api_key``. The request is registered as a case in the intake
     queue; a refused request leaves nothing behind."""
@@ -153,7 +170,12 @@ def post_request(format_: str, request: Request, db: DbSession, fields: FormFiel
         return _error(format_, exc)
 
 
-@router.get(f"{OPEN311}/requests.{{format_}}", tags=_TAGS, summary="GET Service Requests")
+@router.get(
+    f"{OPEN311}/requests.{{format_}}",
+    tags=_TAGS,
+    summary="GET Service Requests",
+    **scoped(RouteScope.PUBLIC_CASES),
+)
 def get_requests(
     format_: str,
     db: DbSession,
@@ -201,6 +223,7 @@ def get_requests(
     f"{OPEN311}/requests/{{service_request_id}}.{{format_}}",
     tags=_TAGS,
     summary="GET Service Request",
+    **scoped(RouteScope.PUBLIC_CASES),
 )
 def get_request(
     service_request_id: str,
@@ -224,6 +247,7 @@ def get_request(
     f"{OPEN311}/tokens/{{token}}.{{format_}}",
     tags=_TAGS,
     summary="GET service_request_id from a token",
+    **scoped(RouteScope.PUBLIC_CASES),
 )
 def get_token(
     token: str, format_: str, db: DbSession, jurisdiction_id: str | None = None
@@ -250,27 +274,53 @@ class SubscriptionIn(BaseModel):
     jurisdiction_id: int | None = None
 
 
-@router.get(f"{INTAKE}/webhooks", tags=["intake"])
-def list_webhooks(db: DbSession, _: Admin) -> list[dict[str, Any]]:
-    return [webhooks.describe_subscription(r) for r in webhooks.list_subscriptions(db)]
+def _admin_owns(db: DbSession, principal: Principal, jurisdiction_id: int | None) -> bool:
+    """An admin manages what belongs to its subtree; installation-wide rows (no
+    jurisdiction) only an admin at the root."""
+    readable = org.readable_jurisdictions(db, principal)
+    return readable is None or (jurisdiction_id is not None and jurisdiction_id in readable)
 
 
-@router.post(f"{INTAKE}/webhooks", tags=["intake"], status_code=201)
-def add_webhook(body: SubscriptionIn, db: DbSession, _: Admin) -> dict[str, Any]:
-    """Subscribe a receiver; the answer carries the signing secret (shown once)."""
+@router.get(f"{INTAKE}/webhooks", tags=["intake"], **scoped(RouteScope.ADMIN))
+def list_webhooks(db: DbSession, principal: Admin) -> list[dict[str, Any]]:
+    return [
+        webhooks.describe_subscription(r)
+        for r in webhooks.list_subscriptions(db)
+        if _admin_owns(db, principal, r.jurisdiction_id)
+    ]
+
+
+@router.post(f"{INTAKE}/webhooks", tags=["intake"], status_code=201, **scoped(RouteScope.ADMIN))
+def add_webhook(body: SubscriptionIn, db: DbSession, principal: Admin) -> dict[str, Any]:
+    """Subscribe a receiver (for your platform, or one below it); the answer carries the
+    signing secret (shown once)."""
+    jurisdiction_id = body.jurisdiction_id
+    if jurisdiction_id is not None or principal.jurisdiction_id is not None:
+        jurisdiction_id = org.resolve_jurisdiction(
+            db, principal, jurisdiction_id, field="jurisdiction_id"
+        ).id
     row = webhooks.subscribe(
         db,
         body.name,
         body.url,
         body.event_types,
         secret=body.secret,
-        jurisdiction_id=body.jurisdiction_id,
+        jurisdiction_id=jurisdiction_id,
     )
     return {**webhooks.describe_subscription(row), "secret": row.secret}
 
 
-@router.delete(f"{INTAKE}/webhooks/{{subscription_id}}", tags=["intake"])
-def disable_webhook(subscription_id: int, db: DbSession, _: Admin) -> dict[str, Any]:
+@router.delete(
+    f"{INTAKE}/webhooks/{{subscription_id}}", tags=["intake"], **scoped(RouteScope.ADMIN)
+)
+def disable_webhook(subscription_id: int, db: DbSession, principal: Admin) -> dict[str, Any]:
+    owned = [
+        r
+        for r in webhooks.list_subscriptions(db)
+        if r.id == subscription_id and _admin_owns(db, principal, r.jurisdiction_id)
+    ]
+    if not owned:
+        raise NotFound(f"no subscription {subscription_id}")
     return webhooks.describe_subscription(webhooks.deactivate(db, subscription_id))
 
 
@@ -303,12 +353,9 @@ class CallbackIn(BaseModel):
     at: datetime | None = None
 
 
-def _order_out(db: DbSession, order_id: str) -> dict[str, Any]:
-    order = hotline.get_order(db, order_id)
-    return hotline.describe(order, db.get(Case, order.case_id))
-
-
-@router.post(f"{HOTLINE}/work-orders", tags=["hotline"], status_code=201)
+@router.post(
+    f"{HOTLINE}/work-orders", tags=["hotline"], status_code=201, **scoped(RouteScope.CLIENT_KEY)
+)
 def receive_work_order(
     body: hotline.WorkOrderIn, db: DbSession, key: HotlineKey, response: Response
 ) -> dict[str, Any]:
@@ -320,43 +367,65 @@ def receive_work_order(
     return {**hotline.describe(got.order, got.case), "created": got.created}
 
 
-@router.get(f"{HOTLINE}/work-orders/{{order_id}}", tags=["hotline"])
-def work_order(order_id: str, db: DbSession, _: CurrentPrincipal) -> dict[str, Any]:
-    return _order_out(db, order_id)
+def _order_out(db: DbSession, principal: Principal, order_id: str) -> dict[str, Any]:
+    return hotline.describe(*hotline.get_visible_order(db, principal, order_id))
 
 
-@router.get(f"{HOTLINE}/work-orders/{{order_id}}/status", tags=["hotline"])
-def work_order_status(order_id: str, db: DbSession, _: HotlineKey) -> dict[str, Any]:
+def _key_order_out(db: DbSession, key: ClientKey, order_id: str) -> dict[str, Any]:
+    order = hotline.get_key_order(db, key, order_id)
+    return hotline.describe(order, get_visible_case(db, None, order.case_id))
+
+
+@router.get(f"{HOTLINE}/work-orders/{{order_id}}", tags=["hotline"], **scoped(RouteScope.CASE))
+def work_order(order_id: str, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+    """A work order whose case you read; 404 otherwise."""
+    return _order_out(db, principal, order_id)
+
+
+@router.get(
+    f"{HOTLINE}/work-orders/{{order_id}}/status",
+    tags=["hotline"],
+    **scoped(RouteScope.CLIENT_KEY),
+)
+def work_order_status(order_id: str, db: DbSession, key: HotlineKey) -> dict[str, Any]:
     """The hotline platform polls an order's state (X-Api-Key)."""
-    return _order_out(db, order_id)
+    return _key_order_out(db, key, order_id)
 
 
-@router.post(f"{HOTLINE}/work-orders/{{order_id}}/accept", tags=["hotline"])
+@router.post(
+    f"{HOTLINE}/work-orders/{{order_id}}/accept", tags=["hotline"], **scoped(RouteScope.CASE)
+)
 def accept_work_order(order_id: str, db: DbSession, principal: Intake) -> dict[str, Any]:
     """受理 the work order (its case leaves 待受理)."""
     hotline.accept(db, principal, order_id)
-    return _order_out(db, order_id)
+    return _order_out(db, principal, order_id)
 
 
-@router.post(f"{HOTLINE}/work-orders/{{order_id}}/return", tags=["hotline"])
+@router.post(
+    f"{HOTLINE}/work-orders/{{order_id}}/return", tags=["hotline"], **scoped(RouteScope.CASE)
+)
 def return_work_order(
     order_id: str, body: ReturnIn, db: DbSession, principal: Lead
 ) -> dict[str, Any]:
     """退单: give the order back to the hotline with a reason (voids its case)."""
     hotline.return_order(db, principal, order_id, body.reason)
-    return _order_out(db, order_id)
+    return _order_out(db, principal, order_id)
 
 
-@router.post(f"{HOTLINE}/work-orders/{{order_id}}/callback", tags=["hotline"])
+@router.post(
+    f"{HOTLINE}/work-orders/{{order_id}}/callback",
+    tags=["hotline"],
+    **scoped(RouteScope.CLIENT_KEY),
+)
 def callback_work_order(
-    order_id: str, body: CallbackIn, db: DbSession, _: HotlineKey
+    order_id: str, body: CallbackIn, db: DbSession, key: HotlineKey
 ) -> dict[str, Any]:
     """回访 result sent by the hotline platform (X-Api-Key)."""
-    hotline.record_callback(db, order_id, body.result, body.comment, at=body.at)
-    return _order_out(db, order_id)
+    hotline.record_callback(db, key, order_id, body.result, body.comment, at=body.at)
+    return _key_order_out(db, key, order_id)
 
 
-@router.get(f"{HOTLINE}/figures", tags=["hotline"])
+@router.get(f"{HOTLINE}/figures", tags=["hotline"], **scoped(RouteScope.CASES))
 def hotline_figures(
     db: DbSession,
     principal: CurrentPrincipal,
@@ -367,9 +436,7 @@ def hotline_figures(
     [start, end)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("give start and end with a zone", field="start/end")
-    figures = hotline.figures_for(
-        db, principal.jurisdiction_id, start.astimezone(UTC), end.astimezone(UTC)
-    )
+    figures = hotline.figures_for(db, principal, start.astimezone(UTC), end.astimezone(UTC))
     return figures.as_dict()
 
 
@@ -385,7 +452,7 @@ class MergeIn(BaseModel):
     comment: str = Field("", max_length=1000)
 
 
-@router.get(f"{INTAKE}/cases/{{case_id}}/duplicates", tags=["intake"])
+@router.get(f"{INTAKE}/cases/{{case_id}}/duplicates", tags=["intake"], **scoped(RouteScope.CASE))
 def duplicate_candidates(
     case_id: int,
     db: DbSession,
@@ -399,7 +466,7 @@ def duplicate_candidates(
     return duplicates.candidates(db, principal, case_id, rules)
 
 
-@router.post(f"{INTAKE}/cases/{{case_id}}/merge", tags=["intake"])
+@router.post(f"{INTAKE}/cases/{{case_id}}/merge", tags=["intake"], **scoped(RouteScope.CASE))
 def merge_case(case_id: int, body: MergeIn, db: DbSession, principal: Lead) -> dict[str, Any]:
     """合并: void ``case_id`` as a duplicate of ``master_case_id``; its reporters follow the
     master case from now on."""
@@ -413,12 +480,12 @@ def merge_case(case_id: int, body: MergeIn, db: DbSession, principal: Lead) -> d
     }
 
 
-@router.get(f"{INTAKE}/cases/{{case_id}}/notifications", tags=["intake"])
+@router.get(f"{INTAKE}/cases/{{case_id}}/notifications", tags=["intake"], **scoped(RouteScope.CASE))
 def reporter_notifications(
     case_id: int, db: DbSession, principal: Operator
 ) -> list[dict[str, Any]]:
     """The progress notices owed to the case's reporters, one per reporter and step."""
-    cases.get_case(db, principal, case_id)
+    get_visible_case(db, principal, case_id)
     return [
         {
             "report_id": n.report_id,
@@ -430,11 +497,11 @@ def reporter_notifications(
     ]
 
 
-@router.get(f"{INTAKE}/cases/{{case_id}}/suggestions", tags=["intake"])
+@router.get(f"{INTAKE}/cases/{{case_id}}/suggestions", tags=["intake"], **scoped(RouteScope.CASE))
 def category_suggestions(case_id: int, db: DbSession, principal: Operator) -> list[dict[str, Any]]:
     """智能分类: the jurisdiction's text classifier proposes category and department, top 3
     with confidence, for the operator to confirm (422 when no model is configured)."""
-    case = cases.get_case(db, principal, case_id)
+    case = get_visible_case(db, principal, case_id)
     return suggestions.suggest(db, case)
 
 
@@ -459,21 +526,33 @@ def _key_out(row: ClientKey) -> dict[str, Any]:
     }
 
 
-@router.get(f"{INTAKE}/keys", tags=["intake"])
-def list_client_keys(db: DbSession, _: Admin) -> list[dict[str, Any]]:
-    return [_key_out(r) for r in client_keys.list_keys(db)]
+@router.get(f"{INTAKE}/keys", tags=["intake"], **scoped(RouteScope.ADMIN))
+def list_client_keys(db: DbSession, principal: Admin) -> list[dict[str, Any]]:
+    return [
+        _key_out(r)
+        for r in client_keys.list_keys(db)
+        if _admin_owns(db, principal, r.jurisdiction_id)
+    ]
 
 
-@router.post(f"{INTAKE}/keys", tags=["intake"], status_code=201)
-def create_client_key(body: KeyIn, db: DbSession, _: Admin) -> dict[str, Any]:
-    """Issue an api_key for an Open311 app or the hotline platform; the key is in this
-    answer only (its hash is stored)."""
-    row, key = client_keys.create_key(
-        db, body.name, channel=body.channel, jurisdiction_code=body.jurisdiction
-    )
+@router.post(f"{INTAKE}/keys", tags=["intake"], status_code=201, **scoped(RouteScope.ADMIN))
+def create_client_key(body: KeyIn, db: DbSession, principal: Admin) -> dict[str, Any]:
+    """Issue an api_key for an Open311 app or the hotline platform of your platform (or one
+    below it); the key is in this answer only (its hash is stored)."""
+    code = body.jurisdiction
+    if code is not None or principal.jurisdiction_id is not None:
+        code = org.resolve_jurisdiction(db, principal, code, field="jurisdiction").code
+    row, key = client_keys.create_key(db, body.name, channel=body.channel, jurisdiction_code=code)
     return {**_key_out(row), "key": key}
 
 
-@router.delete(f"{INTAKE}/keys/{{key_id}}", tags=["intake"])
-def revoke_client_key(key_id: int, db: DbSession, _: Admin) -> dict[str, Any]:
+@router.delete(f"{INTAKE}/keys/{{key_id}}", tags=["intake"], **scoped(RouteScope.ADMIN))
+def revoke_client_key(key_id: int, db: DbSession, principal: Admin) -> dict[str, Any]:
+    owned = [
+        r
+        for r in client_keys.list_keys(db)
+        if r.id == key_id and _admin_owns(db, principal, r.jurisdiction_id)
+    ]
+    if not owned:
+        raise NotFound(f"no key {key_id}")
     return _key_out(client_keys.revoke_key(db, key_id))

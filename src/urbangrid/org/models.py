@@ -13,13 +13,21 @@ from urbangrid.kit.types import BigIntPK, JSONType, UTCDateTime, utcnow
 
 
 class Jurisdiction(Base):
-    """A district-level administrative area (区/县), the partition key of the platform."""
+    """A platform's administrative area, the partition key of the platform: a district
+    (区/县, 区级平台) or a city (市级平台) whose children are its districts. Users bound to a
+    jurisdiction see its subtree (``org.tree``, ``cases.queries``)."""
 
     __tablename__ = "jurisdictions"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     code: Mapped[str] = mapped_column(String(6), unique=True)  # GB/T 2260 行政区划代码
     name: Mapped[str] = mapped_column(String(100))
+    # The platform above this one (a district's city); None for a top-level platform.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jurisdictions.id"), nullable=True, index=True
+    )
+    # city (市级平台) | district (区级平台)
+    level: Mapped[str] = mapped_column(String(16), default="district")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     # Coordinate system of the jurisdiction's own source data (wgs84 | gcj02 | bd09).
     source_crs: Mapped[str] = mapped_column(String(8), default="gcj02")
@@ -85,7 +93,9 @@ class Grid(Base):
 
 
 class Department(Base):
-    """专业部门 (a tree: bureau → unit → team)."""
+    """专业部门 (a tree: bureau → unit → team) or a street office (街道办事处) handling the
+    cases of its street (属地管理): both receive dispatched cases; a handler sees the cases
+    held by its department and its sub-units."""
 
     __tablename__ = "departments"
     __table_args__ = (UniqueConstraint("jurisdiction_id", "code"),)
@@ -97,6 +107,10 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(100))
     # Trade of the department (环卫, 市政, 园林 ...), used by routing defaults.
     kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Set for a street office (街道): the street whose cases it handles.
+    street_id: Mapped[int | None] = mapped_column(
+        ForeignKey("streets.id"), nullable=True, index=True
+    )
     contact_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     email: Mapped[str | None] = mapped_column(String(128), nullable=True)

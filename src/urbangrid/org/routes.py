@@ -1,19 +1,26 @@
-"""Base data endpoints: health, jurisdiction, area tree, departments, users."""
+"""Base data endpoints: health, jurisdictions, area tree, departments, users.
+
+Every platform-bound answer goes through the one jurisdiction resolver
+(``service.resolve_jurisdiction``): a caller names a platform of its own subtree or gets its
+own; one outside is 404. Without a named platform, lists cover the caller's whole subtree (a
+city user sees its districts' streets, grids and departments)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from urbangrid import __version__
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
 from urbangrid.kit.errors import NotFound
 from urbangrid.kit.pagination import Page, PageParams, page_params
+from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.org import service
-from urbangrid.org.models import Street
+from urbangrid.org.models import Jurisdiction, Street
 from urbangrid.org.roles import Role
 from urbangrid.org.schemas import (
     CommunityOut,
@@ -30,39 +37,68 @@ router = APIRouter(prefix="/api/v1", tags=["base data 基础数据"])
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 
-@router.get("/health", tags=["system"], summary="Liveness and database check")
+def _subtree(db: Session, principal: Principal, wanted: str | None) -> frozenset[int]:
+    """The named platform (or the caller's own) and the platforms below it."""
+    j = service.resolve_jurisdiction(db, principal, wanted)
+    return service.jurisdiction_subtree(db, j.id)
+
+
+@router.get(
+    "/health", tags=["system"], summary="Liveness and database check", **scoped(RouteScope.PUBLIC)
+)
 def health(db: DbSession) -> dict[str, Any]:
     db.execute(text("SELECT 1"))
     return {"status": "ok", "version": __version__, "database": db.get_bind().dialect.name}
 
 
-@router.get("/org/jurisdiction", response_model=JurisdictionOut)
-def jurisdiction(db: DbSession, _: CurrentPrincipal, code: str | None = None) -> Any:
-    return service.get_jurisdiction(db, code)
+@router.get("/org/jurisdiction", response_model=JurisdictionOut, **scoped(RouteScope.JURISDICTION))
+def jurisdiction(db: DbSession, principal: CurrentPrincipal, code: str | None = None) -> Any:
+    """Your platform, or one below it by its 6-digit code."""
+    return service.resolve_jurisdiction(db, principal, code, field="code")
 
 
-@router.get("/org/streets", response_model=list[StreetOut])
-def streets(db: DbSession, _: CurrentPrincipal, jurisdiction: str | None = None) -> Any:
-    return service.list_streets(db, service.get_jurisdiction(db, jurisdiction).id)
+@router.get(
+    "/org/jurisdictions",
+    response_model=list[JurisdictionOut],
+    **scoped(RouteScope.JURISDICTION),
+)
+def jurisdictions(db: DbSession, principal: CurrentPrincipal) -> Any:
+    """The platforms you read: yours and those below it (a city and its districts)."""
+    readable = service.readable_jurisdictions(db, principal)
+    stmt = select(Jurisdiction).order_by(Jurisdiction.code)
+    if readable is not None:
+        stmt = stmt.where(Jurisdiction.id.in_(sorted(readable)))
+    return db.scalars(stmt).all()
 
 
-@router.get("/org/communities", response_model=list[CommunityOut])
-def communities(db: DbSession, _: CurrentPrincipal, street_id: int | None = None) -> Any:
-    if street_id is not None and db.get(Street, street_id) is None:
-        raise NotFound(f"no street {street_id}", field="street_id")
-    return service.list_communities(db, street_id)
+@router.get("/org/streets", response_model=list[StreetOut], **scoped(RouteScope.JURISDICTION))
+def streets(db: DbSession, principal: CurrentPrincipal, jurisdiction: str | None = None) -> Any:
+    return service.list_streets(db, _subtree(db, principal, jurisdiction))
 
 
-@router.get("/org/grids", response_model=Page[GridOut])
+@router.get(
+    "/org/communities", response_model=list[CommunityOut], **scoped(RouteScope.JURISDICTION)
+)
+def communities(db: DbSession, principal: CurrentPrincipal, street_id: int | None = None) -> Any:
+    readable = _subtree(db, principal, None)
+    if street_id is not None:
+        street = db.get(Street, street_id) if 0 < street_id < 2**63 else None
+        if street is None or street.jurisdiction_id not in readable:
+            raise NotFound(f"no street {street_id}", field="street_id")
+    return service.list_communities(db, readable, street_id)
+
+
+@router.get("/org/grids", response_model=Page[GridOut], **scoped(RouteScope.JURISDICTION))
 def grids(
     db: DbSession,
-    _: CurrentPrincipal,
+    principal: CurrentPrincipal,
     page: Annotated[PageParams, Depends(page_params)],
     community_id: int | None = None,
     jurisdiction: str | None = None,
 ) -> Any:
-    j = service.get_jurisdiction(db, jurisdiction)
-    items, total = service.list_grids(db, j.id, community_id, page.offset, page.page_size)
+    items, total = service.list_grids(
+        db, _subtree(db, principal, jurisdiction), community_id, page.offset, page.page_size
+    )
     return Page[GridOut](
         items=[GridOut.model_validate(g) for g in items],
         total=total,
@@ -71,40 +107,54 @@ def grids(
     )
 
 
-@router.get("/org/grids/{code}", response_model=GridOut)
-def grid(code: str, db: DbSession, _: CurrentPrincipal) -> Any:
-    return service.get_grid(db, code)
+@router.get("/org/grids/{code}", response_model=GridOut, **scoped(RouteScope.JURISDICTION))
+def grid(code: str, db: DbSession, principal: CurrentPrincipal) -> Any:
+    return service.get_grid(db, code, _subtree(db, principal, None))
 
 
-@router.get("/org/departments", response_model=list[DepartmentOut])
-def departments(db: DbSession, _: CurrentPrincipal, jurisdiction: str | None = None) -> Any:
-    return service.list_departments(db, service.get_jurisdiction(db, jurisdiction).id)
+@router.get(
+    "/org/departments", response_model=list[DepartmentOut], **scoped(RouteScope.JURISDICTION)
+)
+def departments(db: DbSession, principal: CurrentPrincipal, jurisdiction: str | None = None) -> Any:
+    return service.list_departments(db, _subtree(db, principal, jurisdiction))
 
 
-@router.post("/org/departments", response_model=DepartmentOut, status_code=201)
+@router.post(
+    "/org/departments",
+    response_model=DepartmentOut,
+    status_code=201,
+    **scoped(RouteScope.ADMIN),
+)
 def create_department(body: DepartmentCreate, db: DbSession, principal: Admin) -> Any:
-    j = service.get_jurisdiction(db)
-    return service.upsert_department(db, j.id, **body.model_dump())
+    """A department (or a street office, with ``street_code``) of your platform, or of a
+    platform below it named by ``jurisdiction``."""
+    j = service.resolve_jurisdiction(db, principal, body.jurisdiction)
+    return service.upsert_department(db, j.id, **body.model_dump(exclude={"jurisdiction"}))
 
 
-@router.get("/org/users/me", response_model=UserOut, tags=["auth"])
+@router.get(
+    "/org/users/me", response_model=UserOut, tags=["auth"], **scoped(RouteScope.AUTHENTICATED)
+)
 def me(db: DbSession, principal: CurrentPrincipal) -> Any:
     return service.user_out(db, service.get_user(db, principal.user_id))
 
 
-@router.get("/org/users", response_model=list[UserOut])
+@router.get("/org/users", response_model=list[UserOut], **scoped(RouteScope.JURISDICTION))
 def users(
     db: DbSession,
-    _: Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.LEADER))],
+    principal: Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.LEADER))],
     role: Role | None = Query(None),
 ) -> Any:
-    out = [service.user_out(db, u) for u in service.list_users(db)]
+    """The users of your platform and the platforms below it."""
+    readable = service.readable_jurisdictions(db, principal)
+    out = [service.user_out(db, u) for u in service.list_users(db, readable)]
     return [u for u in out if role is None or role in u.roles]
 
 
-@router.post("/org/users", response_model=UserOut, status_code=201)
+@router.post("/org/users", response_model=UserOut, status_code=201, **scoped(RouteScope.ADMIN))
 def create_user(body: UserCreate, db: DbSession, principal: Admin) -> Any:
-    j = service.get_jurisdiction(db)
+    """A user of your platform, or of a platform below it named by ``jurisdiction``."""
+    j = service.resolve_jurisdiction(db, principal, body.jurisdiction)
     user = service.create_user(
         db,
         username=body.username,

@@ -13,6 +13,8 @@ class JurisdictionOut(BaseModel):
     name: str
     timezone: str
     source_crs: str
+    parent_id: int | None = None
+    level: str = "district"
 
 
 class StreetOut(BaseModel):
@@ -56,6 +58,7 @@ class DepartmentOut(BaseModel):
     code: str
     name: str
     kind: str | None
+    street_id: int | None = None
     contact_name: str | None
     phone: str | None
     email: str | None
@@ -63,10 +66,16 @@ class DepartmentOut(BaseModel):
 
 
 class DepartmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=100)
     parent_code: str | None = None
     kind: str | None = None
+    street_code: str | None = Field(
+        None, pattern=r"^\d{3}$", description="a street office (街道): the street it handles"
+    )
+    jurisdiction: str | None = Field(None, description="a platform of your subtree (6 digits)")
     contact_name: str | None = None
     phone: str | None = None
     email: str | None = None
@@ -84,9 +93,12 @@ class UserOut(BaseModel):
 
 
 class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     display_name: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=8, max_length=256)
     roles: list[Role] = Field(min_length=1)
     department_code: str | None = None
     grid_codes: list[str] = []
+    jurisdiction: str | None = Field(None, description="a platform of your subtree (6 digits)")

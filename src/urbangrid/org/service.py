@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.passwords import hash_password
+from urbangrid.auth.principal import Principal
 from urbangrid.kit.errors import Conflict, InvalidInput, NotFound
+from urbangrid.org import tree
 from urbangrid.org.models import (
     Community,
     Department,
@@ -22,6 +24,7 @@ from urbangrid.org.models import (
 )
 from urbangrid.org.roles import Role
 from urbangrid.org.schemas import UserOut
+from urbangrid.settings import get_settings
 
 GRID_CODE = re.compile(r"^\d{15}$")
 ADMIN_CODE = re.compile(r"^\d{6}$")
@@ -34,7 +37,9 @@ def validate_grid_code(code: str) -> str:
 
 
 def get_jurisdiction(session: Session, code: str | None = None) -> Jurisdiction:
-    """The jurisdiction with ``code``, or the only / first one when no code is given."""
+    """The jurisdiction with ``code``, or the first one when no code is given. For tools
+    that act on the whole installation (CLI, demo); a request resolves its jurisdiction
+    with :func:`resolve_jurisdiction`, which keeps to the caller's subtree."""
     stmt = select(Jurisdiction).order_by(Jurisdiction.id)
     if code is not None:
         stmt = stmt.where(Jurisdiction.code == code)
@@ -44,6 +49,90 @@ def get_jurisdiction(session: Session, code: str | None = None) -> Jurisdiction:
             f"no jurisdiction {code}" if code else "no jurisdiction yet: run `urbangrid demo`"
         )
     return j
+
+
+# --- the jurisdiction tree and the one resolver ------------------------------------------
+
+
+def jurisdiction_parents(session: Session) -> dict[int, int | None]:
+    """id → parent id of every jurisdiction (a few rows: one per platform)."""
+    return {jid: parent for jid, parent in session.execute(
+        select(Jurisdiction.id, Jurisdiction.parent_id)
+    )}  # fmt: skip
+
+
+def jurisdiction_subtree(session: Session, jurisdiction_id: int) -> frozenset[int]:
+    """The jurisdiction and every platform below it (a city's districts)."""
+    return tree.subtree(jurisdiction_parents(session), jurisdiction_id)
+
+
+def jurisdiction_chain(session: Session, jurisdiction_id: int) -> list[int]:
+    """The jurisdiction and the platforms above it, nearest first (whose reference data
+    applies to it)."""
+    return tree.ancestors(jurisdiction_parents(session), jurisdiction_id)
+
+
+def readable_jurisdictions(session: Session, principal: Principal | None) -> frozenset[int] | None:
+    """The jurisdictions a caller reads: the subtree of its own; None for a caller at the
+    root (bound to no jurisdiction) or the system, meaning every one."""
+    if principal is None or principal.jurisdiction_id is None:
+        return None
+    return jurisdiction_subtree(session, principal.jurisdiction_id)
+
+
+def resolve_jurisdiction(
+    session: Session,
+    principal: Principal | None,
+    wanted: int | str | None = None,
+    *,
+    field: str = "jurisdiction",
+) -> Jurisdiction:
+    """The jurisdiction a request is about — the one resolver every route uses.
+
+    ``wanted`` is an id or a 6-digit code. It must lie in the caller's subtree: one outside
+    is answered exactly like one that does not exist (404), so a caller learns nothing about
+    other platforms. Without ``wanted``: the caller's own jurisdiction; for a caller at the
+    root, the only top-level jurisdiction (422 when there are several: name one)."""
+    readable = readable_jurisdictions(session, principal)
+    if wanted is not None and str(wanted).strip() != "":
+        text = str(wanted).strip()
+        if text.isdigit() and len(text) == 6:
+            found = session.scalar(select(Jurisdiction).where(Jurisdiction.code == text))
+        elif text.isdigit() and len(text) < 19:
+            found = session.get(Jurisdiction, int(text))
+        else:
+            found = None
+        if found is None or (readable is not None and found.id not in readable):
+            raise NotFound(f"no jurisdiction {text}", field=field)
+        return found
+    if principal is not None and principal.jurisdiction_id is not None:
+        own = session.get(Jurisdiction, principal.jurisdiction_id)
+        if own is None:
+            raise NotFound(f"no jurisdiction {principal.jurisdiction_id}", field=field)
+        return own
+    tops = session.scalars(
+        select(Jurisdiction).where(Jurisdiction.parent_id.is_(None)).order_by(Jurisdiction.id)
+    ).all()
+    if not tops:
+        raise NotFound("no jurisdiction yet: run `urbangrid demo`", field=field)
+    if len(tops) > 1:
+        codes = ", ".join(j.code for j in tops)
+        raise InvalidInput(f"name the jurisdiction (one of {codes})", field=field)
+    return tops[0]
+
+
+def set_parent_jurisdiction(
+    session: Session, child: Jurisdiction, parent: Jurisdiction | None
+) -> Jurisdiction:
+    """Put a district platform under a city platform (or take it out with None). The tree
+    stays a tree: a platform cannot be put under itself or one of its own districts."""
+    if parent is not None:
+        if parent.id in jurisdiction_subtree(session, child.id):
+            raise InvalidInput(f"{parent.name} is {child.name} or lies below it", field="parent")
+        parent.level = "city"
+    child.parent_id = parent.id if parent is not None else None
+    session.flush()
+    return child
 
 
 def upsert_jurisdiction(
@@ -69,23 +158,41 @@ def upsert_jurisdiction(
     return j
 
 
-def list_streets(session: Session, jurisdiction_id: int) -> Sequence[Street]:
+def _ids(jurisdiction_ids: int | Iterable[int]) -> list[int]:
+    return [jurisdiction_ids] if isinstance(jurisdiction_ids, int) else sorted(jurisdiction_ids)
+
+
+def list_streets(session: Session, jurisdiction_ids: int | Iterable[int]) -> Sequence[Street]:
+    """The streets of one jurisdiction or several (a city's districts)."""
     return session.scalars(
-        select(Street).where(Street.jurisdiction_id == jurisdiction_id).order_by(Street.code)
+        select(Street)
+        .where(Street.jurisdiction_id.in_(_ids(jurisdiction_ids)))
+        .order_by(Street.jurisdiction_id, Street.code)
     ).all()
 
 
-def list_communities(session: Session, street_id: int | None = None) -> Sequence[Community]:
-    stmt = select(Community).order_by(Community.street_id, Community.code)
+def list_communities(
+    session: Session, jurisdiction_ids: int | Iterable[int], street_id: int | None = None
+) -> Sequence[Community]:
+    stmt = (
+        select(Community)
+        .join(Street, Street.id == Community.street_id)
+        .where(Street.jurisdiction_id.in_(_ids(jurisdiction_ids)))
+        .order_by(Community.street_id, Community.code)
+    )
     if street_id is not None:
         stmt = stmt.where(Community.street_id == street_id)
     return session.scalars(stmt).all()
 
 
 def list_grids(
-    session: Session, jurisdiction_id: int, community_id: int | None, offset: int, limit: int
+    session: Session,
+    jurisdiction_ids: int | Iterable[int],
+    community_id: int | None,
+    offset: int,
+    limit: int,
 ) -> tuple[Sequence[Grid], int]:
-    stmt = select(Grid).where(Grid.jurisdiction_id == jurisdiction_id)
+    stmt = select(Grid).where(Grid.jurisdiction_id.in_(_ids(jurisdiction_ids)))
     if community_id is not None:
         stmt = stmt.where(Grid.community_id == community_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -93,9 +200,12 @@ def list_grids(
     return items, total
 
 
-def get_grid(session: Session, code: str) -> Grid:
+def get_grid(session: Session, code: str, jurisdiction_ids: Iterable[int] | None = None) -> Grid:
+    """The grid with ``code``; 404 also for one outside ``jurisdiction_ids`` (None: any)."""
     grid = session.scalar(select(Grid).where(Grid.code == validate_grid_code(code)))
-    if grid is None:
+    if grid is None or (
+        jurisdiction_ids is not None and grid.jurisdiction_id not in set(jurisdiction_ids)
+    ):
         raise NotFound(f"no grid {code}")
     return grid
 
@@ -103,11 +213,13 @@ def get_grid(session: Session, code: str) -> Grid:
 # --- departments -------------------------------------------------------------------------
 
 
-def list_departments(session: Session, jurisdiction_id: int) -> Sequence[Department]:
+def list_departments(
+    session: Session, jurisdiction_ids: int | Iterable[int]
+) -> Sequence[Department]:
     return session.scalars(
         select(Department)
-        .where(Department.jurisdiction_id == jurisdiction_id)
-        .order_by(Department.code)
+        .where(Department.jurisdiction_id.in_(_ids(jurisdiction_ids)))
+        .order_by(Department.jurisdiction_id, Department.code)
     ).all()
 
 
@@ -133,8 +245,20 @@ def upsert_department(
     contact_name: str | None = None,
     phone: str | None = None,
     email: str | None = None,
+    street_code: str | None = None,
 ) -> Department:
+    """Create or update a department of the jurisdiction; with ``street_code`` it is that
+    street's office (街道, 属地管理)."""
     parent = get_department_by_code(session, jurisdiction_id, parent_code) if parent_code else None
+    street = None
+    if street_code is not None:
+        street = session.scalar(
+            select(Street).where(
+                Street.jurisdiction_id == jurisdiction_id, Street.code == street_code
+            )
+        )
+        if street is None:
+            raise InvalidInput(f"no street {street_code} here", field="street_code")
     dept = session.scalar(
         select(Department).where(
             Department.jurisdiction_id == jurisdiction_id, Department.code == code
@@ -145,6 +269,7 @@ def upsert_department(
         session.add(dept)
     dept.name = name
     dept.parent_id = parent.id if parent else None
+    dept.street_id = street.id if street else None
     dept.kind, dept.contact_name, dept.phone, dept.email = kind, contact_name, phone, email
     session.flush()
     return dept
@@ -201,7 +326,11 @@ def create_user(
         department = get_department_by_code(session, jurisdiction.id, department_code)
     if Role.DEPARTMENT_HANDLER in role_set and department is None:
         raise InvalidInput("a department handler needs a department", field="department_code")
-    grids = [get_grid(session, code) for code in grid_codes]
+    # An inspector patrols grids of its own platform only.
+    grids = [
+        get_grid(session, code, [jurisdiction.id] if jurisdiction is not None else None)
+        for code in grid_codes
+    ]
     user = User(
         username=username,
         display_name=display_name,
@@ -216,10 +345,11 @@ def create_user(
     return user
 
 
-def list_users(session: Session, jurisdiction_id: int | None = None) -> Sequence[User]:
+def list_users(session: Session, jurisdiction_ids: Iterable[int] | None = None) -> Sequence[User]:
+    """Users of the given jurisdictions (None: every user)."""
     stmt = select(User).order_by(User.username)
-    if jurisdiction_id is not None:
-        stmt = stmt.where(User.jurisdiction_id == jurisdiction_id)
+    if jurisdiction_ids is not None:
+        stmt = stmt.where(User.jurisdiction_id.in_(sorted(jurisdiction_ids)))
     return session.scalars(stmt).all()
 
 
@@ -228,3 +358,27 @@ def get_user(session: Session, user_id: int) -> User:
     if user is None:
         raise NotFound(f"no user {user_id}")
     return user
+
+
+def department_subtree(session: Session, department_id: int) -> frozenset[int]:
+    """The department and its sub-units (环卫处 → 环卫一所, 环卫二所 …), within its
+    jurisdiction (departments never span platforms)."""
+    jid = session.scalar(select(Department.jurisdiction_id).where(Department.id == department_id))
+    if jid is None:
+        return frozenset()
+    parents = {d: p for d, p in session.execute(
+        select(Department.id, Department.parent_id).where(Department.jurisdiction_id == jid)
+    )}  # fmt: skip
+    return tree.subtree(parents, department_id)
+
+
+def jurisdiction_timezone(session: Session, principal: Principal | None) -> str:
+    """The time zone the caller's local days are counted in: its own platform's, else the
+    installation default (``URBANGRID_TIMEZONE``)."""
+    if principal is not None and principal.jurisdiction_id is not None:
+        tz = session.scalar(
+            select(Jurisdiction.timezone).where(Jurisdiction.id == principal.jurisdiction_id)
+        )
+        if tz:
+            return tz
+    return get_settings().timezone

@@ -1,122 +1,47 @@
 """Read-only queries behind the web screens: work lists, the command map's points and grid
 counts, the dashboard's numbers and the live feed of case changes. Nothing here writes;
-every change goes through :mod:`urbangrid.cases.service`."""
+every change goes through :mod:`urbangrid.cases.service`. Every query starts from the
+visibility policy (:mod:`urbangrid.cases.queries`): a screen shows what its user reads, and
+a work list what its user may act on."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import search
 from urbangrid.cases.models import Case, CaseEvent
-from urbangrid.cases.search import case_text_matches
-from urbangrid.cases.workflow import TERMINAL, Status
+from urbangrid.cases.queries import (
+    CaseFilters,
+    apply_filters,
+    case_scope,
+    get_visible_case,
+    open_condition,
+)
+from urbangrid.cases.workflow import TERMINAL_VALUES, Status
 from urbangrid.catalog.models import Category, FilingCondition
-from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
+from urbangrid.kit.errors import Forbidden, NotFound
 from urbangrid.kit.types import utcnow
+from urbangrid.org import service as org
 from urbangrid.org.models import Community, Department, Grid, Street, User
-from urbangrid.settings import get_settings
 from urbangrid.web.worklists import QUEUES, Scope, light_at, may_use
 
-# "Open" as an IN list, not NOT IN: the (jurisdiction, status) index then finds the few open
-# cases among a million closed ones instead of scanning them all.
-_OPEN = [s.value for s in Status if s not in TERMINAL]
-_TERMINAL_VALUES = frozenset(s.value for s in TERMINAL)
 # States without a running clock (the light is "none").
-_NO_CLOCK = [*(s.value for s in TERMINAL), Status.SUSPENDED.value]
-# 2026-000123 (and the load generator's 2026-L0000123).
-CASE_NUMBER = re.compile(r"\d{4}-[A-Za-z]?\d{3,}|\d{10,20}")
+_NO_CLOCK = [*TERMINAL_VALUES, Status.SUSPENDED.value]
 # Map and dashboard lists are capped so one request cannot pull a whole archive.
 MAP_POINT_LIMIT = 200_000
 
 
-@dataclass
-class ListFilters:
-    """Filters shared by the work lists and the command map."""
-
-    statuses: list[str] = field(default_factory=list)
-    category_id: int | None = None
-    # 大类 as ``kind:code`` (e.g. ``component:01``): big codes repeat across the two kinds.
-    big_class: str | None = None
-    department_id: int | None = None
-    street_id: int | None = None
-    grid_code: str | None = None
-    source: str | None = None
-    warning_level: str | None = None
-    reported_from: date | None = None
-    reported_to: date | None = None
-    text: str | None = None
-    open_only: bool = False
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), _tz()).astimezone(UTC)
-
-
-def _jurisdiction_scope(q: Select[Any], principal: Principal) -> Select[Any]:
-    if principal.jurisdiction_id is not None:
-        q = q.where(Case.jurisdiction_id == principal.jurisdiction_id)
-    return q
-
-
-def _check_statuses(statuses: list[str]) -> None:
-    valid = {s.value for s in Status}
-    bad = [s for s in statuses if s not in valid]
-    if bad:
-        raise InvalidInput(f"unknown status {bad[0]!r}", field="status")
-
-
-def apply_filters(q: Select[Any], f: ListFilters, *, text_index: bool = True) -> Select[Any]:
-    _check_statuses(f.statuses)
-    if f.statuses:
-        q = q.where(Case.status.in_(f.statuses))
-    if f.open_only:
-        q = q.where(Case.status.in_(_OPEN))
-    if f.category_id is not None:
-        q = q.where(Case.category_id == f.category_id)
-    if f.big_class:
-        kind, _, big = f.big_class.partition(":")
-        q = q.where(
-            Case.category_id.in_(
-                select(Category.id).where(Category.kind == kind, Category.big_code == big)
-            )
-        )
-    if f.department_id is not None:
-        q = q.where(Case.department_id == f.department_id)
-    if f.street_id is not None:
-        q = q.where(Case.street_id == f.street_id)
-    if f.grid_code:
-        q = q.where(Case.grid_code == f.grid_code)
-    if f.source:
-        q = q.where(Case.source == f.source)
-    if f.warning_level:
-        if f.warning_level not in ("green", "yellow", "red"):
-            raise InvalidInput("warning_level is green, yellow or red", field="warning_level")
-        q = q.where(Case.warning_level == f.warning_level)
-    if f.reported_from is not None:
-        q = q.where(Case.reported_at >= _local_midnight(f.reported_from))
-    if f.reported_to is not None:
-        q = q.where(Case.reported_at < _local_midnight(f.reported_to + timedelta(days=1)))
-    text = (f.text or "").strip()
-    if CASE_NUMBER.fullmatch(text):
-        # A whole case number: the unique index answers at once, whatever the table size.
-        q = q.where(Case.number == text.upper())
-    elif text:
-        q = q.where(case_text_matches(text, use_index=text_index))
-    return q
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tz).astimezone(UTC)
 
 
 # ---------------------------------------------------------------- work lists
@@ -126,7 +51,7 @@ def worklist(
     session: Session,
     principal: Principal,
     queue_name: str,
-    filters: ListFilters,
+    filters: CaseFilters,
     *,
     page: int = 1,
     page_size: int = 50,
@@ -139,24 +64,16 @@ def worklist(
     if not may_use(queue, principal.roles):
         raise Forbidden(f"the {queue_name} list is not for your role")
     now = now or utcnow()
-    _check_statuses(filters.statuses)
-    q = _jurisdiction_scope(select(Case), principal)
+    filters.check()
     wanted = [s.value for s in queue.statuses]
     if filters.statuses:
         wanted = [s for s in filters.statuses if s in wanted]
-    q = q.where(Case.status.in_(wanted or ["-"]))
-    is_admin = "admin" in principal.roles
-    if queue.scope is Scope.DEPARTMENT and not is_admin:
-        if principal.department_id is None:
-            raise Forbidden("your account has no department")
-        q = q.where(Case.department_id == principal.department_id)
-    elif queue.scope is Scope.GRIDS and principal.grid_ids and not is_admin:
-        q = q.where(Case.grid_id.in_(sorted(principal.grid_ids)))
-    list_filters = ListFilters(**{**filters.__dict__, "statuses": []})
+    q = _queue_base(session, principal, queue_name).where(Case.status.in_(wanted or ["-"]))
+    list_filters = CaseFilters(**{**filters.__dict__, "statuses": []})
     # The text index pays off only against the whole history: a list of open cases (every
     # queue) is a small, recent set that its status index finds faster than the matches of
     # a common word among a million closed cases (bench_worklists, 1 M cases: 306 → 112 ms).
-    with_history = any(s in _TERMINAL_VALUES for s in wanted)
+    with_history = any(s in TERMINAL_VALUES for s in wanted)
     unfiltered, q = q, apply_filters(q, list_filters, text_index=with_history)
     total = search.capped_count(session, q)
     if filters.text and with_history and total > search.COMMON_TEXT_MATCHES:
@@ -180,6 +97,30 @@ def worklist(
         "page_size": page_size,
         "now": now.isoformat(),
     }
+
+
+def _queue_base(session: Session, principal: Principal, queue_name: str) -> Any:
+    """The cases a work list draws from. Case search (all, open) shows what the user reads;
+    a work list what the user may act on (its own platform; a department's list its units'
+    cases; an inspector's its grids and tasks)."""
+    queue = QUEUES[queue_name]
+    scope = case_scope(session, principal)
+    if queue.scope is Scope.READ:
+        return select(Case).where(scope.condition())
+    q = select(Case).where(scope.acting_condition())
+    is_admin = "admin" in principal.roles
+    if queue.scope is Scope.DEPARTMENT and not is_admin:
+        if principal.department_id is None:
+            raise Forbidden("your account has no department")
+        units = scope.department_ids or frozenset({principal.department_id})
+        q = q.where(Case.department_id.in_(sorted(units)))
+    elif queue.scope is Scope.GRIDS and not is_admin:
+        # Its grids and the tasks sent to it; an inspector without grids gets only tasks.
+        mine = [Case.task_inspector_id == principal.user_id]
+        if principal.grid_ids:
+            mine.append(Case.grid_id.in_(sorted(principal.grid_ids)))
+        q = q.where(or_(*mine))
+    return q
 
 
 @dataclass
@@ -236,6 +177,8 @@ def _row(case: Case, names: _Names, now: datetime) -> dict[str, Any]:
         "description": case.description[:200],
         "urgency": case.urgency,
         "supervised": case.supervised,
+        "jurisdiction_id": case.jurisdiction_id,
+        "task_inspector_id": case.task_inspector_id,
         "version": case.version,
         "reported_at": _iso(case.reported_at),
         "due_at": _iso(case.due_at),
@@ -251,16 +194,16 @@ def queue_counts(session: Session, principal: Principal) -> dict[str, int]:
     """How many cases wait in each queue the user may open (for the navigation badges)."""
     out: dict[str, int] = {}
     for name, queue in QUEUES.items():
-        if name in ("all", "open") or not may_use(queue, principal.roles):
+        if queue.scope is Scope.READ or not may_use(queue, principal.roles):
             continue
-        q = _jurisdiction_scope(select(func.count(Case.id)), principal).where(
+        no_department = principal.department_id is None and "admin" not in principal.roles
+        if queue.scope is Scope.DEPARTMENT and no_department:
+            out[name] = 0
+            continue
+        base = _queue_base(session, principal, name).where(
             Case.status.in_([s.value for s in queue.statuses])
         )
-        if queue.scope is Scope.DEPARTMENT and "admin" not in principal.roles:
-            q = q.where(Case.department_id == (principal.department_id or -1))
-        elif queue.scope is Scope.GRIDS and principal.grid_ids and "admin" not in principal.roles:
-            q = q.where(Case.grid_id.in_(sorted(principal.grid_ids)))
-        out[name] = int(session.scalar(q) or 0)
+        out[name] = int(session.scalar(base.with_only_columns(func.count(Case.id))) or 0)
     return out
 
 
@@ -270,11 +213,7 @@ def queue_counts(session: Session, principal: Principal) -> dict[str, int]:
 def case_context(session: Session, principal: Principal, case_id: int) -> dict[str, Any]:
     """Names the case page shows beside the case API's ids: category, filing and closing
     conditions, department, area, and the people in the timeline."""
-    case = session.get(Case, case_id)
-    if case is None or (
-        principal.jurisdiction_id is not None and case.jurisdiction_id != principal.jurisdiction_id
-    ):
-        raise NotFound(f"no case {case_id}")
+    case = get_visible_case(session, principal, case_id)
     out: dict[str, Any] = {"category": None, "condition": None, "department": None}
     if case.category_id:
         cat = session.get(Category, case.category_id)
@@ -365,14 +304,13 @@ def light_code_sql(now: datetime) -> Any:
 
 
 def map_points(
-    session: Session, principal: Principal, filters: ListFilters, *, now: datetime | None = None
+    session: Session, principal: Principal, filters: CaseFilters, *, now: datetime | None = None
 ) -> dict[str, Any]:
     """Case points for the map as columns: ``[id, lon, lat, status, light, category_id]``."""
     now = now or utcnow()
-    q = _jurisdiction_scope(
-        select(Case.id, Case.lon, Case.lat, Case.status, light_code_sql(now), Case.category_id),
-        principal,
-    )
+    q = select(
+        Case.id, Case.lon, Case.lat, Case.status, light_code_sql(now), Case.category_id
+    ).where(case_scope(session, principal).condition())
     q = apply_filters(q, filters).order_by(Case.id).limit(MAP_POINT_LIMIT + 1)
     rows = session.execute(q).all()
     truncated = len(rows) > MAP_POINT_LIMIT
@@ -392,17 +330,16 @@ def map_points(
 
 
 def grid_counts(
-    session: Session, principal: Principal, filters: ListFilters, *, now: datetime | None = None
+    session: Session, principal: Principal, filters: CaseFilters, *, now: datetime | None = None
 ) -> dict[str, Any]:
     """Open and overdue cases per grid code (the map colours grids by these)."""
     now = now or utcnow()
-    f = ListFilters(**{**filters.__dict__, "open_only": True})
+    f = CaseFilters(**{**filters.__dict__, "open_only": True})
     # Overdue: past the deadline now, or flagged red by the SLA watcher.
     overdue = func.sum(sql_case((or_(Case.due_at <= now, Case.warning_level == "red"), 1), else_=0))
-    q = _jurisdiction_scope(
-        # count(*) and included columns only: an index-only scan on PostgreSQL (0006_web).
-        select(Case.grid_code, func.count(), overdue).where(Case.grid_code.is_not(None)),
-        principal,
+    # count(*) and included columns only: an index-only scan on PostgreSQL (0006_web).
+    q = select(Case.grid_code, func.count(), overdue).where(
+        Case.grid_code.is_not(None), case_scope(session, principal).condition()
     )
     q = apply_filters(q, f).group_by(Case.grid_code)
     grids = {code: [int(n), int(o or 0)] for code, n, o in session.execute(q)}
@@ -417,19 +354,19 @@ def dashboard(
 ) -> dict[str, Any]:
     """Today's and this month's numbers, a 30-day trend, and this month's breakdowns."""
     now = now or utcnow()
-    tz = _tz()
+    tz = ZoneInfo(org.jurisdiction_timezone(session, principal))
+    visible = case_scope(session, principal).condition()
     today = now.astimezone(tz).date()
     month_start = today.replace(day=1)
-    t_today = _local_midnight(today)
-    t_month = _local_midnight(month_start)
+    t_today = _local_midnight(today, tz)
+    t_month = _local_midnight(month_start, tz)
     trend_start = today - timedelta(days=29)
-    t_trend = _local_midnight(trend_start)
+    t_trend = _local_midnight(trend_start, tz)
 
     def count(*conds: Any) -> int:
-        q = _jurisdiction_scope(select(func.count(Case.id)), principal).where(*conds)
-        return int(session.scalar(q) or 0)
+        return int(session.scalar(select(func.count(Case.id)).where(visible, *conds)) or 0)
 
-    open_cond = Case.status.in_(_OPEN)
+    open_cond = open_condition()
     numbers = {
         "today": {
             "reported": count(Case.reported_at >= t_today),
@@ -454,16 +391,14 @@ def dashboard(
     reported = Counter(
         r.astimezone(tz).date()
         for r in session.scalars(
-            _jurisdiction_scope(select(Case.reported_at), principal).where(
-                Case.reported_at >= t_trend
-            )
+            select(Case.reported_at).where(visible, Case.reported_at >= t_trend)
         )
     )
     closed = Counter(
         r.astimezone(tz).date()
         for r in session.scalars(
-            _jurisdiction_scope(select(Case.closed_at), principal).where(
-                Case.closed_at >= t_trend, Case.status == "closed"
+            select(Case.closed_at).where(
+                visible, Case.closed_at >= t_trend, Case.status == "closed"
             )
         )
     )
@@ -477,7 +412,7 @@ def dashboard(
     month_cond = Case.reported_at >= t_month
 
     def breakdown(key: Any, label: Any, *joins: Any) -> list[dict[str, Any]]:
-        q = _jurisdiction_scope(select(label, func.count(Case.id)), principal)
+        q = select(label, func.count(Case.id)).where(visible)
         for target, on in joins:
             q = q.join(target, on, isouter=True)
         q = q.where(month_cond).group_by(key, label).order_by(func.count(Case.id).desc())
@@ -494,8 +429,8 @@ def dashboard(
         "source": [
             {"name": s, "count": int(c)}
             for s, c in session.execute(
-                _jurisdiction_scope(select(Case.source, func.count(Case.id)), principal)
-                .where(month_cond)
+                select(Case.source, func.count(Case.id))
+                .where(visible, month_cond)
                 .group_by(Case.source)
                 .order_by(func.count(Case.id).desc())
             )
@@ -524,9 +459,11 @@ def changes_since(
     """Cases touched by events with id > ``after``: (new cursor, compact case rows).
 
     Polling the event table by id works across processes (API workers, the SLA worker)."""
-    q = select(CaseEvent.id, CaseEvent.case_id, CaseEvent.action).where(CaseEvent.id > after)
-    if principal.jurisdiction_id is not None:
-        q = q.where(CaseEvent.jurisdiction_id == principal.jurisdiction_id)
+    scope = case_scope(session, principal)
+    # The events' own jurisdiction narrows the scan; the policy on the cases decides.
+    q = select(CaseEvent.id, CaseEvent.case_id, CaseEvent.action).where(
+        CaseEvent.id > after, scope.jurisdiction_condition(CaseEvent.jurisdiction_id)
+    )
     events = session.execute(q.order_by(CaseEvent.id).limit(limit)).all()
     if not events:
         return after, []
@@ -534,7 +471,8 @@ def changes_since(
     last_action = {e.case_id: e.action for e in events}
     now = utcnow()
     rows = []
-    for case in session.scalars(select(Case).where(Case.id.in_(list(last_action)))):
+    visible = select(Case).where(Case.id.in_(list(last_action)), scope.condition())
+    for case in session.scalars(visible):
         rows.append(
             {
                 "id": case.id,

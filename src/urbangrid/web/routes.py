@@ -24,6 +24,7 @@ from fastapi.responses import (
     StreamingResponse,
 )
 from pydantic import BaseModel
+from sqlalchemy import select, true
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -37,8 +38,12 @@ from urbangrid.api.deps import (
 )
 from urbangrid.auth.principal import Principal
 from urbangrid.auth.service import login, principal_from_token, revoke_token
+from urbangrid.cases.queries import CaseFilters
 from urbangrid.kit.errors import Forbidden, InvalidInput, Unauthorized, UnsupportedMediaType
 from urbangrid.kit.pagination import PageParams, page_params
+from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.org import service as org
+from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import ROLE_LABELS_ZH, Role
 from urbangrid.settings import get_settings
 from urbangrid.web import queries
@@ -65,6 +70,10 @@ class SessionOut(BaseModel):
     roles: list[str]
     role_labels: list[str]
     jurisdiction_id: int | None
+    # city | district (None for a user bound to no platform).
+    jurisdiction_level: str | None = None
+    # The platforms the user reads (a city: itself and its districts), id → name.
+    jurisdictions: dict[str, str] = {}
     department_id: int | None
     grid_ids: list[int]
     landing: str
@@ -89,17 +98,36 @@ def session_out(principal: Principal) -> SessionOut:
     )
 
 
-@router.get("/session", response_model=SessionOut, summary="The logged-in user and their screens")
-def get_session(principal: CurrentPrincipal) -> SessionOut:
-    return session_out(principal)
+@router.get(
+    "/session",
+    response_model=SessionOut,
+    summary="The logged-in user and their screens",
+    **scoped(RouteScope.AUTHENTICATED),
+)
+def get_session(principal: CurrentPrincipal, db: DbSession) -> SessionOut:
+    out = session_out(principal)
+    readable = org.readable_jurisdictions(db, principal)
+    rows = db.execute(
+        select(Jurisdiction.id, Jurisdiction.name, Jurisdiction.level).where(
+            Jurisdiction.id.in_(sorted(readable)) if readable is not None else true()
+        )
+    ).all()
+    out.jurisdictions = {str(i): name for i, name, _level in rows}
+    out.jurisdiction_level = next(
+        (level for i, _name, level in rows if i == principal.jurisdiction_id), None
+    )
+    return out
 
 
 def list_filters(
+    principal: CurrentPrincipal,
+    db: DbSession,
     status: Annotated[list[str] | None, Query(description="repeatable")] = None,
     category_id: int | None = None,
     big_class: str | None = Query(
         None, pattern=r"^(component|matter):\d{2}$", description="大类, e.g. component:01"
     ),
+    jurisdiction_id: int | None = Query(None, description="one platform of your subtree"),
     department_id: int | None = None,
     street_id: int | None = None,
     grid_code: str | None = Query(None, pattern=r"^\d{15}$"),
@@ -109,13 +137,12 @@ def list_filters(
     reported_to: date | None = Query(None, description="last local day, inclusive"),
     q: str | None = Query(None, max_length=100, description="text in number/description/address"),
     open_only: bool = False,
-) -> queries.ListFilters:
-    if reported_from and reported_to and reported_from > reported_to:
-        raise InvalidInput("reported_from is after reported_to", field="reported_from")
-    return queries.ListFilters(
+) -> CaseFilters:
+    return CaseFilters(
         statuses=status or [],
         category_id=category_id,
         big_class=big_class,
+        jurisdiction_id=jurisdiction_id,
         department_id=department_id,
         street_id=street_id,
         grid_code=grid_code,
@@ -125,13 +152,18 @@ def list_filters(
         reported_to=reported_to,
         text=q,
         open_only=open_only,
+        timezone=org.jurisdiction_timezone(db, principal),
     )
 
 
-Filters = Annotated[queries.ListFilters, Depends(list_filters)]
+Filters = Annotated[CaseFilters, Depends(list_filters)]
 
 
-@router.get("/worklists", summary="How many cases wait in each of the user's work lists")
+@router.get(
+    "/worklists",
+    summary="How many cases wait in each of the user's work lists",
+    **scoped(RouteScope.CASES),
+)
 def worklist_counts(principal: CurrentPrincipal, db: DbSession) -> dict[str, int]:
     return queries.queue_counts(db, principal)
 
@@ -140,6 +172,7 @@ def worklist_counts(principal: CurrentPrincipal, db: DbSession) -> dict[str, int
     "/worklists/{queue}",
     summary="One page of a work list, earliest deadline first",
     responses={403: {"description": "not your role"}, 404: {"description": "no such list"}},
+    **scoped(RouteScope.CASES),
 )
 def worklist(
     queue: str,
@@ -153,24 +186,32 @@ def worklist(
     )
 
 
-@router.get("/cases/{case_id}/context", summary="Names and geometry for the case page")
+@router.get(
+    "/cases/{case_id}/context",
+    summary="Names and geometry for the case page",
+    **scoped(RouteScope.CASE),
+)
 def case_context(case_id: int, principal: CurrentPrincipal, db: DbSession) -> dict[str, Any]:
     return queries.case_context(db, principal, case_id)
 
 
-@router.get("/map/points", summary="Case points for the command map (columns)")
+@router.get(
+    "/map/points", summary="Case points for the command map (columns)", **scoped(RouteScope.CASES)
+)
 def map_points(principal: CurrentPrincipal, db: DbSession, filters: Filters) -> Response:
     body = queries.map_points(db, principal, filters)
     # Tens of thousands of points: skip the response-model round trip.
     return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
 
 
-@router.get("/map/grids", summary="Open and overdue cases per grid")
+@router.get("/map/grids", summary="Open and overdue cases per grid", **scoped(RouteScope.CASES))
 def map_grids(principal: CurrentPrincipal, db: DbSession, filters: Filters) -> dict[str, Any]:
     return queries.grid_counts(db, principal, filters)
 
 
-@router.get("/dashboard", summary="Today, this month, trend and breakdowns")
+@router.get(
+    "/dashboard", summary="Today, this month, trend and breakdowns", **scoped(RouteScope.CASES)
+)
 def dashboard(
     principal: Annotated[
         Principal, Depends(require_roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER))
@@ -191,6 +232,7 @@ SSE_MAX_SECONDS = 300.0
     "/events",
     summary="Server-sent events: cases changed since Last-Event-ID",
     response_class=StreamingResponse,
+    **scoped(RouteScope.CASES),
 )
 async def case_events_stream(
     request: Request,
@@ -307,7 +349,7 @@ def _clear_session_cookies(response: Response) -> None:
     response.delete_cookie(CSRF_COOKIE, path="/")
 
 
-@pages.post("/login")
+@pages.post("/login", **scoped(RouteScope.PUBLIC))
 async def post_login(request: Request, session: DbSession) -> Response:
     as_json = _wants_json(request)
     fields = await _read_fields(request)
@@ -340,7 +382,7 @@ async def post_login(request: Request, session: DbSession) -> Response:
     return response
 
 
-@pages.post("/logout")
+@pages.post("/logout", **scoped(RouteScope.PUBLIC))
 async def post_logout(request: Request, session: DbSession) -> Response:
     as_json = _wants_json(request)
     fields = await _read_fields(request)
@@ -398,7 +440,7 @@ def _page(request: Request, session: DbSession) -> Response:
     return index_response()
 
 
-@pages.get("/")
+@pages.get("/", **scoped(RouteScope.PUBLIC))
 def home(request: Request, session: DbSession) -> Response:
     principal = _principal_from_cookie(request, session)
     if principal is None:
@@ -406,18 +448,19 @@ def home(request: Request, session: DbSession) -> Response:
     return RedirectResponse(landing_path(principal.roles), status_code=303)
 
 
-@pages.get("/login")
+@pages.get("/login", **scoped(RouteScope.PUBLIC))
 def login_page() -> Response:
     return index_response()
 
 
-@pages.get("/m")
-@pages.get("/map")
-@pages.get("/dashboard")
-@pages.get("/evaluation")
-@pages.get("/cases")
-@pages.get("/cases/{case_id}")
-@pages.get("/work/{queue}")
+# The page shell holds no data: each screen loads what its user reads through the API.
+@pages.get("/m", **scoped(RouteScope.PUBLIC))
+@pages.get("/map", **scoped(RouteScope.PUBLIC))
+@pages.get("/dashboard", **scoped(RouteScope.PUBLIC))
+@pages.get("/evaluation", **scoped(RouteScope.PUBLIC))
+@pages.get("/cases", **scoped(RouteScope.PUBLIC))
+@pages.get("/cases/{case_id}", **scoped(RouteScope.PUBLIC))
+@pages.get("/work/{queue}", **scoped(RouteScope.PUBLIC))
 def app_page(request: Request, session: DbSession) -> Response:
     return _page(request, session)
 

@@ -11,9 +11,12 @@ from urbangrid.org.roles import Role
 
 
 class Scope(StrEnum):
-    JURISDICTION = "jurisdiction"  # every case of the user's jurisdiction
-    DEPARTMENT = "department"  # cases assigned to the user's department
-    GRIDS = "grids"  # cases in the inspector's patrol grids (all if none assigned)
+    """Which cases a list draws from, within the visibility policy (``cases.queries``)."""
+
+    READ = "read"  # case search: every case the user reads (a city: its districts too)
+    JURISDICTION = "jurisdiction"  # cases of the user's own platform it may act on
+    DEPARTMENT = "department"  # cases held by the user's department or its sub-units
+    GRIDS = "grids"  # an inspector's tasks: its patrol grids and the tasks sent to it
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,8 @@ QUEUES: dict[str, Queue] = {
             Scope.GRIDS,
         ),
         # Case search: every state, every role but the field inspectors.
-        Queue("all", tuple(Status), frozenset(Role) - {Role.INSPECTOR}),
-        Queue("open", _OPEN, frozenset(Role) - {Role.INSPECTOR}),
+        Queue("all", tuple(Status), frozenset(Role) - {Role.INSPECTOR}, Scope.READ),
+        Queue("open", _OPEN, frozenset(Role) - {Role.INSPECTOR}, Scope.READ),
     )
 }
 
