@@ -50,6 +50,7 @@ from urbangrid.cases.search import case_text_matches
 from urbangrid.catalog.models import Category
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
 from urbangrid.org import service as org
+from urbangrid.org.models import Community, Department, Grid, Jurisdiction, Street
 from urbangrid.org.roles import Role
 
 # Roles that read every case of their jurisdiction subtree.
@@ -207,7 +208,8 @@ def case_scope(session: Session, principal: Principal | None) -> CaseScope:
         return CaseScope.everything()
     jurisdictions = org.readable_jurisdictions(session, principal)
     home = principal.jurisdiction_id
-    if principal.roles & CENTRE_ROLES:
+    if principal.roles & CENTRE_ROLES or wf.SYSTEM_ROLE in principal.roles:
+        # The centre, and a channel registering for its platform (intake.adapters).
         return CaseScope(jurisdictions, home, whole=True)
     departments: frozenset[int] = frozenset()
     if Role.DEPARTMENT_HANDLER in principal.roles and principal.department_id is not None:
@@ -351,6 +353,41 @@ def _instant(value: date | datetime, tz: str, *, end: bool = False) -> datetime:
         return local.astimezone(UTC)
     except OverflowError:
         raise InvalidInput("the date is out of range", field="reported_from/to") from None
+
+
+def check_filters_in_scope(session: Session, scope: CaseScope, f: CaseFilters) -> None:
+    """A filter naming a platform, department or area the caller does not read is 404, as
+    naming any other object outside its scope is (an empty list would say it exists)."""
+    if scope.jurisdiction_ids is None:
+        return
+    readable = scope.jurisdiction_ids
+    owners: list[tuple[str, Any, Any]] = []
+    if f.jurisdiction_id is not None:
+        owners.append(("jurisdiction_id", Jurisdiction.id, f.jurisdiction_id))
+    if f.department_id is not None:
+        owners.append(("department_id", Department.jurisdiction_id, f.department_id))
+    if f.street_id is not None:
+        owners.append(("street_id", Street.jurisdiction_id, f.street_id))
+    if f.grid_code:
+        owners.append(("grid_code", Grid.jurisdiction_id, f.grid_code))
+    for name, owner_column, value in owners:
+        table = owner_column.class_
+        key = table.code if name == "grid_code" else table.id
+        if isinstance(value, int) and not 0 < value < 2**63:
+            raise NotFound(f"no {name.removesuffix('_id')} {value}", field=name)
+        found = session.scalar(select(owner_column).where(key == value))
+        if name == "jurisdiction_id":
+            found = value if found is not None else None
+        if found is None or found not in readable:
+            raise NotFound(f"no {name.removesuffix('_id')} {value}", field=name)
+    if f.community_id is not None:
+        found = session.scalar(
+            select(Street.jurisdiction_id)
+            .join(Community, Community.street_id == Street.id)
+            .where(Community.id == f.community_id)
+        ) if 0 < f.community_id < 2**63 else None  # fmt: skip
+        if found is None or found not in readable:
+            raise NotFound(f"no community {f.community_id}", field="community_id")
 
 
 def apply_filters(q: Select[Any], f: CaseFilters, *, text_index: bool = True) -> Select[Any]:

@@ -67,6 +67,7 @@ from urbangrid.cases.queries import (
     allowed_in_scope,
     apply_filters,
     case_scope,
+    check_filters_in_scope,
     check_may_act,
     get_visible_case,
     open_condition,
@@ -892,6 +893,7 @@ def list_cases(
 ) -> tuple[list[Case], int]:
     """A page of cases, newest first, and their number counted up to ``COUNT_CAP + 1``
     (``search.capped_count``: a total above ``COUNT_CAP`` means "more than that")."""
+    check_filters_in_scope(session, case_scope(session, principal), filters)
     visible = visible_cases(session, principal)
     q = apply_filters(visible, filters)
     total = search.capped_count(session, q)

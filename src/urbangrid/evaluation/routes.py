@@ -310,6 +310,8 @@ def drill_down(
     if count not in {d.name for d in COUNT_DEFS[k]}:
         raise NotFound(f"{k.value} has no count {count!r}", field="count")
     conn = db.connection()
+    if not service.object_in_scope(conn, k, _key(k, key), reader.cases):
+        raise NotFound(f"no {k.value} {key!r}")
     all_ids = case_ids_sql(
         conn,
         k,

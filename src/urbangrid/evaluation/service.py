@@ -124,6 +124,32 @@ def object_infos(
     return {r.id: ObjectInfo(r.id, r.display_name) for r in rows}
 
 
+def object_in_scope(
+    conn: Connection, kind: ObjectKind, key: Hashable, scope: CaseScope | None
+) -> bool:
+    """Whether the object ``key`` of ``kind`` belongs to a jurisdiction ``scope`` reads (a
+    department, an area, a user of another platform is "no such object")."""
+    if kind is ObjectKind.DEPARTMENT:
+        stmt = sa.select(Department.id).where(
+            Department.id == key, _in_scope(Department.jurisdiction_id, scope)
+        )
+    elif kind is ObjectKind.DISTRICT:
+        stmt = sa.select(Jurisdiction.id).where(
+            Jurisdiction.code == key, _in_scope(Jurisdiction.id, scope)
+        )
+    elif kind.is_area:
+        # A grid, or the street / community a grid code starts with.
+        text = str(key)
+        if not text.isdigit():
+            return False
+        stmt = sa.select(Grid.id).where(
+            Grid.code.startswith(text), _in_scope(Grid.jurisdiction_id, scope)
+        )
+    else:
+        stmt = sa.select(User.id).where(User.id == key, _in_scope(User.jurisdiction_id, scope))
+    return conn.execute(stmt.limit(1)).first() is not None
+
+
 def _area_names(conn: Connection, kind: ObjectKind) -> dict[str, str]:
     j, s, c = Jurisdiction.__table__, Street.__table__, Community.__table__
     if kind is ObjectKind.STREET:

@@ -61,6 +61,14 @@ def _jurisdiction(db: Session, code: str | None, principal: Principal | None) ->
     return org.resolve_jurisdiction(db, principal, code)
 
 
+def _owner(db: Session, code: str, wanted: str | None, principal: Principal) -> Jurisdiction:
+    """The platform of a component: the one named, else the one its 17-digit id starts with
+    (a city user reads its districts' components by id alone)."""
+    if wanted is None and len(code) == 17 and code[:6].isdigit():
+        return _jurisdiction(db, code[:6], principal)
+    return _jurisdiction(db, wanted, principal)
+
+
 def _below(db: Session, j: Jurisdiction) -> frozenset[int]:
     return org.jurisdiction_subtree(db, j.id)
 
@@ -391,7 +399,7 @@ def export_components(
 def get_component(
     code: str, db: DbSession, principal: CurrentPrincipal, jurisdiction: str | None = None
 ) -> dict[str, Any]:
-    j = _jurisdiction(db, jurisdiction, principal)
+    j = _owner(db, code, jurisdiction, principal)
     return components.get_component(db, j, code)
 
 
@@ -410,7 +418,7 @@ def patch_component(
     ],
     jurisdiction: str | None = None,
 ) -> dict[str, Any]:
-    j = _jurisdiction(db, jurisdiction, principal)
+    j = _owner(db, code, jurisdiction, principal)
     if body.owner_department is not None and not principal.is_admin:
         raise InvalidInput("only an admin changes the owner department", field="owner_department")
     return components.update_component(

@@ -46,3 +46,22 @@ def scope_of_route(route: Any) -> RouteScope | None:
     extra = getattr(route, "openapi_extra", None) or {}
     value = extra.get(SCOPE_KEY)
     return RouteScope(value) if value is not None else None
+
+
+def api_routes(app: Any) -> list[Any]:
+    """Every FastAPI route of ``app``, those of included routers too (FastAPI keeps an
+    included router as one entry of ``app.routes``)."""
+    from fastapi.routing import APIRoute
+
+    out: list[APIRoute] = []
+    for entry in app.routes:
+        if isinstance(entry, APIRoute):
+            out.append(entry)
+        elif hasattr(entry, "effective_route_contexts"):
+            for context in entry.effective_route_contexts():
+                route = context.original_route
+                if isinstance(route, APIRoute):
+                    # Our routers carry their whole prefix: the route's path is the URL's.
+                    assert context.path == route.path, (context.path, route.path)
+                    out.append(route)
+    return out

@@ -23,6 +23,7 @@ from urbangrid.cases.queries import (
     CaseFilters,
     apply_filters,
     case_scope,
+    check_filters_in_scope,
     get_visible_case,
     open_condition,
 )
@@ -65,6 +66,7 @@ def worklist(
         raise Forbidden(f"the {queue_name} list is not for your role")
     now = now or utcnow()
     filters.check()
+    check_filters_in_scope(session, case_scope(session, principal), filters)
     wanted = [s.value for s in queue.statuses]
     if filters.statuses:
         wanted = [s for s in filters.statuses if s in wanted]
@@ -308,9 +310,11 @@ def map_points(
 ) -> dict[str, Any]:
     """Case points for the map as columns: ``[id, lon, lat, status, light, category_id]``."""
     now = now or utcnow()
+    scope = case_scope(session, principal)
+    check_filters_in_scope(session, scope, filters)
     q = select(
         Case.id, Case.lon, Case.lat, Case.status, light_code_sql(now), Case.category_id
-    ).where(case_scope(session, principal).condition())
+    ).where(scope.condition())
     q = apply_filters(q, filters).order_by(Case.id).limit(MAP_POINT_LIMIT + 1)
     rows = session.execute(q).all()
     truncated = len(rows) > MAP_POINT_LIMIT
@@ -334,12 +338,14 @@ def grid_counts(
 ) -> dict[str, Any]:
     """Open and overdue cases per grid code (the map colours grids by these)."""
     now = now or utcnow()
+    scope = case_scope(session, principal)
+    check_filters_in_scope(session, scope, filters)
     f = CaseFilters(**{**filters.__dict__, "open_only": True})
     # Overdue: past the deadline now, or flagged red by the SLA watcher.
     overdue = func.sum(sql_case((or_(Case.due_at <= now, Case.warning_level == "red"), 1), else_=0))
     # count(*) and included columns only: an index-only scan on PostgreSQL (0006_web).
     q = select(Case.grid_code, func.count(), overdue).where(
-        Case.grid_code.is_not(None), case_scope(session, principal).condition()
+        Case.grid_code.is_not(None), scope.condition()
     )
     q = apply_filters(q, f).group_by(Case.grid_code)
     grids = {code: [int(n), int(o or 0)] for code, n, o in session.execute(q)}
