@@ -128,7 +128,9 @@ def facts_from_case(
             f["check_sent_at"], f["check_deadline"] = e.at, deadline
         elif to_state == "pending_close":
             f["close_deadline"] = deadline
-    if f["department_id"] is None and departments:
+    # The department the centre dispatched to is the one evaluated, also while one of its
+    # sub-units holds the case (转派 is the department's own business).
+    if departments:
         f["department_id"] = departments[-1]
     if "dispatched_at" not in f:
         f["department_id"] = None
@@ -174,8 +176,9 @@ def _hotline(conn: Connection, case_ids: Sequence[int]) -> dict[int, HotlineInfo
 
 def facts_for_cases(
     conn: Connection, case_ids: Sequence[int]
-) -> tuple[list[CaseFacts], dict[int, int]]:
-    """Fact records of these cases and the case version each was built from."""
+) -> tuple[list[CaseFacts], dict[int, int], dict[int, int]]:
+    """Fact records of these cases, the case version each was built from and the
+    jurisdiction each belongs to (the evaluation's scope filters on it)."""
     from urbangrid.cases.models import Case, CaseEvent
     from urbangrid.catalog.models import Category
 
@@ -203,7 +206,7 @@ def facts_for_cases(
         )
         for r in cases
     ]
-    return facts, {r.id: r.version for r in cases}
+    return facts, {r.id: r.version for r in cases}, {r.id: r.jurisdiction_id for r in cases}
 
 
 def sync_facts(engine: Engine, full: bool = False, batch: int = 1000) -> int:
@@ -228,6 +231,6 @@ def sync_facts(engine: Engine, full: bool = False, batch: int = 1000) -> int:
     for i in range(0, len(ids), batch):
         part = ids[i : i + batch]
         with engine.begin() as conn:
-            facts, versions = facts_for_cases(conn, part)
-            n += save_facts(conn, facts, versions=versions)
+            facts, versions, jurisdictions = facts_for_cases(conn, part)
+            n += save_facts(conn, facts, versions=versions, jurisdictions=jurisdictions)
     return n

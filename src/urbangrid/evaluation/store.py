@@ -41,14 +41,17 @@ def save_facts(
     jurisdiction_id: int | None = None,
     batch: int = 5000,
     versions: Mapping[int, int] | None = None,
+    jurisdictions: Mapping[int, int] | None = None,
 ) -> int:
     """Insert or replace the facts of these cases (delete + insert per batch, in the
-    caller's transaction, so a failure leaves the table as it was)."""
+    caller's transaction, so a failure leaves the table as it was). ``jurisdictions``: each
+    case's own, else ``jurisdiction_id`` for all."""
     n = 0
     rows: list[dict[str, Any]] = []
     for f in facts:
         version = versions.get(f.case_id) if versions else None
-        rows.append(fact_row(f, jurisdiction_id, version))
+        owner = jurisdictions.get(f.case_id, jurisdiction_id) if jurisdictions else jurisdiction_id
+        rows.append(fact_row(f, owner, version))
         if len(rows) >= batch:
             n += _write(conn, rows)
             rows = []
