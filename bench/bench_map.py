@@ -97,12 +97,13 @@ def main() -> None:
         from sqlalchemy import select
 
         from urbangrid.db import make_engine, session_factory
+        from urbangrid.demo.loader import DEMO_CODE
         from urbangrid.org.models import Jurisdiction
         from urbangrid.web.loadgen import add_synthetic_cases
 
         engine = make_engine(url)
         with session_factory(engine)() as s:
-            jurisdiction = s.scalar(select(Jurisdiction))
+            jurisdiction = s.scalar(select(Jurisdiction).where(Jurisdiction.code == DEMO_CODE))
             assert jurisdiction is not None
             add_synthetic_cases(s, jurisdiction, args.cases, with_events=False, batch=10_000)
         engine.dispose()

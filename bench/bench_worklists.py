@@ -32,7 +32,7 @@ from urbangrid.api.app import create_app
 from urbangrid.auth.service import issue_token
 from urbangrid.cases.models import Case
 from urbangrid.db import make_engine, normalise_url, session_factory, session_scope
-from urbangrid.demo.loader import load_demo
+from urbangrid.demo.loader import DEMO_CODE, load_demo
 from urbangrid.migrations.runner import upgrade
 from urbangrid.org.models import Jurisdiction, User
 from urbangrid.web.loadgen import add_synthetic_cases
@@ -127,7 +127,9 @@ def main() -> None:
             t = time.perf_counter()
             if target > inserted:
                 with session_factory(engine)() as s:
-                    jurisdiction = s.scalar(select(Jurisdiction))
+                    jurisdiction = s.scalar(
+                        select(Jurisdiction).where(Jurisdiction.code == DEMO_CODE)
+                    )
                     assert jurisdiction is not None
                     inserted += add_synthetic_cases(
                         s,

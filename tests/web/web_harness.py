@@ -119,7 +119,7 @@ def make_database(path: Path, *, demo: bool = False, synthetic_cases: int = 0) -
         from sqlalchemy import select
 
         from urbangrid.catalog.models import Category, FilingCondition
-        from urbangrid.demo.loader import load_demo
+        from urbangrid.demo.loader import DEMO_CODE, load_demo
         from urbangrid.org.models import Jurisdiction
         from urbangrid.web.loadgen import add_synthetic_cases
 
@@ -142,7 +142,9 @@ def make_database(path: Path, *, demo: bool = False, synthetic_cases: int = 0) -
                 )
         if synthetic_cases:
             with session_scope(engine) as session:
-                jurisdiction = session.scalar(select(Jurisdiction))
+                jurisdiction = session.scalar(
+                    select(Jurisdiction).where(Jurisdiction.code == DEMO_CODE)
+                )
                 assert jurisdiction is not None
                 add_synthetic_cases(session, jurisdiction, synthetic_cases, closed_share=0.2)
     engine.dispose()

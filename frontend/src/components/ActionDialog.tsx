@@ -12,15 +12,43 @@ import {
   type Suggestion,
 } from "../lib/cases";
 import { departments, type Department } from "../lib/refdata";
+import { currentSession } from "../lib/session";
 import { CategoryPicker, type Picked } from "./CategoryPicker";
 
 export interface CaseRef {
   id: number;
   number: string;
   version: number;
+  jurisdiction_id?: number;
+  department_id?: number | null;
+  grid_code?: string | null;
   filing_condition_id?: number | null;
   limit_unit?: string | null;
   requested_extension?: string | null;
+}
+
+interface Inspector {
+  id: number;
+  display_name: string;
+  grid_codes: string[];
+}
+
+/** A department and its sub-units (the tree from the departments' parent ids). */
+function unitsUnder(all: Department[], root: number | null): Set<number> {
+  const out = new Set<number>();
+  if (root === null) return out;
+  out.add(root);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const d of all) {
+      if (d.parent_id !== null && out.has(d.parent_id) && !out.has(d.id)) {
+        out.add(d.id);
+        grew = true;
+      }
+    }
+  }
+  return out;
 }
 
 export function ActionDialog(props: {
@@ -35,6 +63,8 @@ export function ActionDialog(props: {
   const [busy, setBusy] = useState(false);
   const [deps, setDeps] = useState<Department[]>([]);
   const [suggestion, setSuggestion] = useState<Suggestion | null>(null);
+  const [inspectors, setInspectors] = useState<Inspector[]>([]);
+  const session = currentSession();
   const needsReason = REASON_ACTIONS.has(action);
   // 立案 needs a filing condition: pick it here when the report came without one.
   const needsCondition = action === "reclassify" || (action === "file" && !kase.filing_condition_id);
@@ -47,7 +77,28 @@ export function ActionDialog(props: {
       departments().then((d) => setDeps(d.filter((x) => x.is_active)));
       api<Suggestion | null>(`/api/v1/cases/${kase.id}/suggestion`).then(setSuggestion).catch(() => {});
     }
+    if (action === "forward") {
+      // 转派: to the user's department or one of its sub-units, not the unit holding it now.
+      departments().then((d) => {
+        const own = unitsUnder(d, session?.department_id ?? null);
+        setDeps(d.filter((x) => x.is_active && own.has(x.id) && x.id !== kase.department_id));
+      });
+    }
+    if (action === "assign_inspector") {
+      api<Inspector[]>("/api/v1/org/inspectors")
+        .then((list) => {
+          // Those who patrol the case's grid first.
+          const mine = (i: Inspector) => (kase.grid_code && i.grid_codes.includes(kase.grid_code) ? 0 : 1);
+          setInspectors([...list].sort((a, b) => mine(a) - mine(b)));
+        })
+        .catch(() => setInspectors([]));
+    }
   }, []);
+
+  // 派遣到区: the districts below the user's platform.
+  const districts = Object.entries(session?.jurisdictions ?? {}).filter(
+    ([id]) => Number(id) !== session?.jurisdiction_id,
+  );
 
   async function submit(ev: Event) {
     ev.preventDefault();
@@ -86,6 +137,12 @@ export function ActionDialog(props: {
       if (action === "dispatch") {
         const dep = String(form.get("department_id") ?? "");
         if (dep) body.department_id = Number(dep);
+      }
+      if (action === "forward") body.department_id = Number(form.get("department_id"));
+      if (action === "assign_inspector") body.inspector_id = Number(form.get("inspector_id"));
+      if (action === "transfer") {
+        const to = String(form.get("jurisdiction_id") ?? "");
+        if (to) body.jurisdiction_id = Number(to);
       }
       if (action === "apply_extension" || action === "approve_extension") {
         const extra = String(form.get("extra") ?? "").trim();
@@ -126,6 +183,46 @@ export function ActionDialog(props: {
               {deps.map((d) => (
                 <option value={d.id} key={d.id}>
                   {d.name}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
+        {action === "forward" && (
+          <>
+            <label for="dlg-unit">{t("forward.unit")}</label>
+            <select id="dlg-unit" name="department_id" required>
+              <option value="">{t("common.choose")}</option>
+              {deps.map((d) => (
+                <option value={d.id} key={d.id}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
+        {action === "assign_inspector" && (
+          <>
+            <label for="dlg-inspector">{t("assign.inspector")}</label>
+            <select id="dlg-inspector" name="inspector_id" required>
+              <option value="">{t("common.choose")}</option>
+              {inspectors.map((i) => (
+                <option value={i.id} key={i.id}>
+                  {i.display_name}
+                  {kase.grid_code && i.grid_codes.includes(kase.grid_code) ? ` · ${t("assign.inGrid")}` : ""}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
+        {action === "transfer" && (
+          <>
+            <label for="dlg-district">{t("transfer.district")}</label>
+            <select id="dlg-district" name="jurisdiction_id">
+              <option value="">{t("transfer.auto")}</option>
+              {districts.map(([id, name]) => (
+                <option value={id} key={id}>
+                  {name}
                 </option>
               ))}
             </select>

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { lang, setLang, t, tCode } from "../i18n";
-import { logout, type SessionInfo } from "../lib/session";
+import { logout, platformName, type SessionInfo } from "../lib/session";
 
 export function LangSwitch() {
   const next = lang() === "zh-CN" ? "en" : "zh-CN";
@@ -51,6 +51,11 @@ export function Shell(props: {
         </nav>
         <div class="who">
           <span class="user" title={session.username}>
+            {platformName(session, session.jurisdiction_id) && (
+              <span class="platform" data-testid="platform">
+                {platformName(session, session.jurisdiction_id)}
+              </span>
+            )}
             {session.display_name}
             <small>{session.roles.map((r) => tCode("role", r)).join(" · ")}</small>
           </span>

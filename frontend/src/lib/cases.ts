@@ -25,6 +25,8 @@ export interface CaseEvent {
 
 export interface CaseDetail {
   id: number;
+  jurisdiction_id: number;
+  task_inspector_id: number | null;
   number: string;
   source: string;
   status: string;

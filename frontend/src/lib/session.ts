@@ -13,6 +13,10 @@ export interface SessionInfo {
   roles: string[];
   role_labels: string[];
   jurisdiction_id: number | null;
+  // city | district: a city platform reads its districts' cases (read-only, 督办 aside).
+  jurisdiction_level: string | null;
+  // The platforms the user reads, id → name (a city: itself and its districts).
+  jurisdictions: Record<string, string>;
   department_id: number | null;
   grid_ids: number[];
   landing: string;
@@ -28,6 +32,16 @@ export function currentSession(): SessionInfo | null {
 
 export function hasRole(s: SessionInfo | null, ...roles: string[]): boolean {
   return !!s && (s.roles.includes("admin") || roles.some((r) => s.roles.includes(r)));
+}
+
+/** Whether the user reads more than its own platform (a city over districts). */
+export function isMultiLevel(s: SessionInfo | null): boolean {
+  return !!s && Object.keys(s.jurisdictions ?? {}).length > 1;
+}
+
+/** The name of a platform the user reads, by id. */
+export function platformName(s: SessionInfo | null, id: number | null | undefined): string {
+  return (id !== null && id !== undefined && s?.jurisdictions?.[String(id)]) || "";
 }
 
 export function useSession(): SessionInfo | null {

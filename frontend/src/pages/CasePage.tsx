@@ -5,6 +5,7 @@ import { api } from "../lib/api";
 import { PRIMARY_ACTIONS, type CaseDetail } from "../lib/cases";
 import { subscribe } from "../lib/live";
 import { lazyPage } from "../lib/lazy";
+import { currentSession, isMultiLevel, platformName } from "../lib/session";
 import { fmtTime } from "../lib/time";
 import { useNow } from "../lib/useNow";
 import { LightBadge } from "../components/LightBadge";
@@ -67,6 +68,7 @@ export function CasePage({ caseId }: { caseId: number }) {
   );
   const before = kase.attachments.filter((a) => a.kind === "before");
   const after = kase.attachments.filter((a) => a.kind !== "before");
+  const session = currentSession();
   const person = (id: number | null) => (id ? ctx.people[String(id)] ?? `#${id}` : t("case.system"));
 
   return (
@@ -77,6 +79,11 @@ export function CasePage({ caseId }: { caseId: number }) {
           <span class="badge light-none" data-testid="case-status">{tCode("status", kase.status)}</span>{" "}
           <LightBadge now={now} dueAt={kase.due_at} warnAt={null} stored={kase.warning_level} status={kase.status} />
           {kase.supervised && <span class="badge light-red"> {t("case.supervised")}</span>}
+          {isMultiLevel(session) && (
+            <span class="badge" data-testid="case-platform">
+              {platformName(session, kase.jurisdiction_id)}
+            </span>
+          )}
         </h1>
       </div>
       {notice && <p class="ok" role="status">{notice}</p>}

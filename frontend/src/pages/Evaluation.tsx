@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
 import { api, qs } from "../lib/api";
+import { currentSession, isMultiLevel } from "../lib/session";
 
 interface Item {
   kind: string;
@@ -51,6 +52,8 @@ interface Drill {
 // URL segment → the counts and rates shown in the table (the API returns all of them).
 const AREA = { counts: ["filed", "public_filed", "overdue_open", "closed"], rates: ["closing_rate", "on_time_closing_rate", "public_report_rate"] };
 const KINDS: Record<string, { counts: string[]; rates: string[] }> = {
+  // 区级评价: shown to a city platform, which ranks its districts.
+  districts: AREA,
   departments: { counts: ["dispatched", "due", "handled_on_time", "overdue_open", "closed"], rates: ["on_time_disposal_rate", "closing_rate", "rework_rate"] },
   streets: AREA,
   communities: AREA,
@@ -60,7 +63,13 @@ const KINDS: Record<string, { counts: string[]; rates: string[] }> = {
   "shift-leads": { counts: ["filed", "closed"], rates: ["on_time_filing_rate", "accurate_filing_rate", "on_time_closing_rate"] },
   dispatchers: { counts: ["dispatched", "dispatched_on_time", "dispatched_accurately"], rates: ["on_time_dispatch_rate", "accurate_dispatch_rate"] },
 };
-const KIND_KEYS = Object.keys(KINDS);
+const ALL_KINDS = Object.keys(KINDS);
+
+/** The tabs a user gets: a district platform has only itself to rank, so the district tab
+ * is a city's. */
+function kindsFor(multiLevel: boolean): string[] {
+  return multiLevel ? ALL_KINDS : ALL_KINDS.filter((k) => k !== "districts");
+}
 const DRILL_PAGE = 100;
 
 function lastMonth(): string {
@@ -97,7 +106,7 @@ function Change({ item }: { item: Item }) {
   );
 }
 
-function Tabs({ value, onChange }: { value: string; onChange: (k: string) => void }) {
+function Tabs({ kinds: KIND_KEYS, value, onChange }: { kinds: string[]; value: string; onChange: (k: string) => void }) {
   const refs = useRef<Record<string, HTMLButtonElement | null>>({});
   function onKey(ev: KeyboardEvent) {
     const i = KIND_KEYS.indexOf(value);
@@ -155,8 +164,10 @@ function ListCard({ title, items, testid }: { title: string; items: Item[]; test
 }
 
 export default function Evaluation() {
+  const multiLevel = isMultiLevel(currentSession());
+  const kinds = kindsFor(multiLevel);
   const [month, setMonth] = useState(lastMonth());
-  const [kind, setKind] = useState("departments");
+  const [kind, setKind] = useState(multiLevel ? "districts" : "departments");
   const [list, setList] = useState<ListOut | null>(null);
   const [lists, setLists] = useState<Lists | null>(null);
   const [citizen, setCitizen] = useState<Citizen | null>(null);
@@ -229,7 +240,7 @@ export default function Evaluation() {
           <input id="eval-month" type="month" value={month} onChange={(e) => setMonth((e.target as HTMLInputElement).value)} />
         </div>
       </div>
-      <Tabs value={kind} onChange={setKind} />
+      <Tabs kinds={kinds} value={kind} onChange={setKind} />
       <div id="eval-panel" role="tabpanel" aria-labelledby={`eval-tab-${kind}`}>
         {error && <p class="error" role="alert">{error}</p>}
         {!list && !error && <p class="muted" aria-busy="true">{t("common.loading")}</p>}

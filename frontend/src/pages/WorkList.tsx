@@ -5,6 +5,7 @@ import { api, qs } from "../lib/api";
 import { performAction, type CaseDetail, type Suggestion } from "../lib/cases";
 import { subscribe } from "../lib/live";
 import { navigate, useLocation } from "../lib/router";
+import { currentSession, isMultiLevel, platformName } from "../lib/session";
 import { fmtTime } from "../lib/time";
 import { useNow } from "../lib/useNow";
 import { LightBadge } from "../components/LightBadge";
@@ -21,6 +22,7 @@ export interface Row {
   department_id: number | null;
   department_name: string | null;
   street_name: string | null;
+  jurisdiction_id: number;
   grid_code: string | null;
   address: string;
   description: string;
@@ -64,6 +66,8 @@ const PAGE_SIZE = 30;
 export function WorkList({ queue }: { queue: string }) {
   const { query } = useLocation();
   const now = useNow();
+  const session = currentSession();
+  const multiLevel = isMultiLevel(session);
   const [data, setData] = useState<ListPage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ kase: CaseRef; action: string } | null>(null);
@@ -210,6 +214,7 @@ export function WorkList({ queue }: { queue: string }) {
                   </td>
                   <td>{r.category_name ? `${r.category_name}` : <span class="muted">{t("case.unclassified")}</span>}</td>
                   <td>
+                    {multiLevel && <span class="platform">{platformName(session, r.jurisdiction_id)} </span>}
                     {r.street_name ?? "—"}
                     <br />
                     <small class="muted">{r.address || r.grid_code}</small>

@@ -30,10 +30,11 @@ from urbangrid.auth.principal import Principal
 from urbangrid.auth.service import principal_for
 from urbangrid.cases import service
 from urbangrid.cases import workflow as wf
-from urbangrid.cases.models import Case
+from urbangrid.cases.models import Case, CaseCounter
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.kit.errors import DomainError
 from urbangrid.kit.types import utcnow
+from urbangrid.org import service as org
 from urbangrid.org.models import Grid, Jurisdiction, User
 from urbangrid.org.roles import Role
 
@@ -556,3 +557,68 @@ def _showcase(
                 )  # fmt: skip
         made += 1
     return made
+
+
+def generate_city_cases(
+    session: Session,
+    city: Jurisdiction,
+    *,
+    count: int = 12,
+    waiting: int = 3,
+    seed: int = 20261203,
+    end: datetime | None = None,
+) -> list[str]:
+    """12345 calls the city platform registered itself over the last three days: all but
+    the latest ``waiting`` sent down (派遣到区) to the district they lie in, which takes them
+    in at its own 受理; the latest wait at the city's. Does nothing if the city has cases."""
+    if session.scalar(select(CaseCounter.last).where(CaseCounter.jurisdiction_id == city.id)):
+        return ["city cases already present: none added"]
+    intake = next(
+        (
+            principal_for(u)
+            for u in session.scalars(
+                select(User).where(User.jurisdiction_id == city.id).order_by(User.id)
+            )
+            if Role.INTAKE_OPERATOR.value in u.role_names
+        ),
+        None,
+    )
+    below = org.jurisdiction_subtree(session, city.id) - {city.id}
+    grids = session.execute(
+        select(Grid.geometry).where(Grid.jurisdiction_id.in_(sorted(below))).order_by(Grid.code)
+    ).all()
+    conditions = ensure_demo_conditions(session)
+    if intake is None or not grids or not conditions:
+        return ["the city has no intake operator, no districts with grids or no categories"]
+    rng = random.Random(seed)
+    end = (end or utcnow()).replace(microsecond=0)
+    times = sorted(end - timedelta(hours=rng.uniform(0.2, 72)) for _ in range(count))
+    sent = 0
+    for n, t in enumerate(times):
+        condition = conditions[rng.randrange(len(conditions))][0]
+        point = shapely.geometry.shape(grids[rng.randrange(len(grids))][0]).representative_point()
+        case = service.create_case(
+            session,
+            intake,
+            service.NewCase(
+                source=wf.Source.HOTLINE.value,
+                lon=point.x,
+                lat=point.y,
+                description=f"市民来电反映：{condition.category.name}，{condition.description}",
+                address=f"示范市 {rng.randint(1, 300)} 号附近",
+                filing_condition_id=condition.id,
+                reporter_name="市民",
+                reporter_phone=f"1380000{rng.randint(1000, 9999)}",
+            ),
+            now=t,
+        )
+        if n < count - waiting:
+            at = min(t + timedelta(minutes=rng.uniform(3, 25)), end)
+            service.transfer_to_district(
+                session, intake, case.id, version=case.version, comment="属地办理", now=at
+            )
+            sent += 1
+    session.flush()
+    return [
+        f"{count} city 12345 cases: {sent} sent down to their districts, {count - sent} waiting"
+    ]

@@ -1,5 +1,10 @@
-"""Load the demo jurisdiction: areas and grids, departments, users, routing defaults and
-(optionally) a month of cases. Idempotent: a second run changes nothing."""
+"""Load the demo city: 示范市 (a city platform) over two district platforms, 滨江示范区 and
+海湾新区 — areas and grids, departments (with a sub-unit and street offices), users of each
+platform, routing defaults and (optionally) a month of cases in each district plus 12345
+cases the city registered and sent down (派遣到区). Idempotent: a second run changes nothing.
+
+The district usernames of the first demo stay as they were (``admin``, ``leader``,
+``intake`` …); the second district's carry ``d2_``, the city's ``city_``."""
 
 from __future__ import annotations
 
@@ -10,16 +15,23 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from urbangrid.cases.models import RoutingRule
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import load_national_directory
 from urbangrid.demo.routing_defaults import default_department_for
-from urbangrid.geo.demo_area import DEMO_DISTRICT_CODE, DEMO_DISTRICT_NAME, make_demo_area
+from urbangrid.geo.demo_area import (
+    DEMO_CITY_CODE,
+    DEMO_CITY_NAME,
+    DEMO_DISTRICTS,
+    DistrictSpec,
+    make_demo_area,
+)
 from urbangrid.org import service as org
-from urbangrid.org.models import Community, Grid, Jurisdiction, Street, User
+from urbangrid.org.models import Community, Department, Grid, Jurisdiction, Street, User
 from urbangrid.org.roles import Role
 
-DEMO_CODE = DEMO_DISTRICT_CODE  # 329901: not a real GB/T 2260 code
-DEMO_NAME = DEMO_DISTRICT_NAME
+DEMO_CODE = DEMO_DISTRICTS[0].code  # 329901: not a real GB/T 2260 code
+DEMO_NAME = DEMO_DISTRICTS[0].name
 DEMO_PASSWORD = "Demo@2026"
 
 
@@ -30,48 +42,128 @@ class DemoDepartment:
     kind: str
     phone: str
     parent: str | None = None
+    street: str | None = None  # a street office (街道): the street's 3-digit code
 
 
-DEPARTMENTS: tuple[DemoDepartment, ...] = (
-    DemoDepartment("HW", "区环境卫生管理处", "环卫", "0523-8100101"),
-    DemoDepartment("HW1", "环卫一所", "环卫", "0523-8100102", parent="HW"),
-    DemoDepartment("HW2", "环卫二所", "环卫", "0523-8100103", parent="HW"),
-    DemoDepartment("SZ", "区市政设施管理处", "市政", "0523-8100201"),
-    DemoDepartment("YL", "区园林绿化管理处", "园林", "0523-8100301"),
-    DemoDepartment("ZF", "区城管执法大队", "城管执法", "0523-8100401"),
-    DemoDepartment("ZF1", "执法一中队", "城管执法", "0523-8100402", parent="ZF"),
-    DemoDepartment("GS", "示范区供水公司", "供水", "0523-8100501"),
-    DemoDepartment("PS", "示范区排水公司", "排水", "0523-8100601"),
-    DemoDepartment("GD", "示范区供电公司", "供电", "0523-8100701"),
-    DemoDepartment("RQ", "示范区燃气公司", "燃气", "0523-8100801"),
-    DemoDepartment("TX", "示范区通信管线办", "通信", "0523-8100901"),
-    DemoDepartment("JT", "交警示范区大队", "交通", "0523-8101001"),
+# (code, trade, parent): the same departments on each district platform, under its own
+# names (routing defaults name departments by code).
+_TRADES: tuple[tuple[str, str, str | None], ...] = (
+    ("HW", "环卫", None),
+    ("HW1", "环卫", "HW"),
+    ("HW2", "环卫", "HW"),
+    ("SZ", "市政", None),
+    ("YL", "园林", None),
+    ("ZF", "城管执法", None),
+    ("ZF1", "城管执法", "ZF"),
+    ("GS", "供水", None),
+    ("PS", "排水", None),
+    ("GD", "供电", None),
+    ("RQ", "燃气", None),
+    ("TX", "通信", None),
+    ("JT", "交通", None),
 )
+_NAMES_D1 = (
+    "区环境卫生管理处", "环卫一所", "环卫二所", "区市政设施管理处", "区园林绿化管理处",
+    "区城管执法大队", "执法一中队", "示范区供水公司", "示范区排水公司", "示范区供电公司",
+    "示范区燃气公司", "示范区通信管线办", "交警示范区大队",
+)  # fmt: skip
+_NAMES_D2 = (
+    "新区环境卫生管理所", "新区环卫一所", "新区环卫二所", "新区市政设施所", "新区园林绿化所",
+    "新区城管执法中队", "新区执法一分队", "新区供水所", "新区排水所", "新区供电所",
+    "新区燃气所", "新区通信管线所", "交警新区中队",
+)  # fmt: skip
+
+
+def _departments(
+    names: tuple[str, ...], phone_prefix: str, spec: DistrictSpec
+) -> tuple[DemoDepartment, ...]:
+    trades = tuple(
+        DemoDepartment(code, name, kind, f"{phone_prefix}{n + 1:02d}01", parent)
+        for n, ((code, kind, parent), name) in enumerate(zip(_TRADES, names, strict=True))
+    )
+    # 属地管理: each street's office handles its street's order (街面秩序) cases.
+    offices = tuple(
+        DemoDepartment(
+            f"JD{n}", f"{name}办事处", "街道", f"{phone_prefix}9{n:02d}", street=f"{n:03d}"
+        )
+        for n, name in enumerate(spec.streets, start=1)
+    )
+    return trades + offices
+
 
 # (username, display name, roles, department code, number of grids patrolled)
-_STAFF: tuple[tuple[str, str, tuple[Role, ...], str | None, int], ...] = (
-    ("admin", "系统管理员", (Role.ADMIN,), None, 0),
-    ("leader", "王局长", (Role.LEADER,), None, 0),
-    ("intake", "李受理", (Role.INTAKE_OPERATOR,), None, 0),
-    ("shiftlead", "赵值班", (Role.SHIFT_LEAD,), None, 0),
-    ("dispatcher", "钱派遣", (Role.DISPATCHER,), None, 0),
-    ("inspector1", "孙监督", (Role.INSPECTOR,), None, 40),
-    ("inspector2", "周监督", (Role.INSPECTOR,), None, 40),
-    ("inspector3", "吴监督", (Role.INSPECTOR,), None, 40),
-)
-_HANDLERS = tuple(
-    (f"h_{d.code.lower()}", f"{d.name}处置员", (Role.DEPARTMENT_HANDLER,), d.code, 0)
-    for d in DEPARTMENTS
-    if d.parent is None
-)
-USERS = _STAFF + _HANDLERS
+UserSpec = tuple[str, str, tuple[Role, ...], str | None, int]
 
 
-def _load_areas(session: Session, jurisdiction: Jurisdiction) -> list[str]:
-    """Boundary, streets, communities and unit grids of the generated demo district."""
+def _staff(prefix: str, names: tuple[str, str, str, str, str]) -> tuple[UserSpec, ...]:
+    """The centre of a platform: admin, leader, intake operator, shift lead, dispatcher."""
+    roles = (Role.ADMIN, Role.LEADER, Role.INTAKE_OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER)
+    logins = ("admin", "leader", "intake", "shiftlead", "dispatcher")
+    return tuple(
+        (f"{prefix}{login}", name, (role,), None, 0)
+        for login, name, role in zip(logins, names, roles, strict=True)
+    )
+
+
+def _handlers(p: str, departments: tuple[DemoDepartment, ...]) -> tuple[UserSpec, ...]:
+    # a handler per department and street office, and one for a sub-unit (二级派遣)
+    return tuple(
+        (f"{p}h_{d.code.lower()}", f"{d.name}处置员", (Role.DEPARTMENT_HANDLER,), d.code, 0)
+        for d in departments
+        if d.parent is None or d.code == "HW1"
+    )
+
+
+@dataclass(frozen=True)
+class DemoDistrict:
+    spec: DistrictSpec
+    departments: tuple[DemoDepartment, ...]
+    users: tuple[UserSpec, ...]
+    cases_per_day: float
+    seed: int
+
+
+_D1, _D2 = DEMO_DISTRICTS
+DEPARTMENTS = _departments(_NAMES_D1, "0523-81", _D1)
+_D2_DEPARTMENTS = _departments(_NAMES_D2, "0523-83", _D2)
+DISTRICTS: tuple[DemoDistrict, ...] = (
+    DemoDistrict(
+        _D1,
+        DEPARTMENTS,
+        (
+            *_staff("", ("系统管理员", "王局长", "李受理", "赵值班", "钱派遣")),
+            ("inspector1", "孙监督", (Role.INSPECTOR,), None, 40),
+            ("inspector2", "周监督", (Role.INSPECTOR,), None, 40),
+            ("inspector3", "吴监督", (Role.INSPECTOR,), None, 40),
+            *_handlers("", DEPARTMENTS),
+        ),
+        cases_per_day=20,
+        seed=20261122,
+    ),
+    DemoDistrict(
+        _D2,
+        _D2_DEPARTMENTS,
+        (
+            *_staff("d2_", ("新区系统管理员", "陈局长", "何受理", "吕值班", "施派遣")),
+            ("d2_inspector1", "郑监督", (Role.INSPECTOR,), None, 60),
+            ("d2_inspector2", "冯监督", (Role.INSPECTOR,), None, 60),
+            *_handlers("d2_", _D2_DEPARTMENTS),
+        ),
+        cases_per_day=8,
+        seed=20261203,
+    ),
+)
+CITY_USERS: tuple[UserSpec, ...] = _staff(
+    "city_", ("市系统管理员", "市局刘局长", "市12345受理员", "市值班长", "市派遣员")
+)
+USERS = DISTRICTS[0].users  # the first district's (README, benchmarks)
+
+
+def _load_areas(session: Session, jurisdiction: Jurisdiction, spec: DistrictSpec) -> list[str]:
+    """Boundary, streets, communities and unit grids of a generated demo district."""
     if session.scalar(select(func.count()).where(Grid.jurisdiction_id == jurisdiction.id)):
-        return ["areas already loaded"]
-    area = make_demo_area()
+        return [f"{spec.name}: areas already loaded"]
+    area = make_demo_area(spec=spec)
     jurisdiction.geometry = area.boundary
     streets: dict[str, Street] = {}
     for st in area.streets:
@@ -103,7 +195,7 @@ def _load_areas(session: Session, jurisdiction: Jurisdiction) -> list[str]:
         )
     session.flush()
     return [
-        f"{len(area.streets)} streets, {len(area.communities)} communities, "
+        f"{spec.name}: {len(area.streets)} streets, {len(area.communities)} communities, "
         f"{len(area.grids)} unit grids"
     ]
 
@@ -164,7 +256,7 @@ def _assign_routing_defaults(session: Session) -> int:
     return changed
 
 
-def _create_users(session: Session, jurisdiction: Jurisdiction) -> int:
+def _create_users(session: Session, jurisdiction: Jurisdiction, users: tuple[UserSpec, ...]) -> int:
     existing = set(session.scalars(select(User.username)))
     grid_codes = list(
         session.scalars(
@@ -173,7 +265,7 @@ def _create_users(session: Session, jurisdiction: Jurisdiction) -> int:
     )
     created = 0
     offset = 0
-    for username, name, roles, dept, n_grids in USERS:
+    for username, name, roles, dept, n_grids in users:
         grids = grid_codes[offset : offset + n_grids] if n_grids else []
         offset += n_grids
         if username in existing:
@@ -192,28 +284,27 @@ def _create_users(session: Session, jurisdiction: Jurisdiction) -> int:
     return created
 
 
-def _load_cases(session: Session, jurisdiction: Jurisdiction) -> list[str]:
-    try:
-        cases_demo = importlib.import_module("urbangrid.cases.demo")
-    except ModuleNotFoundError:
-        return ["case package not installed: demo has no cases"]
-    return list(cases_demo.generate_demo_month(session, jurisdiction))
-
-
-def load_demo(session: Session, *, with_cases: bool = True) -> list[str]:
-    report: list[str] = []
-    load_national_directory(session)
-    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == DEMO_CODE))
+def _platform(
+    session: Session, code: str, name: str, report: list[str], parent: Jurisdiction | None
+) -> Jurisdiction:
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
     if jurisdiction is None:
         jurisdiction = org.upsert_jurisdiction(
-            session, DEMO_CODE, DEMO_NAME, timezone="Asia/Shanghai", source_crs="gcj02"
+            session, code, name, timezone="Asia/Shanghai", source_crs="gcj02"
         )
-        report.append(f"created jurisdiction {DEMO_CODE} {DEMO_NAME}")
-    report.extend(_load_areas(session, jurisdiction))
-    for d in DEPARTMENTS:
+        report.append(f"created jurisdiction {code} {name}")
+    if parent is not None and jurisdiction.parent_id != parent.id:
+        org.set_parent_jurisdiction(session, jurisdiction, parent)
+    return jurisdiction
+
+
+def _load_departments(
+    session: Session, jurisdiction: Jurisdiction, departments: tuple[DemoDepartment, ...]
+) -> None:
+    for d in departments:
         exists = session.scalar(
             select(func.count()).where(
-                org.Department.jurisdiction_id == jurisdiction.id, org.Department.code == d.code
+                Department.jurisdiction_id == jurisdiction.id, Department.code == d.code
             )
         )
         if not exists:
@@ -226,16 +317,83 @@ def load_demo(session: Session, *, with_cases: bool = True) -> list[str]:
                 kind=d.kind,
                 phone=d.phone,
                 contact_name=f"{d.kind}值班室",
+                street_code=d.street,
             )
-    report.append(f"{len(DEPARTMENTS)} departments")
+
+
+def _street_office_rules(session: Session, jurisdiction: Jurisdiction) -> int:
+    """属地管理: 街面秩序类 (matter 09) cases go to the street office of their street."""
+    made = 0
+    offices = session.scalars(
+        select(Department).where(
+            Department.jurisdiction_id == jurisdiction.id, Department.street_id.is_not(None)
+        )
+    ).all()
+    for office in offices:
+        exists = session.scalar(
+            select(RoutingRule.id).where(
+                RoutingRule.jurisdiction_id == jurisdiction.id,
+                RoutingRule.department_id == office.id,
+            )
+        )
+        if exists is None:
+            session.add(
+                RoutingRule(
+                    jurisdiction_id=jurisdiction.id,
+                    kind="matter",
+                    big_code="09",
+                    area_level="street",
+                    area_id=office.street_id,
+                    department_id=office.id,
+                    priority=10,
+                    note="属地管理: 街面秩序由街道办事处处置",
+                )
+            )
+            made += 1
+    session.flush()
+    return made
+
+
+def load_demo(session: Session, *, with_cases: bool = True) -> list[str]:
+    report: list[str] = []
+    load_national_directory(session)
+    city = _platform(session, DEMO_CITY_CODE, DEMO_CITY_NAME, report, None)
+    districts: list[Jurisdiction] = []
+    created = 0
+    for district in DISTRICTS:
+        jurisdiction = _platform(session, district.spec.code, district.spec.name, report, city)
+        districts.append(jurisdiction)
+        report.extend(_load_areas(session, jurisdiction, district.spec))
+        _load_departments(session, jurisdiction, district.departments)
+        rules = _street_office_rules(session, jurisdiction)
+        report.append(
+            f"{district.spec.name}: {len(district.departments)} departments and street "
+            f"offices, {rules} street-office routing rules"
+        )
+        created += _create_users(session, jurisdiction, district.users)
+    created += _create_users(session, city, CITY_USERS)
     report.append(f"routing defaults set on {_assign_routing_defaults(session)} categories")
-    created = _create_users(session, jurisdiction)
     report.append(f"{created} demo users created (password {DEMO_PASSWORD})")
     session.flush()
     if with_cases:
-        report.extend(_load_cases(session, jurisdiction))
+        report.extend(_load_cases(session, city, districts))
     # after the cases, which bring their own specific conditions for common categories
     report.append(
         f"generic filing conditions added to {_fill_generic_conditions(session)} categories"
     )
     return report
+
+
+def _load_cases(session: Session, city: Jurisdiction, districts: list[Jurisdiction]) -> list[str]:
+    try:
+        cases_demo = importlib.import_module("urbangrid.cases.demo")
+    except ModuleNotFoundError:
+        return ["case package not installed: demo has no cases"]
+    lines: list[str] = []
+    for district, jurisdiction in zip(DISTRICTS, districts, strict=True):
+        made = cases_demo.generate_demo_month(
+            session, jurisdiction, cases_per_day=district.cases_per_day, seed=district.seed
+        )
+        lines.extend(f"{district.spec.name}: {line}" for line in made)
+    lines.extend(cases_demo.generate_city_cases(session, city))
+    return lines

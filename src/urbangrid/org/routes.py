@@ -151,6 +151,24 @@ def users(
     return [u for u in out if role is None or role in u.roles]
 
 
+@router.get("/org/inspectors", response_model=list[UserOut], **scoped(RouteScope.JURISDICTION))
+def inspectors(
+    db: DbSession,
+    principal: Annotated[
+        Principal,
+        Depends(require_roles(Role.INTAKE_OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER)),
+    ],
+) -> Any:
+    """The inspectors of your own platform with their grids: whom a 核实 / 核查 task can be
+    sent to (派发)."""
+    own = service.resolve_jurisdiction(db, principal, None)
+    return [
+        service.user_out(db, u)
+        for u in service.list_users(db, [own.id])
+        if u.is_active and Role.INSPECTOR.value in u.role_names
+    ]
+
+
 @router.post("/org/users", response_model=UserOut, status_code=201, **scoped(RouteScope.ADMIN))
 def create_user(body: UserCreate, db: DbSession, principal: Admin) -> Any:
     """A user of your platform, or of a platform below it named by ``jurisdiction``."""

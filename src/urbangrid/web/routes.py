@@ -25,6 +25,7 @@ from fastapi.responses import (
 )
 from pydantic import BaseModel
 from sqlalchemy import select, true
+from sqlalchemy.orm import Session
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -81,9 +82,19 @@ class SessionOut(BaseModel):
     map_tile_url: str | None
 
 
-def session_out(principal: Principal) -> SessionOut:
+def session_out(principal: Principal, db: Session) -> SessionOut:
     roles = sorted(principal.roles)
+    readable = org.readable_jurisdictions(db, principal)
+    rows = db.execute(
+        select(Jurisdiction.id, Jurisdiction.name, Jurisdiction.level)
+        .where(Jurisdiction.id.in_(sorted(readable)) if readable is not None else true())
+        .order_by(Jurisdiction.code)
+    ).all()
     return SessionOut(
+        jurisdictions={str(i): name for i, name, _level in rows},
+        jurisdiction_level=next(
+            (level for i, _name, level in rows if i == principal.jurisdiction_id), None
+        ),
         user_id=principal.user_id,
         username=principal.username,
         display_name=principal.display_name,
@@ -105,18 +116,7 @@ def session_out(principal: Principal) -> SessionOut:
     **scoped(RouteScope.AUTHENTICATED),
 )
 def get_session(principal: CurrentPrincipal, db: DbSession) -> SessionOut:
-    out = session_out(principal)
-    readable = org.readable_jurisdictions(db, principal)
-    rows = db.execute(
-        select(Jurisdiction.id, Jurisdiction.name, Jurisdiction.level).where(
-            Jurisdiction.id.in_(sorted(readable)) if readable is not None else true()
-        )
-    ).all()
-    out.jurisdictions = {str(i): name for i, name, _level in rows}
-    out.jurisdiction_level = next(
-        (level for i, _name, level in rows if i == principal.jurisdiction_id), None
-    )
-    return out
+    return session_out(principal, db)
 
 
 def list_filters(
@@ -369,7 +369,7 @@ async def post_login(request: Request, session: DbSession) -> Response:
     # Commit before answering: the browser follows the redirect at once, and the request
     # dependency's own commit may only run after the response has been sent.
     session.commit()
-    info = session_out(issued.principal)
+    info = session_out(issued.principal, session)
     target = next_path if next_path and may_open(issued.principal.roles, next_path) else None
     target = target or info.landing
     max_age = get_settings().token_ttl_hours * 3600
