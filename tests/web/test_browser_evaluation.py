@@ -142,3 +142,60 @@ def test_an_empty_month_says_so(browser: Any, eval_server: LiveServer) -> None:
     assert "2001-01" in empty.inner_text()
     assert page.get_by_test_id("eval-table").count() == 0
     page.close()
+
+
+def test_city_platform_sees_both_districts_and_each_district_only_its_own(
+    browser: Any, eval_server: LiveServer, screenshot: Callable[[Any, str], Path]
+) -> None:
+    """The demo's city leader ranks the two districts (区级评价) and has both on the map;
+    a district's leader gets neither the district tab nor the other district's cases."""
+    month = date.today().strftime("%Y-%m")
+    city = ApiUser(eval_server.url, "city_leader")
+    d2 = ApiUser(eval_server.url, "d2_leader")
+    # the map opens on the open cases
+    city_points = len(city.get("/api/v1/web/map/points", open_only="true")["points"])
+    d2_points = len(d2.get("/api/v1/web/map/points", open_only="true")["points"])
+    d1 = ApiUser(eval_server.url, "leader")
+    d1_points = len(d1.get("/api/v1/web/map/points", open_only="true")["points"])
+    for user in (city, d1, d2):
+        user.close()
+    assert d1_points > 0 and d2_points > 0
+    # the city's own cases waiting at its 受理 are on its map too
+    assert city_points > d1_points + d2_points
+
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, eval_server.url, "city_leader", "/evaluation", via_next=True)
+    assert page.get_by_test_id("platform").inner_text() == "示范市"
+    assert page.get_by_role("tab", name="区县").get_attribute("aria-selected") == "true"
+    with page.expect_response(
+        lambda r: "/api/v1/evaluation/districts" in r.url and f"month={month}" in r.url
+    ) as shown:
+        page.get_by_label("考核月份").fill(month)
+    assert {i["name"] for i in shown.value.json()["items"]} == {"滨江示范区", "海湾新区"}
+    rows = page.get_by_test_id("eval-table").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    assert {t.strip() for t in rows.locator("th").all_inner_texts()} == {"滨江示范区", "海湾新区"}
+
+    page.goto(f"{eval_server.url}/map")
+    page.wait_for_function("window.__mapStats !== undefined")
+    assert page.evaluate("window.__mapStats.points") == city_points
+    grids = page.evaluate(
+        "fetch('/api/v1/geo/grids.geojson?zoom=12').then(r => r.json())"
+        ".then(j => j.features.length)"
+    )
+    assert grids == 2 * 767
+    screenshot(page, "city-map")
+    page.close()
+
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, eval_server.url, "d2_leader", "/evaluation", via_next=True)
+    assert page.get_by_test_id("platform").inner_text() == "海湾新区"
+    assert page.get_by_role("tab", name="区县").count() == 0
+    page.goto(f"{eval_server.url}/map")
+    page.wait_for_function("window.__mapStats !== undefined")
+    assert page.evaluate("window.__mapStats.points") == d2_points
+    page.close()
+    assert not errors, errors
