@@ -64,6 +64,25 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+def optional_principal(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal | None:
+    """For public reads that a logged-in caller gets in its own platform's version (the
+    catalogue): the caller when a valid token or session comes with the request, else None."""
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return principal_from_token(session, token)
+    except Unauthorized:
+        return None
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
 def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     """Dependency factory: the caller must hold one of ``roles`` (admins always pass)."""
 

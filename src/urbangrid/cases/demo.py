@@ -84,7 +84,9 @@ def ensure_demo_conditions(session: Session) -> list[tuple[FilingCondition, int]
     out: list[tuple[FilingCondition, int]] = []
     for kind, code, text, value, unit, closing, weight in DEMO_CONDITIONS:
         category = session.scalar(
-            select(Category).where(Category.kind == kind, Category.code == code)
+            select(Category).where(
+                Category.kind == kind, Category.code == code, Category.jurisdiction_id.is_(None)
+            )
         )
         if category is None:
             continue

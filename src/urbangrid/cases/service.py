@@ -76,6 +76,7 @@ from urbangrid.cases.queries import (
 from urbangrid.cases.routing import AreaLevel, CaseSite, RouteRule, best_rule
 from urbangrid.cases.worktime import WorkClock
 from urbangrid.catalog.models import Category, FilingCondition
+from urbangrid.catalog.service import check_category_for
 from urbangrid.catalog.timelimits import TimeLimit, parse_unit
 from urbangrid.geo.locator import locate_point
 from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -408,12 +409,21 @@ def _jurisdiction_for(
 
 
 def _classification(
-    session: Session, category_id: int | None, filing_condition_id: int | None
+    session: Session,
+    category_id: int | None,
+    filing_condition_id: int | None,
+    jurisdiction: Jurisdiction,
 ) -> tuple[Category | None, FilingCondition | None]:
+    """The category and 立案条件 a case names, which must be of the catalogue its platform
+    uses (``catalog.service.categories_in``); 422 naming the field otherwise."""
     category = None
     condition = None
     if filing_condition_id is not None:
-        condition = session.get(FilingCondition, filing_condition_id)
+        condition = (
+            session.get(FilingCondition, filing_condition_id)
+            if 0 < filing_condition_id < 2**63
+            else None
+        )
         if condition is None:
             raise InvalidInput(
                 f"unknown filing condition {filing_condition_id}", field="filing_condition_id"
@@ -425,9 +435,17 @@ def _classification(
             )
         category_id = condition.category_id
     if category_id is not None:
-        category = session.get(Category, category_id)
+        category = session.get(Category, category_id) if 0 < category_id < 2**63 else None
         if category is None:
             raise InvalidInput(f"unknown category {category_id}", field="category_id")
+        try:
+            check_category_for(session, category, jurisdiction.id)
+        except InvalidInput:
+            if condition is None:
+                raise
+            raise InvalidInput(
+                f"unknown filing condition {filing_condition_id}", field="filing_condition_id"
+            ) from None
         if condition is None:
             active = [c for c in category.conditions if c.is_active]
             if len(active) == 1:  # the only 立案条件 of the category: no choice to make
@@ -486,7 +504,9 @@ def create_case(
         raise InvalidInput("lon/lat are not WGS-84 degrees", field="lon/lat")
     if new.urgency not in ("normal", "urgent"):
         raise InvalidInput("urgency is normal or urgent", field="urgency")
-    category, condition = _classification(session, new.category_id, new.filing_condition_id)
+    category, condition = _classification(
+        session, new.category_id, new.filing_condition_id, jurisdiction
+    )
     place = locate(session, jurisdiction, new.lon, new.lat)
     photos = _check_attachments(
         session, new.attachments, jurisdiction.id, None, principal.user_id if principal else None
@@ -630,7 +650,7 @@ def perform_action(
     )
     if action is wf.Action.RECLASSIFY:
         _, condition = _classification(
-            session, payload.get("category_id"), payload.get("filing_condition_id")
+            session, payload.get("category_id"), payload.get("filing_condition_id"), jurisdiction
         )
         if condition is None:
             raise InvalidInput("reclassify needs a filing condition", field="filing_condition_id")

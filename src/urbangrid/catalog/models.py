@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from urbangrid.db import Base
@@ -14,12 +24,32 @@ class Category(Base):
 
     ``kind`` is ``component`` (管理部件) or ``matter`` (管理事项). National codes come from
     GB/T 47678.5-2026; a city's own categories are local extensions (``is_national`` false).
+
+    ``jurisdiction_id`` None: shared by every platform (the national directory). Set: the
+    category of that platform and the platforms below it — a local category, or a local
+    version of a shared one (same kind and code: its own names, default department and 立案
+    条件). A platform uses, per kind and code, the nearest version up its chain (district,
+    then city, then shared): ``catalog.service.categories_in``.
     """
 
     __tablename__ = "categories"
-    __table_args__ = (UniqueConstraint("kind", "code"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "code", "jurisdiction_id"),
+        # NULLs are distinct in a unique constraint: the shared directory needs its own.
+        Index(
+            "uq_categories_shared_kind_code",
+            "kind",
+            "code",
+            unique=True,
+            sqlite_where=text("jurisdiction_id IS NULL"),
+            postgresql_where=text("jurisdiction_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    jurisdiction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jurisdictions.id"), nullable=True, index=True
+    )
     kind: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(5), index=True)
     big_code: Mapped[str] = mapped_column(String(2))

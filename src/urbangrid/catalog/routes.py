@@ -1,4 +1,9 @@
-"""Public catalogue endpoints (no login needed: citizen apps read them too)."""
+"""Public catalogue endpoints (no login needed: citizen apps read them too).
+
+Each answers for one platform's catalogue — the shared directory with that platform's own
+categories and 立案条件 in place of the shared ones (``service.categories_in``): the platform
+named by ``jurisdiction`` (6-digit code), else the logged-in caller's own, else the shared
+directory alone."""
 
 from __future__ import annotations
 
@@ -7,23 +12,43 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from urbangrid.api.deps import DbSession, require_roles
+from urbangrid.api.deps import DbSession, OptionalPrincipal, require_roles
 from urbangrid.auth.principal import Principal
 from urbangrid.catalog import service
 from urbangrid.catalog.directory import Kind
 from urbangrid.catalog.filing_table import parse_table, write_table
 from urbangrid.catalog.schemas import CategoryDetail, CategoryOut, FilingConditionOut
-from urbangrid.kit.errors import ImportRejected
+from urbangrid.kit.errors import ImportRejected, NotFound
 from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.org import service as org
+from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalogue 部件/事项"])
 
+PlatformCode = Annotated[
+    str | None, Query(pattern=r"^\d{6}$", description="the platform's catalogue (6 digits)")
+]
+
+
+def _platform(db: Session, principal: Principal | None, code: str | None) -> int | None:
+    """Whose catalogue: the named platform (any: catalogues are public), else the caller's."""
+    if code is not None:
+        found = db.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code))
+        if found is None:
+            raise NotFound(f"no jurisdiction {code}", field="jurisdiction")
+        return found
+    return principal.jurisdiction_id if principal is not None else None
+
 
 @router.get("/tree", summary="大类 → 小类 tree", **scoped(RouteScope.PUBLIC))
-def catalog_tree(db: DbSession) -> list[dict[str, Any]]:
-    return service.tree(db)
+def catalog_tree(
+    db: DbSession, principal: OptionalPrincipal, jurisdiction: PlatformCode = None
+) -> list[dict[str, Any]]:
+    return service.tree(db, _platform(db, principal, jurisdiction))
 
 
 @router.get(
@@ -34,11 +59,13 @@ def catalog_tree(db: DbSession) -> list[dict[str, Any]]:
 )
 def search_categories(
     db: DbSession,
-    q: str = Query("", description="code prefix, name, or pinyin initials (e.g. gsjg)"),
+    principal: OptionalPrincipal,
+    q: str = Query("", max_length=100, description="code prefix, name, or pinyin (e.g. gsjg)"),
     kind: Kind | None = None,
     limit: int = Query(50, ge=1, le=500),
+    jurisdiction: PlatformCode = None,
 ) -> list[Any]:
-    return service.search(db, q, kind, limit)
+    return service.search(db, q, kind, limit, _platform(db, principal, jurisdiction))
 
 
 @router.get(
@@ -47,8 +74,14 @@ def search_categories(
     responses={404: {"description": "unknown category"}},
     **scoped(RouteScope.PUBLIC),
 )
-def get_category(kind: Kind, code: str, db: DbSession) -> Any:
-    cat = service.get_category(db, kind.value, code)
+def get_category(
+    kind: Kind,
+    code: str,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    jurisdiction: PlatformCode = None,
+) -> Any:
+    cat = service.get_category(db, kind.value, code, _platform(db, principal, jurisdiction))
     active = [FilingConditionOut.model_validate(c) for c in cat.conditions if c.is_active]
     return CategoryDetail(**CategoryOut.model_validate(cat).model_dump(), conditions=active)
 
@@ -62,7 +95,11 @@ Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
     responses={422: {"description": "bad rows, each listed with its line; nothing imported"}},
     **scoped(RouteScope.ADMIN),
 )
-async def import_filing_conditions(request: Request, db: DbSession, _: Admin) -> dict[str, Any]:
+async def import_filing_conditions(
+    request: Request, db: DbSession, principal: Admin, jurisdiction: PlatformCode = None
+) -> dict[str, Any]:
+    """The table becomes the catalogue of your platform (or of one below it, named by
+    ``jurisdiction``); an admin bound to no platform writes the shared directory."""
     raw = await request.body()
     try:
         text = raw.decode("utf-8-sig")
@@ -70,7 +107,10 @@ async def import_filing_conditions(request: Request, db: DbSession, _: Admin) ->
         raise ImportRejected(
             "the CSV is not UTF-8", [{"line": None, "message": "save the CSV as UTF-8"}]
         ) from None
-    summary = service.import_table(db, parse_table(text, source="upload"))
+    target = None
+    if jurisdiction is not None or principal.jurisdiction_id is not None:
+        target = org.resolve_jurisdiction(db, principal, jurisdiction).id
+    summary = service.import_table(db, parse_table(text, source="upload"), target)
     return {
         "categories_created": summary.categories_created,
         "categories_updated": summary.categories_updated,
@@ -86,7 +126,9 @@ async def import_filing_conditions(request: Request, db: DbSession, _: Admin) ->
     summary="The active filing conditions as CSV",
     **scoped(RouteScope.PUBLIC),
 )
-def export_filing_conditions(db: DbSession) -> Response:
+def export_filing_conditions(
+    db: DbSession, principal: OptionalPrincipal, jurisdiction: PlatformCode = None
+) -> Response:
     out = io.StringIO()
-    write_table(service.export_rows(db), out)
+    write_table(service.export_rows(db, _platform(db, principal, jurisdiction)), out)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8")

@@ -1,12 +1,20 @@
-"""Catalogue service: national directory loading, city table import / export, search."""
+"""Catalogue service: national directory loading, city table import / export, search.
+
+Categories are shared (the national directory, ``jurisdiction_id`` None) or a platform's own
+(a local category, or a local version of a shared one with its own names and 立案条件). A
+platform sees, per kind and code, the nearest version up its chain — its own, else its
+city's, else the shared one (:func:`categories_in`): a city's apply to its districts unless a
+district has its own. Every read for a platform goes through that function."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from urbangrid.catalog.directory import Kind, national_directory
 from urbangrid.catalog.filing_table import (
@@ -16,8 +24,9 @@ from urbangrid.catalog.filing_table import (
     write_table,
 )
 from urbangrid.catalog.models import Category, FilingCondition
-from urbangrid.kit.errors import NotFound
+from urbangrid.kit.errors import InvalidInput, NotFound
 from urbangrid.kit.text import pinyin_initials
+from urbangrid.org import service as org
 
 
 @dataclass(frozen=True)
@@ -30,10 +39,71 @@ class ImportSummary:
     warnings: list[dict[str, object]]
 
 
+# ---------------------------------------------------------------- which version a platform uses
+
+
+def _chain(session: Session, jurisdiction_id: int | None) -> list[int]:
+    return org.jurisdiction_chain(session, jurisdiction_id) if jurisdiction_id else []
+
+
+def _visible(chain: list[int]) -> ColumnElement[bool]:
+    shared = Category.jurisdiction_id.is_(None)
+    return or_(shared, Category.jurisdiction_id.in_(chain)) if chain else shared
+
+
+def _nearest(rows: Iterable[Category], chain: list[int]) -> list[Category]:
+    """Per (kind, code) the version nearest up the chain (then shared), in code order."""
+    rank = {jid: i for i, jid in enumerate(chain)}
+    best: dict[tuple[str, str], Category] = {}
+    for cat in rows:
+        key = (cat.kind, cat.code)
+        mine = rank.get(cat.jurisdiction_id, len(chain)) if cat.jurisdiction_id else len(chain)
+        held = best.get(key)
+        if held is None:
+            best[key] = cat
+            continue
+        theirs = rank.get(held.jurisdiction_id, len(chain)) if held.jurisdiction_id else len(chain)
+        if mine < theirs:
+            best[key] = cat
+    return sorted(best.values(), key=lambda c: (c.kind, c.code))
+
+
+def categories_in(session: Session, jurisdiction_id: int | None) -> list[Category]:
+    """The categories a platform uses (None: the shared directory alone)."""
+    chain = _chain(session, jurisdiction_id)
+    rows = session.scalars(select(Category).where(_visible(chain))).all()
+    return _nearest(rows, chain)
+
+
+def category_in(
+    session: Session, jurisdiction_id: int | None, kind: str, code: str
+) -> Category | None:
+    """The version of ``kind``/``code`` a platform uses, or None."""
+    chain = _chain(session, jurisdiction_id)
+    rows = session.scalars(
+        select(Category).where(Category.kind == kind, Category.code == code, _visible(chain))
+    ).all()
+    found = _nearest(rows, chain)
+    return found[0] if found else None
+
+
+def check_category_for(session: Session, category: Category, jurisdiction_id: int) -> None:
+    """422 unless ``category`` is the version the platform uses: another platform's local
+    category, or a shared one the platform has its own version of, is not its category."""
+    used = category_in(session, jurisdiction_id, category.kind, category.code)
+    if used is None or used.id != category.id:
+        raise InvalidInput(f"unknown category {category.id}", field="category_id")
+
+
 def load_national_directory(session: Session) -> int:
     """Insert the GB/T 47678.5-2026 categories that are missing; returns how many were added.
     Running it again adds nothing and changes no city data."""
-    existing = {(k, c) for k, c in session.execute(select(Category.kind, Category.code))}
+    existing = {
+        (k, c)
+        for k, c in session.execute(
+            select(Category.kind, Category.code).where(Category.jurisdiction_id.is_(None))
+        )
+    }
     added = 0
     for entry in national_directory().values():
         if (entry.kind.value, entry.code) in existing:
@@ -54,23 +124,36 @@ def load_national_directory(session: Session) -> int:
     return added
 
 
-def import_table(session: Session, table: ParsedTable) -> ImportSummary:
+def import_table(
+    session: Session, table: ParsedTable, jurisdiction_id: int | None = None
+) -> ImportSummary:
     """Apply a validated table in the caller's transaction.
 
     For every category in the table its active filing conditions become exactly the table's
     rows (matched by the condition text); conditions no longer listed are retired, not
-    deleted, because cases cite them.
+    deleted, because cases cite them. With ``jurisdiction_id`` the table is that platform's
+    (and the platforms' below it): its categories become the platform's own versions and
+    the shared directory is left as it is; without, the shared rows are written.
     """
     load_national_directory(session)
     cats = {
         (c.kind, c.code): c
-        for c in session.scalars(select(Category).options(selectinload(Category.conditions)))
+        for c in session.scalars(
+            select(Category)
+            .where(
+                Category.jurisdiction_id == jurisdiction_id
+                if jurisdiction_id is not None
+                else Category.jurisdiction_id.is_(None)
+            )
+            .options(selectinload(Category.conditions))
+        )
     }
     created = updated = c_created = c_updated = c_retired = 0
     for rows in table.categories:
         cat = cats.get((rows.kind.value, rows.code))
         if cat is None:
             cat = Category(
+                jurisdiction_id=jurisdiction_id,
                 kind=rows.kind.value,
                 code=rows.code,
                 big_code=rows.big_code,
@@ -121,19 +204,26 @@ def import_table(session: Session, table: ParsedTable) -> ImportSummary:
     return ImportSummary(created, updated, c_created, c_updated, c_retired, table.warnings)
 
 
-def import_file(session: Session, path: Path) -> ImportSummary:
-    return import_table(session, read_table(path))
+def import_file(session: Session, path: Path, jurisdiction_id: int | None = None) -> ImportSummary:
+    return import_table(session, read_table(path), jurisdiction_id)
 
 
-def export_rows(session: Session) -> list[dict[str, str]]:
+def export_rows(session: Session, jurisdiction_id: int | None = None) -> list[dict[str, str]]:
+    """The active filing conditions of the categories a platform uses (None: the shared
+    directory), re-importable unchanged."""
+    used = {c.id: c for c in categories_in(session, jurisdiction_id)}
     stmt = (
-        select(Category, FilingCondition)
-        .join(FilingCondition, FilingCondition.category_id == Category.id)
-        .where(FilingCondition.is_active.is_(True))
-        .order_by(Category.kind, Category.code, FilingCondition.seq, FilingCondition.id)
+        select(FilingCondition)
+        .where(FilingCondition.is_active.is_(True), FilingCondition.category_id.in_(list(used)))
+        .order_by(FilingCondition.seq, FilingCondition.id)
+    )
+    conditions = sorted(
+        session.scalars(stmt),
+        key=lambda fc: (used[fc.category_id].kind, used[fc.category_id].code),
     )
     rows = []
-    for cat, fc in session.execute(stmt):
+    for fc in conditions:
+        cat = used[fc.category_id]
         rows.append(
             condition_export_row(
                 kind=cat.kind,
@@ -155,18 +245,24 @@ def export_rows(session: Session) -> list[dict[str, str]]:
     return rows
 
 
-def export_file(session: Session, path: Path) -> int:
-    rows = export_rows(session)
+def export_file(session: Session, path: Path, jurisdiction_id: int | None = None) -> int:
+    rows = export_rows(session, jurisdiction_id)
     with path.open("w", encoding="utf-8", newline="") as fh:
         write_table(rows, fh)
     return len(rows)
 
 
 def search(
-    session: Session, query: str = "", kind: Kind | None = None, limit: int = 50
+    session: Session,
+    query: str = "",
+    kind: Kind | None = None,
+    limit: int = 50,
+    jurisdiction_id: int | None = None,
 ) -> list[Category]:
-    """Search by code prefix, name (national or local) or pinyin initials."""
-    stmt = select(Category).order_by(Category.kind, Category.code).limit(limit)
+    """Search the categories a platform uses by code prefix, name (national or local) or
+    pinyin initials."""
+    chain = _chain(session, jurisdiction_id)
+    stmt = select(Category).where(_visible(chain)).order_by(Category.kind, Category.code)
     if kind is not None:
         stmt = stmt.where(Category.kind == kind.value)
     q = query.strip()
@@ -181,15 +277,13 @@ def search(
                 Category.pinyin.startswith(q.lower()),
             )
         )
-    return list(session.scalars(stmt))
+    return _nearest(session.scalars(stmt), chain)[:limit]
 
 
-def get_category(session: Session, kind: str, code: str) -> Category:
-    cat = session.scalar(
-        select(Category)
-        .where(Category.kind == kind, Category.code == code)
-        .options(selectinload(Category.conditions))
-    )
+def get_category(
+    session: Session, kind: str, code: str, jurisdiction_id: int | None = None
+) -> Category:
+    cat = category_in(session, jurisdiction_id, kind, code)
     if cat is None:
         raise NotFound(f"no {kind} category with code {code}")
     return cat
@@ -199,8 +293,9 @@ def category_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Category)) or 0
 
 
-def tree(session: Session) -> list[dict[str, object]]:
-    """大类 → 小类 tree per kind, with the number of active filing conditions."""
+def tree(session: Session, jurisdiction_id: int | None = None) -> list[dict[str, object]]:
+    """大类 → 小类 tree per kind of the categories a platform uses, with the number of active
+    filing conditions."""
     counts = dict(
         session.execute(
             select(FilingCondition.category_id, func.count())
@@ -209,7 +304,7 @@ def tree(session: Session) -> list[dict[str, object]]:
         ).all()
     )
     out: dict[tuple[str, str], dict[str, object]] = {}
-    for cat in session.scalars(select(Category).order_by(Category.kind, Category.code)):
+    for cat in categories_in(session, jurisdiction_id):
         big = out.setdefault(
             (cat.kind, cat.big_code),
             {"kind": cat.kind, "code": cat.big_code, "name": cat.big_name, "children": []},

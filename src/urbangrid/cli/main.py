@@ -131,12 +131,19 @@ app.add_typer(catalog, name="catalog", no_args_is_help=True)
 
 @catalog.command("import")
 @reports_errors
-def catalog_import(file: Path) -> None:
+def catalog_import(
+    file: Path,
+    jurisdiction: str = typer.Option(
+        None, help="the platform (6-digit code) whose catalogue it is; default: the shared one"
+    ),
+) -> None:
     """Import a city's filing-condition table (CSV). Nothing is imported if a row is bad."""
     from urbangrid.catalog.service import import_file
+    from urbangrid.org.service import get_jurisdiction
 
     with open_session() as session:
-        s = import_file(session, file)
+        target = get_jurisdiction(session, jurisdiction).id if jurisdiction else None
+        s = import_file(session, file, target)
     for w in s.warnings:
         typer.secho(f"warning: line {w['line']}: {w['message']}", fg=typer.colors.YELLOW, err=True)
     typer.echo(
@@ -148,12 +155,19 @@ def catalog_import(file: Path) -> None:
 
 @catalog.command("export")
 @reports_errors
-def catalog_export(file: Path) -> None:
+def catalog_export(
+    file: Path,
+    jurisdiction: str = typer.Option(
+        None, help="the platform (6-digit code) whose catalogue to export; default: shared"
+    ),
+) -> None:
     """Export the active filing conditions as CSV (re-importable unchanged)."""
     from urbangrid.catalog.service import export_file
+    from urbangrid.org.service import get_jurisdiction
 
     with open_session() as session:
-        n = export_file(session, file)
+        target = get_jurisdiction(session, jurisdiction).id if jurisdiction else None
+        n = export_file(session, file, target)
     typer.echo(f"exported {n} filing conditions to {file}")
 
 

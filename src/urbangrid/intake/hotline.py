@@ -149,7 +149,7 @@ def receive(
     due_at = _aware(body.due_at, "due_at")
     category_id = None
     if body.service_code:
-        category = category_for(session, body.service_code)
+        category = category_for(session, body.service_code, jurisdiction)
         if category is None:
             raise InvalidInput(f"unknown service_code {body.service_code}", field="service_code")
         category_id = category.id

@@ -33,12 +33,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from urbangrid.cases import service as cases
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Case, CaseEvent
 from urbangrid.catalog.models import Category, FilingCondition
+from urbangrid.catalog.service import categories_in
 from urbangrid.intake import import_rules as rules
 from urbangrid.intake.models import ImportBatch
 from urbangrid.kit.errors import ImportRejected
@@ -177,15 +178,16 @@ def _jurisdiction(session: Session, spec: rules.JurisdictionSpec) -> Jurisdictio
     return j
 
 
-def _categories(session: Session, mapping: rules.ImportMapping) -> dict[str, Category]:
-    """service code → category, local categories created; each with a usable condition."""
-    existing = {
-        (c.kind, c.code): c
-        for c in session.scalars(select(Category).options(selectinload(Category.conditions)))
-    }
+def _categories(
+    session: Session, mapping: rules.ImportMapping, jurisdiction: Jurisdiction
+) -> dict[str, Category]:
+    """service code → category of the jurisdiction's catalogue; the mapping's local
+    categories are created as the jurisdiction's own."""
+    existing = {(c.kind, c.code): c for c in categories_in(session, jurisdiction.id)}
     for lc in mapping.local_categories:
         if (lc.kind, lc.code) not in existing:
             cat = Category(
+                jurisdiction_id=jurisdiction.id,
                 kind=lc.kind,
                 code=lc.code,
                 big_code=lc.big_code,
@@ -369,7 +371,7 @@ def import_cases(
             [{"line": s.line, "message": s.reason} for s in bad],
         )
     jurisdiction = _jurisdiction(session, mapping.jurisdiction)
-    categories = _categories(session, mapping)
+    categories = _categories(session, mapping, jurisdiction)
     conditions = {code: _condition(session, cat, mapping) for code, cat in categories.items()}
     departments = _departments(session, jurisdiction, mapping)
     already = {

@@ -18,13 +18,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from urbangrid.cases import service as cases
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Case, CaseEvent
 from urbangrid.cases.queries import CaseScope
 from urbangrid.catalog.models import Category, FilingCondition
+from urbangrid.catalog.service import categories_in, category_in
 from urbangrid.intake import open311_format as fmt
 from urbangrid.intake.adapters import channel_principal, stand_in_point
 from urbangrid.intake.models import ClientKey, DuplicateLink, Report
@@ -101,24 +102,29 @@ def _service(category: Category, jurisdiction: Jurisdiction | None) -> dict[str,
 
 
 def list_services(session: Session, jurisdiction: Jurisdiction | None) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(Category)
-        .options(selectinload(Category.conditions))
-        .order_by(Category.kind.desc(), Category.code)
-    )
-    return [_service(c, jurisdiction) for c in rows]
+    """The services of a jurisdiction: the categories its catalogue holds (the shared
+    directory with its own versions in place)."""
+    rows = categories_in(session, jurisdiction.id if jurisdiction is not None else None)
+    return [
+        _service(c, jurisdiction) for c in sorted(rows, key=lambda c: (c.kind != "matter", c.code))
+    ]
 
 
-def category_for(session: Session, code: str | None) -> Category | None:
+def category_for(
+    session: Session, code: str | None, jurisdiction: Jurisdiction | None = None
+) -> Category | None:
+    """The category behind a service code, in ``jurisdiction``'s catalogue (None: shared)."""
     code = (code or "").strip()
     kind = _PREFIX_KIND.get(code[:1])
     if kind is None or len(code) != 6:
         return None
-    return session.scalar(select(Category).where(Category.kind == kind, Category.code == code[1:]))
+    return category_in(session, jurisdiction.id if jurisdiction else None, kind, code[1:])
 
 
-def service_definition(session: Session, code: str) -> dict[str, Any]:
-    category = category_for(session, code)
+def service_definition(
+    session: Session, code: str, jurisdiction: Jurisdiction | None = None
+) -> dict[str, Any]:
+    category = category_for(session, code, jurisdiction)
     if category is None:
         raise fmt.Open311Error(404, f"service_code {code!r} was not found")
     conditions = [c for c in category.conditions if c.is_active]
@@ -206,7 +212,7 @@ def create_request(
     code = (fields.get("service_code") or "").strip()
     if not code:
         raise fmt.Open311Error(400, "service_code was not provided")
-    category = category_for(session, code)
+    category = category_for(session, code, jurisdiction)
     if category is None:
         raise fmt.Open311Error(400, f"service_code {code!r} is not a service of this endpoint")
     description = (fields.get("description") or "").replace("\r\n", "\n")
@@ -319,7 +325,7 @@ def query_requests(
         if q.service_codes:
             ids = []
             for code in q.service_codes:
-                category = category_for(session, code)
+                category = category_for(session, code, jurisdiction)
                 if category is None:
                     raise fmt.Open311Error(400, f"service_code {code!r} is not a service")
                 ids.append(category.id)

@@ -126,8 +126,9 @@ def service_definition(
 ) -> Response:
     try:
         _check_format(format_)
-        o311.resolve_jurisdiction(db, jurisdiction_id)
-        return _reply(format_, "service_definition", o311.service_definition(db, service_code))
+        jurisdiction = o311.resolve_jurisdiction(db, jurisdiction_id)
+        definition = o311.service_definition(db, service_code, jurisdiction)
+        return _reply(format_, "service_definition", definition)
     except fmt.Open311Error as exc:
         return _error(format_, exc)
 

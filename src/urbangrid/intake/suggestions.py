@@ -13,12 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from urbangrid.cases import service as cases
 from urbangrid.cases.models import Case
 from urbangrid.catalog.models import Category
+from urbangrid.catalog.service import categories_in
 from urbangrid.intake.open311_service import category_for, service_code
 from urbangrid.kit.errors import InvalidInput
 from urbangrid.org.models import Jurisdiction
@@ -36,15 +36,14 @@ def model_path(jurisdiction: Jurisdiction) -> Path | None:
     return Path(raw) if raw else None
 
 
-def _category(session: Session, label: str) -> Category | None:
-    found = category_for(session, label)
+def _category(session: Session, label: str, jurisdiction: Jurisdiction) -> Category | None:
+    """The category of the jurisdiction's catalogue a model label names (service code or
+    name)."""
+    found = category_for(session, label, jurisdiction)
     if found is not None:
         return found
-    return session.scalars(
-        select(Category)
-        .where(or_(Category.name == label, Category.local_name == label))
-        .order_by(Category.kind.desc(), Category.code)
-    ).first()
+    named = [c for c in categories_in(session, jurisdiction.id) if label in (c.name, c.local_name)]
+    return min(named, key=lambda c: (c.kind != "matter", c.code), default=None)
 
 
 def suggest(session: Session, case: Case, *, k: int = 3) -> list[dict[str, Any]]:
@@ -68,7 +67,7 @@ def suggest(session: Session, case: Case, *, k: int = 3) -> list[dict[str, Any]]
     [ranked] = predict_top_k(model, [case.description], k=k)
     out = []
     for label, confidence in ranked:
-        category = _category(session, label)
+        category = _category(session, label, jurisdiction)
         item: dict[str, Any] = {
             "label": label,
             "confidence": round(confidence, 4),
