@@ -62,6 +62,15 @@ PROBES: list[tuple[str, str, str]] = [
     ("all, 4-char no hit", "shiftlead", "/api/v1/web/worklists/all?q=龙虾外卖"),
     ("queue counters", "shiftlead", "/api/v1/web/worklists"),
     ("map grid counts", "leader", "/api/v1/web/map/grids?open_only=true"),
+    # The visibility policy's other shapes: a department with sub-units (IN over its
+    # tree), a sub-unit, the case API as a handler (free text ANDed to the scope), and the
+    # city platform over its districts (IN over the jurisdiction subtree).
+    ("部门 sub-unit", "h_hw1", "/api/v1/web/worklists/department"),
+    ("case API, handler", "h_hw", "/api/v1/cases?page_size=50"),
+    ("case API, handler q", "h_hw", "/api/v1/cases?q=破损"),
+    ("city 案件查询 all", "city_leader", "/api/v1/web/worklists/all"),
+    ("city counters", "city_leader", "/api/v1/web/worklists"),
+    ("city map grid counts", "city_leader", "/api/v1/web/map/grids?open_only=true"),
 ]
 
 

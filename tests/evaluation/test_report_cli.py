@@ -103,3 +103,34 @@ def test_config_command_prints_valid_json() -> None:
     res = runner.invoke(app, ["evaluation", "config"])
     assert res.exit_code == 0
     EvaluationConfig.from_json(res.output)
+
+
+def test_report_for_one_platform_covers_its_subtree(
+    engine, session, use_db, tmp_path: Path
+) -> None:
+    """`urbangrid report --jurisdiction CODE`: a district's departments only; the city's
+    report ranks its two districts."""
+    from scope_world import CITY, D1, make_scope_world
+    from urbangrid.kit.types import utcnow
+
+    make_scope_world(session)
+    month = utcnow().strftime("%Y-%m")
+    res = runner.invoke(
+        app, ["report", "--month", month, "--out", str(tmp_path / "d1"), "--jurisdiction", D1]
+    )
+    assert res.exit_code == 0, res.output
+    wb = load_workbook(tmp_path / "d1.xlsx")
+    text = " ".join(
+        str(v) for row in wb["专业部门评价"].iter_rows(values_only=True) for v in row if v
+    )
+    assert "ZONE329901" in text and "ZONE329902" not in text and "ZONE440199" not in text
+    res = runner.invoke(
+        app, ["report", "--month", month, "--out", str(tmp_path / "c"), "--jurisdiction", CITY]
+    )
+    assert res.exit_code == 0, res.output
+    rows = list(load_workbook(tmp_path / "c.xlsx")["区县评价"].iter_rows(values_only=True))
+    assert {r[1] for r in rows[1:]} == {"ZONE329901 一区", "ZONE329902 二区"}
+    bad = runner.invoke(
+        app, ["report", "--month", month, "--out", str(tmp_path / "x"), "--jurisdiction", "999999"]
+    )
+    assert bad.exit_code == 1 and not (tmp_path / "x.xlsx").exists()

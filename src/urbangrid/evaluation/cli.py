@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -30,7 +31,10 @@ def report(
     out: Path = typer.Option(..., help="output file; FILE.xlsx and FILE.html are written"),
     config: Path = typer.Option(None, help="evaluation configuration (JSON); §7 defaults"),
     sync: bool = typer.Option(True, help="refresh the fact table from the case tables first"),
-    tz: str = typer.Option(None, help="time zone of the month (default: settings)"),
+    tz: str = typer.Option(None, help="time zone of the month (default: the platform's)"),
+    jurisdiction: str = typer.Option(
+        None, help="the platform (6-digit code) reported on, with those below it; default: all"
+    ),
 ) -> None:
     """Write the monthly evaluation report: an xlsx workbook with charts and a
     print-ready HTML page."""
@@ -40,7 +44,6 @@ def report(
     from urbangrid.evaluation.service import monthly_report
     from urbangrid.settings import get_settings
 
-    period = Period.month(month, tz or get_settings().timezone)
     if config is not None and not config.is_file():
         raise InvalidInput(f"configuration file not found: {config}")
     cfg = EvaluationConfig.load(config) if config else default_config()
@@ -49,18 +52,36 @@ def report(
         raise InvalidInput(f"output directory does not exist: {out.parent}")
     engine = database_engine()
     try:
+        scope, zone = None, tz or get_settings().timezone
+        if jurisdiction is not None:
+            scope, zone = _platform_scope(engine, jurisdiction, tz)
+        period = Period.month(month, zone)
         if sync:
             synced = _sync(engine)
             if synced is not None:
                 typer.echo(f"fact table refreshed: {synced} cases")
         with engine.connect() as conn:
-            rep = monthly_report(conn, period, cfg)
+            rep = monthly_report(conn, period, cfg, scope=scope, tz=zone)
     finally:
         engine.dispose()
     write_xlsx(rep, xlsx)
     write_html(rep, html)
     typer.echo(f"{period.label}: {rep.totals['reported']} reported, {rep.totals['filed']} filed")
     typer.echo(f"wrote {xlsx} and {html}")
+
+
+def _platform_scope(engine: object, code: str, tz: str | None) -> tuple[Any, str]:
+    """The visibility scope of a platform's own centre (its subtree) and its time zone."""
+    from sqlalchemy.orm import Session
+
+    from urbangrid.cases.queries import CaseScope
+    from urbangrid.org import service as org
+
+    with Session(engine) as session:  # type: ignore[call-overload]
+        j = org.get_jurisdiction(session, code)
+        return CaseScope(
+            org.jurisdiction_subtree(session, j.id), j.id, whole=True
+        ), tz or j.timezone
 
 
 def _sync(engine: object) -> int | None:
