@@ -11,7 +11,8 @@ and keeps the plain LIKE (a scan limited by the other filters). SQLite has no su
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from urbangrid.cases.models import Case
+from urbangrid.db import fetch_tuples
 
 # The SQL function of the index; the migration creates it with the same definition.
 BIGRAMS_FUNCTION = "ug_bigrams"
@@ -37,6 +39,82 @@ def capped_count(session: Session, q: sa.Select[Any]) -> int:
     """How many cases ``q`` selects, counted up to ``COUNT_CAP + 1`` (which means "more")."""
     sub = q.order_by(None).with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()
     return int(session.scalar(sa.select(sa.func.count()).select_from(sub)) or 0)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One key of a case list's order (SQL and Python sort the same way)."""
+
+    column: Any
+    descending: bool = False
+    nulls_last: bool = False
+
+    def sql(self) -> Any:
+        out = self.column.desc() if self.descending else self.column.asc()
+        return out.nulls_last() if self.nulls_last else out
+
+
+NEWEST_FIRST = (SortKey(Case.reported_at, True), SortKey(Case.id, True))
+DEADLINE_FIRST = (SortKey(Case.due_at, nulls_last=True), SortKey(Case.id))
+
+
+def page_of_cases(
+    session: Session,
+    build: Callable[[bool], sa.Select[Any]],
+    order: Sequence[SortKey],
+    *,
+    text: bool,
+    text_index: bool = True,
+    page: int = 1,
+    page_size: int = 50,
+) -> tuple[list[Case], int]:
+    """One page of a case list in ``order`` and the number of its cases (capped as
+    ``capped_count``). ``build(use_index)`` gives the list's statement (the text condition
+    with or without the bigram index).
+
+    A free-text search reads its matches once: their ids and sort keys come back in one scan
+    (at most ``COUNT_CAP`` of them), the count is their number and the page is sorted here,
+    instead of a count scan and then a page scan that tests the text on the same rows again
+    (the open cases holding a common phrase: 463 → see docs/web.md). Past the cap, or
+    without text, the count and the page are two statements as before; a text with more
+    than ``COMMON_TEXT_MATCHES`` matches pages without the index (see ``case_text_matches``).
+    """
+    q = build(text_index)
+    offset = (page - 1) * page_size
+    total: int | None = None
+    if text:
+        # Raw driver tuples: converting 10,000 timestamps costs more than the scan. (A
+        # connection's execute does not flush the session as its own does: flush first.)
+        session.flush()
+        rows = fetch_tuples(
+            session.connection(),
+            q.order_by(None).with_only_columns(Case.id, *(k.column for k in order))
+            .limit(COUNT_CAP + 1),
+        )  # fmt: skip
+        total = len(rows)
+        if total <= COUNT_CAP:
+            for i, key in reversed(list(enumerate(order, start=1))):
+                # Stable sorts, last key first. NULLs go last ascending and first descending
+                # (PostgreSQL's default), or last whenever the key says nulls_last.
+                flip = key.descending and key.nulls_last
+                rows.sort(
+                    key=lambda r, i=i, flip=flip: (
+                        (r[i] is None) != flip,
+                        r[i] if r[i] is not None else 0,
+                    ),
+                    reverse=key.descending,
+                )
+            chosen = [r[0] for r in rows[offset : offset + page_size]]
+            found = {c.id: c for c in session.scalars(sa.select(Case).where(Case.id.in_(chosen)))}
+            return [found[i] for i in chosen], total
+    if total is None:
+        total = capped_count(session, q)
+    if text and text_index and total > COMMON_TEXT_MATCHES:
+        q = build(False)
+    page_rows = session.scalars(
+        q.order_by(*(k.sql() for k in order)).offset(offset).limit(page_size)
+    ).all()
+    return list(page_rows), total
 
 
 def bigrams(text: str) -> list[str]:

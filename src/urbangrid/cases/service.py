@@ -915,16 +915,14 @@ def list_cases(
     (``search.capped_count``: a total above ``COUNT_CAP`` means "more than that")."""
     check_filters_in_scope(session, case_scope(session, principal), filters)
     visible = visible_cases(session, principal)
-    q = apply_filters(visible, filters)
-    total = search.capped_count(session, q)
-    if filters.has_text() and total > search.COMMON_TEXT_MATCHES:
-        q = apply_filters(visible, filters, text_index=False)
-    rows = session.scalars(
-        q.order_by(Case.reported_at.desc(), Case.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return list(rows), total
+    return search.page_of_cases(
+        session,
+        lambda use_index: apply_filters(visible, filters, text_index=use_index),
+        search.NEWEST_FIRST,
+        text=filters.has_text(),
+        page=page,
+        page_size=page_size,
+    )
 
 
 # ---------------------------------------------------------------- photos

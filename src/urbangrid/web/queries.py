@@ -76,17 +76,15 @@ def worklist(
     # queue) is a small, recent set that its status index finds faster than the matches of
     # a common word among a million closed cases (bench_worklists, 1 M cases: 306 → 112 ms).
     with_history = any(s in TERMINAL_VALUES for s in wanted)
-    unfiltered, q = q, apply_filters(q, list_filters, text_index=with_history)
-    total = search.capped_count(session, q)
-    if filters.text and with_history and total > search.COMMON_TEXT_MATCHES:
-        q = apply_filters(unfiltered, list_filters, text_index=False)
-    if queue_name in ("all", "open"):
-        order = [Case.reported_at.desc(), Case.id.desc()]
-    else:
-        # Earliest deadline first; cases without one (rare) last, oldest first.
-        order = [Case.due_at.asc().nulls_last(), Case.id]
-    cases = list(
-        session.scalars(q.order_by(*order).offset((page - 1) * page_size).limit(page_size))
+    cases, total = search.page_of_cases(
+        session,
+        lambda use_index: apply_filters(q, list_filters, text_index=use_index),
+        # Search newest first; a work list earliest deadline first (none last).
+        search.NEWEST_FIRST if queue_name in ("all", "open") else search.DEADLINE_FIRST,
+        text=list_filters.has_text(),
+        text_index=with_history,
+        page=page,
+        page_size=page_size,
     )
     names = _names_for(session, cases)
     items = [_row(c, names, now) for c in cases]
