@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.base import Executable
 
+from urbangrid.kit.errors import InvalidInput
 from urbangrid.settings import get_settings
 
 NAMING_CONVENTION = {
@@ -43,6 +44,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _check_value(value: Any) -> None:
+    if isinstance(value, str):
+        # also NUL written as a JSON escape: JSONB refuses it the same way
+        if "\x00" in value or "\\u0000" in value:
+            raise InvalidInput("text may not contain NUL characters (\\u0000)")
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise InvalidInput(f"the number {value} is out of range (64-bit integers only)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(key)
+            _check_value(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_value(item)
+    elif hasattr(value, "obj"):  # psycopg's Json / Jsonb wrapper of a JSON column's value
+        _check_value(value.obj)
+
+
+def _check_parameters(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, many: bool
+) -> None:
+    """The one bound every value obeys on its way into the database, whatever route, command
+    or job it comes from: integers fit a BIGINT, text holds no NUL (PostgreSQL refuses both
+    with an error that would be a 500; SQLite overflows or stores what PostgreSQL would not).
+    A bad value is the caller's input: 422, and nothing is written."""
+    _check_value(parameters)  # a row, rows, or the flat values of a multi-row insert
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalise_url(url or get_settings().database_url)
     if url.startswith("sqlite"):
@@ -52,6 +87,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     else:
         kwargs.setdefault("pool_pre_ping", True)
         engine = create_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _check_parameters)
     return engine
 
 

@@ -108,7 +108,9 @@ def test_post_registers_a_case_in_the_intake_queue(
     [got] = client.get(f"{V2}/requests/{number}.json").json()
     assert got["status"] == "open" and "待受理" in got["status_notes"]
     assert got["service_code"] == service_code(town.category)
-    assert got["media_url"] == "https://example.org/p.jpg"
+    # Before 受理 the public sees category, place and status, not the words or the photo.
+    assert got["media_url"] is None and "Zhang" not in str(got)
+    assert got["description"] == "（待受理，内容暂不公开）"
     assert got["lat"] == pytest.approx(town.lat) and got["long"] == pytest.approx(town.lon)
     assert got["requested_datetime"].endswith("+08:00")
     assert "notes" not in got

@@ -6,9 +6,13 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from georeport import GeoReport
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from urbangrid.api.app import create_app
+from urbangrid.cases import service as cases
+from urbangrid.cases.models import Case
+from urbangrid.db import session_factory
 from urbangrid.intake.open311_service import service_code
 
 from .live_server import serving
@@ -32,6 +36,15 @@ def test_georeport_client_reads_us(engine: Engine, town: Town, output_format: st
                 },
             )
             posted.append(response.json()[0]["service_request_id"])
+    # The centre takes them in (受理): from then on their text is public.
+    with session_factory(engine)() as session:
+        for number in posted:
+            case = session.scalar(select(Case).where(Case.number == number))
+            assert case is not None
+            cases.perform_action(
+                session, town.principal("intake"), case.id, "accept_report", version=case.version
+            )
+        session.commit()
     with serving(app) as base:
         geo = GeoReport(f"{base}/open311/v2", output_format=output_format)
         services = geo.get_service_list()

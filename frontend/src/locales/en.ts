@@ -19,6 +19,7 @@ export const en: Record<string, string> = {
   "login.busy": "Logging in…",
   "login.wrong": "Wrong username or password",
   "login.missing": "Enter a username and a password",
+  "login.locked": "Too many failed logins: try again later or ask an administrator to unlock the account",
   "nav.inspector": "Field reports",
   "nav.intake": "Intake",
   "nav.filing": "Filing",

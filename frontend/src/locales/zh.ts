@@ -19,6 +19,7 @@ export const zh: Record<string, string> = {
   "login.busy": "正在登录…",
   "login.wrong": "用户名或密码错误",
   "login.missing": "请输入用户名和密码",
+  "login.locked": "登录失败次数过多，请稍后再试或联系管理员解锁",
   "nav.inspector": "监督员采集",
   "nav.intake": "受理",
   "nav.filing": "立案",

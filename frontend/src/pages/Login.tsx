@@ -7,6 +7,7 @@ import { LangSwitch } from "../components/Shell";
 const ERRORS: Record<string, string> = {
   credentials: "login.wrong",
   missing: "login.missing",
+  locked: "login.locked",
 };
 
 export function Login() {
@@ -42,6 +43,7 @@ export function Login() {
     } catch (e) {
       setBusy(false);
       if (e instanceof ApiError && e.status === 401) setError(t("login.wrong"));
+      else if (e instanceof ApiError && e.status === 429) setError(t("login.locked"));
       else if (e instanceof ApiError && e.status === 422) setError(t("login.missing"));
       else setError(t("common.networkError"));
     }

@@ -9,9 +9,12 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from urbangrid import __version__
+from urbangrid.api.headers import SecurityHeaders
+from urbangrid.api.limits import BodyLimit
 from urbangrid.api.problems import install_problem_handlers
 from urbangrid.db import get_engine, session_factory
 from urbangrid.domains import domain_modules
+from urbangrid.settings import get_settings
 
 
 def create_app(engine: Engine | None = None, *, background: bool = False) -> FastAPI:
@@ -42,6 +45,14 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     install_problem_handlers(app)
+    settings = get_settings()
+    app.add_middleware(
+        BodyLimit,
+        user_limit=settings.max_upload_bytes + 256 * 1024,  # a photo and its form fields
+        anonymous_limit=settings.anonymous_max_request_bytes,
+    )
+    # Added last, so outermost: a 413 from the limit gets the headers too.
+    app.add_middleware(SecurityHeaders, tile_url=settings.map_tile_url)
     for module in domain_modules("routes"):
         app.include_router(module.router)
         install = getattr(module, "install", None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -13,6 +15,7 @@ from urbangrid.auth.principal import Principal
 from urbangrid.auth.service import principal_from_token
 from urbangrid.kit.errors import Forbidden, Unauthorized
 from urbangrid.org.roles import Role
+from urbangrid.settings import get_settings
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login")
 
@@ -20,6 +23,28 @@ SESSION_COOKIE = "urbangrid_session"
 CSRF_COOKIE = "urbangrid_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The CSRF token of a cookie session: bound to the session (an HMAC of its token under
+    the server's secret), so a token planted by another site or another session fails."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf(request: Request, session_token: str, sent: str | None = None) -> None:
+    """The double submit of a cookie session's state-changing request: the X-CSRF-Token
+    header (or a form's ``csrf_token``) must be the session's own CSRF token."""
+    expected = csrf_token_for(session_token)
+    sent = request.headers.get(CSRF_HEADER) or sent
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise Forbidden(f"missing or wrong {CSRF_HEADER} header for a cookie session")
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address (the proxy's X-Forwarded-For when uvicorn trusts the proxy:
+    ``URBANGRID_FORWARDED_ALLOW_IPS``)."""
+    return request.client.host if request.client else None
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -50,10 +75,8 @@ def current_principal(
     else:
         token = request.cookies.get(SESSION_COOKIE)
         if token and request.method not in SAFE_METHODS:
-            # Double-submit check: a cross-site form cannot read our cookie to echo it.
-            csrf = request.cookies.get(CSRF_COOKIE)
-            if not csrf or request.headers.get(CSRF_HEADER) != csrf:
-                raise Forbidden(f"missing or wrong {CSRF_HEADER} header for a cookie session")
+            # A cross-site form cannot read the CSRF cookie to echo it in the header.
+            check_csrf(request, token)
     if not token:
         raise Unauthorized("send 'Authorization: Bearer <token>' (get one at /api/v1/auth/login)")
     principal = principal_from_token(session, token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,9 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from urbangrid.kit.errors import DomainError
+from urbangrid.auth import audit
+from urbangrid.kit.errors import DomainError, TooManyRequests
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 def problem_response(status: int, body: dict[str, Any]) -> JSONResponse:
@@ -23,10 +26,39 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
+def _log_refusal(request: Request, exc: DomainError) -> None:
+    """401 and 403 answers go to the security log (the request's own session has been
+    rolled back by now, so the entry's transaction waits for nobody)."""
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:
+        return
+    principal = getattr(request.state, "principal", None)
+    try:
+        audit.record(
+            engine,
+            "refused",
+            principal=principal,
+            address=request.client.host if request.client else None,
+            detail={
+                "status": exc.status,
+                "method": request.method,
+                "path": request.url.path,
+                "reason": exc.detail[:300],
+            },
+        )
+    except Exception:
+        log.warning("could not log a refusal of %s", request.url.path, exc_info=True)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(exc.status, exc.problem(request.url.path))
+        if exc.status in (401, 403):
+            _log_refusal(request, exc)
+        response = problem_response(exc.status, exc.problem(request.url.path))
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

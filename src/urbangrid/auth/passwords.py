@@ -22,6 +22,18 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+@lru_cache
+def _stand_in_hash() -> str:
+    return _hasher().hash("no such account: the same argon2 work as a real one")
+
+
+def verify_nobody(password: str) -> bool:
+    """Spend on an unknown account the work a known one costs (no user enumeration by
+    timing); always False."""
+    verify_password(_stand_in_hash(), password)
+    return False
+
+
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher().verify(password_hash, password)

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
-from urbangrid.api.deps import CurrentPrincipal, DbSession, bearer_scheme
-from urbangrid.auth import service
+from urbangrid.api.deps import (
+    CurrentPrincipal,
+    DbSession,
+    bearer_scheme,
+    client_address,
+    require_roles,
+)
+from urbangrid.auth import audit, service
+from urbangrid.auth.limits import Limiter
+from urbangrid.auth.models import SecurityEvent
+from urbangrid.auth.principal import Principal
+from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
 from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.kit.spreadsheet import safe_cell
+from urbangrid.org import service as org
+from urbangrid.org.models import User
+from urbangrid.org.roles import Role
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -35,8 +54,15 @@ class TokenOut(BaseModel):
     responses={401: {"description": "wrong credentials"}},
     **scoped(RouteScope.PUBLIC),
 )
-def login(body: LoginIn, db: DbSession) -> TokenOut:
-    issued = service.login(db, body.username, body.password)
+def login(body: LoginIn, db: DbSession, request: Request) -> TokenOut:
+    """A bearer token; too many failures lock the account and the address out (429)."""
+    issued = service.login(
+        db,
+        body.username,
+        body.password,
+        engine=request.app.state.engine,
+        address=client_address(request),
+    )
     return TokenOut(
         access_token=issued.token,
         expires_at=issued.expires_at,
@@ -58,3 +84,126 @@ def logout(
 ) -> None:
     if credentials:
         service.revoke_token(db, credentials.credentials)
+
+
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+class UnlockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str | None = Field(None, min_length=1, max_length=64)
+    address: str | None = Field(None, min_length=1, max_length=64)
+
+
+class SecurityEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    kind: str
+    username: str | None
+    user_id: int | None
+    jurisdiction_id: int | None
+    address: str | None
+    detail: dict[str, Any]
+
+
+def _events(db: Session, principal: Principal, kind: str | None, limit: int) -> list[Any]:
+    """The log entries of the admin's subtree: its users' and platforms' (a root admin:
+    all, the failed logins of unknown names included)."""
+    stmt = select(SecurityEvent).order_by(SecurityEvent.id.desc()).limit(limit)
+    if kind:
+        stmt = stmt.where(SecurityEvent.kind == kind)
+    readable = org.readable_jurisdictions(db, principal)
+    if readable is not None:
+        names = select(User.username).where(User.jurisdiction_id.in_(sorted(readable)))
+        stmt = stmt.where(
+            or_(
+                SecurityEvent.jurisdiction_id.in_(sorted(readable)),
+                SecurityEvent.username.in_(names),
+            )
+        )
+    return list(db.scalars(stmt))
+
+
+@router.get(
+    "/security-events",
+    response_model=list[SecurityEventOut],
+    summary="The security log: logins, failures, lockouts, refusals, admin changes",
+    **scoped(RouteScope.ADMIN),
+)
+def security_events(
+    db: DbSession,
+    principal: Admin,
+    kind: str | None = Query(None, pattern="^[a-z_]{1,32}$"),
+    limit: int = Query(500, ge=1, le=10_000),
+) -> list[Any]:
+    return _events(db, principal, kind, limit)
+
+
+@router.get(
+    "/security-events.csv",
+    summary="The security log as CSV (for the bureau's records)",
+    **scoped(RouteScope.ADMIN),
+)
+def security_events_csv(
+    db: DbSession,
+    principal: Admin,
+    kind: str | None = Query(None, pattern="^[a-z_]{1,32}$"),
+    limit: int = Query(10_000, ge=1, le=100_000),
+) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["id", "at", "kind", "username", "user_id", "jurisdiction_id", "address", "detail"]
+    )
+    for e in _events(db, principal, kind, limit):
+        writer.writerow(
+            safe_cell(v)
+            for v in (
+                e.id,
+                e.at.isoformat(),
+                e.kind,
+                e.username,
+                e.user_id,
+                e.jurisdiction_id,
+                e.address,
+                json.dumps(e.detail, ensure_ascii=False),
+            )
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="security-events.csv"'},
+    )
+
+
+@router.post(
+    "/unlock",
+    status_code=204,
+    summary="Lift a lockout of an account (or, for an admin at the root, a client address)",
+    responses={404: {"description": "no such account in your platforms"}},
+    **scoped(RouteScope.ADMIN),
+)
+def unlock(body: UnlockIn, db: DbSession, principal: Admin, request: Request) -> None:
+    if (body.username is None) == (body.address is None):
+        raise InvalidInput("give a username or an address", field="username")
+    limiter = Limiter(request.app.state.engine)
+    if body.username is not None:
+        user = db.scalar(select(User).where(User.username == body.username))
+        readable = org.readable_jurisdictions(db, principal)
+        if user is None or (readable is not None and user.jurisdiction_id not in readable):
+            raise NotFound(f"no user {body.username}", field="username")
+        limiter.clear(service.account_key(body.username))
+    else:
+        if principal.jurisdiction_id is not None:
+            raise Forbidden("only an administrator of the whole installation unlocks addresses")
+        limiter.clear(service.address_key(body.address))
+    audit.add(
+        db,
+        "unlock",
+        principal=principal,
+        address=client_address(request),
+        detail={"username": body.username, "address": body.address},
+    )

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from urbangrid.auth import audit
+from urbangrid.auth.limits import LOGIN_ACCOUNT, LOGIN_ADDRESS, Limiter
 from urbangrid.auth.models import ApiToken
-from urbangrid.auth.passwords import verify_password
+from urbangrid.auth.passwords import verify_nobody, verify_password
 from urbangrid.auth.principal import Principal
-from urbangrid.kit.errors import Unauthorized
+from urbangrid.kit.errors import TooManyRequests, Unauthorized
 from urbangrid.kit.types import utcnow
 from urbangrid.org.models import User
 from urbangrid.org.roles import Role
@@ -44,9 +48,13 @@ def principal_for(user: User) -> Principal:
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
+    """The user whose password this is; 401 otherwise, after the same work whether the
+    account exists or not."""
     user = session.scalar(select(User).where(User.username == username))
-    # Verify even for unknown users would leak less timing; argon2 cost dominates anyway.
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    if user is None:
+        verify_nobody(password)
+        raise Unauthorized("wrong username or password")
+    if not verify_password(user.password_hash, password) or not user.is_active:
         raise Unauthorized("wrong username or password")
     return user
 
@@ -61,8 +69,62 @@ def issue_token(
     return IssuedToken(token=token, expires_at=expires, principal=principal_for(user))
 
 
-def login(session: Session, username: str, password: str, *, kind: str = "bearer") -> IssuedToken:
-    return issue_token(session, authenticate(session, username, password), kind=kind)
+def account_key(username: str) -> str:
+    return f"login:account:{username.strip().lower()}"
+
+
+def address_key(address: str | None) -> str:
+    return f"login:address:{address or 'unknown'}"
+
+
+def login(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    kind: str = "bearer",
+    engine: Engine | None = None,
+    address: str | None = None,
+) -> IssuedToken:
+    """Check the password and issue a token. With ``engine``, the abuse limits apply: a
+    blocked account or address is refused (429) before any password work, every failure
+    counts against both (an unknown name counts like a known one, so a lockout says nothing
+    about whether the account exists), a success clears the account's count, and each
+    outcome goes to the security log."""
+    if engine is None:
+        return issue_token(session, authenticate(session, username, password), kind=kind)
+    limiter = Limiter(engine)
+    waiting = max(limiter.blocked(account_key(username)), limiter.blocked(address_key(address)))
+    if waiting:
+        audit.record(
+            engine,
+            "refused",
+            username=username,
+            address=address,
+            detail={"reason": "locked out", "retry_after": waiting},
+        )
+        raise TooManyRequests(
+            f"too many failed logins; try again in {math.ceil(waiting / 60)} min "
+            "or ask an administrator to unlock the account",
+            retry_after=waiting,
+        )
+    try:
+        user = authenticate(session, username, password)
+    except Unauthorized:
+        audit.record(engine, "login_failed", username=username, address=address)
+        for key, limit in (
+            (account_key(username), LOGIN_ACCOUNT),
+            (address_key(address), LOGIN_ADDRESS),
+        ):
+            if limiter.hit(key, limit):
+                audit.record(
+                    engine, "lockout", username=username, address=address, detail={"key": key}
+                )
+        raise
+    limiter.clear(account_key(username))  # before this session writes (SQLite: one writer)
+    issued = issue_token(session, user, kind=kind)
+    audit.add(session, "login", principal=issued.principal, address=address)
+    return issued
 
 
 def principal_from_token(session: Session, token: str) -> Principal:

@@ -49,6 +49,7 @@ from urbangrid.cases.models import Attachment, Case
 from urbangrid.cases.search import case_text_matches
 from urbangrid.catalog.models import Category
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
+from urbangrid.kit.types import in_calendar
 from urbangrid.org import service as org
 from urbangrid.org.models import Community, Department, Grid, Jurisdiction, Street
 from urbangrid.org.roles import Role
@@ -326,6 +327,8 @@ class CaseFilters:
             r"(component|matter):\d{2}", self.big_class
         ):
             raise InvalidInput("big_class is kind:code, e.g. component:01", field="big_class")
+        in_calendar(self.reported_from, "reported_from")
+        in_calendar(self.reported_to, "reported_to")
         if (
             self.reported_from is not None
             and self.reported_to is not None

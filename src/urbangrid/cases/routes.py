@@ -5,7 +5,6 @@ problem+json with ``allowed_actions``: 403 (role / department), 409 (state or st
 ``version``), 422 (bad input, naming the field).
 """
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
+from urbangrid.auth import audit
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import search, service
 from urbangrid.cases.models import Case, RoutingRule
@@ -42,6 +42,7 @@ from urbangrid.cases.workflow import STATUS_LABELS_ZH, Action, Status
 from urbangrid.kit.errors import InvalidInput, NotFound, PayloadTooLarge
 from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.kit.types import CalendarDate
 from urbangrid.org import service as org
 from urbangrid.org.models import Department
 from urbangrid.org.roles import Role
@@ -97,8 +98,8 @@ def list_cases(
     category_id: int | None = None,
     source: str | None = None,
     warning_level: str | None = Query(None, pattern="^(green|yellow|red)$"),
-    reported_from: date | None = Query(None, description="first day (local)"),
-    reported_to: date | None = Query(None, description="last day (local), inclusive"),
+    reported_from: CalendarDate | None = Query(None, description="first day (local)"),
+    reported_to: CalendarDate | None = Query(None, description="last day (local), inclusive"),
     q: str | None = Query(None, max_length=100, description="text in number/description/address"),
     open_only: bool = False,
     supervised: bool | None = None,
@@ -165,7 +166,10 @@ def download_attachment(
 ) -> FileResponse:
     """A photo of a case you read (or your own upload not yet on a case); else 404."""
     row = get_visible_attachment(db, principal, attachment_id)
-    return FileResponse(service.attachment_path(row), media_type=row.content_type)
+    path = service.attachment_path(row)
+    if not path.is_file():  # the data directory lost it (restore without files, disk error)
+        raise NotFound(f"the file of attachment {attachment_id} is missing")
+    return FileResponse(path, media_type=row.content_type)
 
 
 @router.get(
@@ -205,6 +209,12 @@ def create_routing_rule(
     rule = RoutingRule(**data)
     db.add(rule)
     db.flush()
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={"change": "routing rule created", "rule_id": rule.id},
+    )
     return RoutingRuleOut.model_validate(rule)
 
 
@@ -219,6 +229,12 @@ def delete_routing_rule(
     if rule is None or (readable is not None and rule.jurisdiction_id not in readable):
         raise NotFound(f"no routing rule {rule_id}")
     db.delete(rule)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={"change": "routing rule deleted", "rule_id": rule_id},
+    )
 
 
 @router.get("/settings", response_model=dict[str, Any], **scoped(RouteScope.JURISDICTION))
@@ -246,7 +262,14 @@ def put_case_settings(
     """Replace any of ``workflow``, ``worktime``, ``case_number_pattern`` (admin, for your
     platform or one below it)."""
     jurisdiction = org.resolve_jurisdiction(db, principal, jurisdiction_id, field="jurisdiction_id")
-    return service.update_case_settings(db, jurisdiction, body)
+    settings = service.update_case_settings(db, jurisdiction, body)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={"change": "case settings", "jurisdiction": jurisdiction.code, "keys": sorted(body)},
+    )
+    return settings
 
 
 @router.get("/{case_id}", response_model=CaseDetail, responses=_ERRORS, **scoped(RouteScope.CASE))

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from urbangrid.cases.workflow import ClosingType, Source, WarningLevel
+from urbangrid.cases.workflow import MAX_EXTENSION, ClosingType, Source, WarningLevel
 
 
 class CaseCreate(BaseModel):
@@ -70,11 +70,24 @@ class TransferBody(ActionBody):
 
 
 class ExtensionBody(ActionBody):
-    extra: Decimal = Field(gt=0, description="extra time in the unit of the disposal limit")
+    extra: Decimal = Field(
+        gt=0,
+        le=MAX_EXTENSION,
+        allow_inf_nan=False,
+        decimal_places=2,
+        description="extra time in the unit of the disposal limit",
+    )
 
 
 class ApproveExtensionBody(ActionBody):
-    extra: Decimal | None = Field(None, gt=0, description="grant less or more than asked")
+    extra: Decimal | None = Field(
+        None,
+        gt=0,
+        le=MAX_EXTENSION,
+        allow_inf_nan=False,
+        decimal_places=2,
+        description="grant less or more than asked",
+    )
 
 
 class CloseBody(ActionBody):

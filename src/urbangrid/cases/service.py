@@ -60,7 +60,7 @@ from urbangrid.cases import search
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Attachment, Case, CaseCounter, CaseEvent, RoutingRule
 from urbangrid.cases.numbering import DEFAULT_PATTERN, check_pattern, format_case_number
-from urbangrid.cases.photos.validation import check_photo
+from urbangrid.cases.photos.validation import clean_photo
 from urbangrid.cases.queries import (
     CaseFilters,
     CaseScope,
@@ -938,16 +938,20 @@ def store_photo(
     kind: str = "before",
     jurisdiction_id: int | None = None,
 ) -> Attachment:
-    """Validate (413 / 415 by size and magic bytes) and store a photo, content-addressed
-    under ``settings.upload_dir``; the row is added to the caller's transaction."""
+    """Decode, clean and store a photo (``photos.validation.clean_photo``: 413 / 415, no
+    metadata kept), content-addressed under ``settings.upload_dir``; the row is added to the
+    caller's transaction. A photo for a case needs a case the caller may act on."""
     settings = get_settings()
-    image = check_photo(content, settings.max_upload_bytes)
     if kind not in ("before", "after", "other"):
         raise InvalidInput("kind is before, after or other", field="kind")
     jid = jurisdiction_id if jurisdiction_id is not None else principal.jurisdiction_id
     if case_id is not None:
         case = get_visible_case(session, principal, case_id)
+        if not case_scope(session, principal).acts_on(case):
+            raise Forbidden(f"case {case.number} is not yours to add photos to")
         jid = case.jurisdiction_id
+    photo = clean_photo(content, settings.max_upload_bytes)
+    image, content = photo.kind, photo.content
     digest = hashlib.sha256(content).hexdigest()
     relative = Path(digest[:2]) / f"{digest}.{image.extension}"
     target = settings.upload_dir / relative

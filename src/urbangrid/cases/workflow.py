@@ -942,7 +942,7 @@ def decide(state: CaseState, command: Command, actor: Actor, now: datetime, ctx:
         if extra is None or extra <= 0:
             raise _refuse(
                 "input",
-                "'extra' must be a positive number of the limit's unit",
+                f"'extra' must be a positive number of the limit's unit, at most {MAX_EXTENSION}",
                 action,
                 state,
                 actor,
@@ -1052,12 +1052,18 @@ def decide(state: CaseState, command: Command, actor: Actor, now: datetime, ctx:
     )
 
 
+# The most an extension (延期) may add, in the limit's own unit (work days, hours …): more
+# than any real extension, and within the 10-digit column that keeps it.
+MAX_EXTENSION = Decimal(1000)
+
+
 def _decimal(value: Any) -> Decimal | None:
+    """A positive-or-not finite number no larger than MAX_EXTENSION, or None."""
     try:
         out = Decimal(str(value))
     except ArithmeticError:
         return None
-    return out if out.is_finite() else None
+    return out if out.is_finite() and abs(out) <= MAX_EXTENSION else None
 
 
 def _closing_type(

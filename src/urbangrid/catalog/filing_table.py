@@ -34,6 +34,7 @@ from urbangrid.catalog.timelimits import (
     parse_value,
 )
 from urbangrid.kit.errors import ImportRejected
+from urbangrid.kit.spreadsheet import safe_cell, unescape_cell
 
 CANONICAL_COLUMNS = [
     "kind",
@@ -152,7 +153,7 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
     big_names = national_big_names()
 
     for line, row in enumerate(reader, start=2):
-        row = {k: _clean(v) for k, v in row.items() if k is not None}
+        row = {k: unescape_cell(_clean(v)) for k, v in row.items() if k is not None}
         if not any(row.values()):
             continue
         problems: list[str] = []
@@ -298,7 +299,7 @@ def write_table(rows: list[dict[str, str]], out: io.TextIOBase | io.StringIO) ->
     writer = csv.DictWriter(out, fieldnames=CANONICAL_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
 
 
 def condition_export_row(

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from urbangrid.api.deps import DbSession, OptionalPrincipal, require_roles
+from urbangrid.auth import audit
 from urbangrid.auth.principal import Principal
 from urbangrid.catalog import service
 from urbangrid.catalog.directory import Kind
@@ -111,6 +112,16 @@ async def import_filing_conditions(
     if jurisdiction is not None or principal.jurisdiction_id is not None:
         target = org.resolve_jurisdiction(db, principal, jurisdiction).id
     summary = service.import_table(db, parse_table(text, source="upload"), target)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={
+            "change": "catalogue imported",
+            "jurisdiction_id": target,
+            "conditions_created": summary.conditions_created,
+        },
+    )
     return {
         "categories_created": summary.categories_created,
         "categories_updated": summary.categories_updated,

@@ -71,12 +71,37 @@ def serve(
     import uvicorn
 
     from urbangrid.api.app import create_app
+    from urbangrid.settings import get_settings
 
-    uvicorn.run(create_app(background=worker), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(background=worker),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=get_settings().forwarded_allow_ips,
+    )
 
 
 users = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(users, name="users")
+
+
+@users.command("unlock")
+@reports_errors
+def users_unlock(username: str) -> None:
+    """Lift the lockout of an account after too many failed logins."""
+    from urbangrid.auth import audit
+    from urbangrid.auth.limits import Limiter
+    from urbangrid.auth.service import account_key
+
+    engine = database_engine()
+    try:
+        cleared = Limiter(engine).clear(account_key(username))
+        audit.record(engine, "unlock", username=username, detail={"by": "command line"})
+    finally:
+        engine.dispose()
+    typer.echo(f"{username}: {'unlocked' if cleared else 'was not locked'}")
 
 
 @users.command("create")

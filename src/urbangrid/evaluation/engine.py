@@ -18,6 +18,7 @@ from urbangrid.evaluation.config import EvaluationConfig, ObjectConfig
 from urbangrid.evaluation.facts import CaseFacts
 from urbangrid.evaluation.indicators import COUNT_DEFS, CountDef, ObjectKind
 from urbangrid.kit.errors import InvalidInput
+from urbangrid.kit.types import in_calendar
 
 DEFAULT_TZ = "Asia/Shanghai"
 
@@ -47,6 +48,7 @@ class Period:
             start_local = datetime(year, month, 1, tzinfo=ZoneInfo(tz))
         except ValueError as exc:
             raise InvalidInput(f"month must look like 2026-10, got {text!r}") from exc
+        in_calendar(start_local, "month")
         end_local = (
             datetime(year + 1, 1, 1, tzinfo=ZoneInfo(tz))
             if month == 12

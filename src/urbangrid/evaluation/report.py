@@ -165,6 +165,13 @@ def write_xlsx(report: MonthlyReport, path: Path) -> None:
         _section_sheet(wb, report, kind)
     _lists_sheet(wb, report)
     _alerts_sheet(wb, report)
+    # The report has no formulas: a name that starts with "=" (an object named by a user)
+    # is text, not something for the spreadsheet to run.
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     wb.save(tmp)

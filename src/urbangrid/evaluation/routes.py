@@ -28,6 +28,7 @@ from urbangrid.evaluation.sql import case_ids_sql
 from urbangrid.kit.errors import InvalidInput, NotFound
 from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.kit.types import CalendarDate
 from urbangrid.org import service as org
 from urbangrid.org.roles import Role
 
@@ -115,8 +116,10 @@ Scope = Annotated[ReaderScope, Depends(reader_scope)]
 def period_params(
     reader: Scope,
     month: str | None = Query(None, description="YYYY-MM (local time); default: last month"),
-    start: date | None = Query(None, alias="from", description="first day (instead of month)"),
-    end: date | None = Query(None, alias="to", description="last day, inclusive"),
+    start: CalendarDate | None = Query(
+        None, alias="from", description="first day (instead of month)"
+    ),
+    end: CalendarDate | None = Query(None, alias="to", description="last day, inclusive"),
 ) -> Period:
     tz = reader.timezone
     if start or end:

@@ -27,6 +27,7 @@ from urbangrid.geo.codes import CodeError, make_component_id, parse_component_id
 from urbangrid.geo.crs import Crs, to_wgs84
 from urbangrid.geo.features import parse_geojson
 from urbangrid.kit.errors import Forbidden, ImportRejected, InvalidInput, NotFound
+from urbangrid.kit.spreadsheet import safe_cell
 from urbangrid.org import service as org
 from urbangrid.org.models import Department, Grid, Jurisdiction
 from urbangrid.org.roles import Role
@@ -360,7 +361,7 @@ def export_components(session: Session, j: Jurisdiction, fmt: str = "geojson") -
         writer = csv.DictWriter(buf, fieldnames=list(EXPORT_FIELDS), extrasaction="ignore")
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: "" if r[k] is None else r[k] for k in EXPORT_FIELDS})
+            writer.writerow({k: "" if r[k] is None else safe_cell(r[k]) for k in EXPORT_FIELDS})
         return buf.getvalue()
     raise InvalidInput("format must be geojson or csv", field="format")
 

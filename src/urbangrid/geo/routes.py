@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,9 +50,11 @@ class Location(BaseModel):
 
 
 class ComponentPatch(BaseModel):
-    condition: str | None = None
-    owner_department: str | None = None
-    note: str | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    condition: str | None = Field(None, max_length=10)
+    owner_department: str | None = Field(None, max_length=32)
+    note: str | None = Field(None, max_length=1000)
 
 
 def _jurisdiction(db: Session, code: str | None, principal: Principal | None) -> Jurisdiction:

@@ -31,7 +31,7 @@ from urbangrid.intake.adapters import channel_principal, stand_in_point
 from urbangrid.intake.models import ClientKey, HotlineWorkOrder, OutboxMessage, Report
 from urbangrid.intake.open311_service import category_for
 from urbangrid.kit.errors import Conflict, InvalidInput, NotFound
-from urbangrid.kit.types import utcnow
+from urbangrid.kit.types import CalendarDateTime, utcnow
 from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
 
@@ -51,8 +51,8 @@ class WorkOrderIn(BaseModel):
     citizen_name: str | None = Field(None, max_length=64)
     citizen_phone: str | None = Field(None, max_length=32)
     service_code: str | None = Field(None, description="our service code, e.g. M06001")
-    received_at: datetime | None = Field(None, description="when the hotline took the call")
-    due_at: datetime | None = Field(None, description="reply deadline set by the hotline")
+    received_at: CalendarDateTime | None = Field(None, description="when the hotline took the call")
+    due_at: CalendarDateTime | None = Field(None, description="reply deadline set by the hotline")
     jurisdiction: str | None = Field(None, description="6-digit code, if the key has none")
 
     @field_validator("*")

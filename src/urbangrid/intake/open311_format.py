@@ -16,6 +16,8 @@ from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
+from urbangrid.kit.types import FIRST_YEAR, LAST_YEAR
+
 XML_MEDIA_TYPE = "text/xml; charset=utf-8"
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
 FORMATS = ("xml", "json")
@@ -97,6 +99,8 @@ def parse_w3c(name: str, text: str) -> datetime:
         raise Open311Error(400, f"{name} is not a valid date-time: {text!r}") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise Open311Error(400, f"{name}: the year must lie between {FIRST_YEAR} and {LAST_YEAR}")
     return value.astimezone(UTC)
 
 

@@ -29,6 +29,7 @@ from urbangrid.catalog.service import categories_in, category_in
 from urbangrid.intake import open311_format as fmt
 from urbangrid.intake.adapters import channel_principal, stand_in_point
 from urbangrid.intake.models import ClientKey, DuplicateLink, Report
+from urbangrid.intake.privacy import WITHHELD, mask_personal, public_comment
 from urbangrid.kit.errors import DomainError
 from urbangrid.kit.types import utcnow
 from urbangrid.org import service as org
@@ -379,8 +380,9 @@ def _status_notes(case: Case, closing_comment: str | None, master_number: str | 
     label = f"{status.label_zh} ({status.value})"
     if master_number is not None:
         return f"重复，已合并到 {master_number} (duplicate of {master_number})"
-    if status in (wf.Status.NOT_FILED, wf.Status.VOIDED) and closing_comment:
-        return f"{label}: {closing_comment}"
+    reply = public_comment(closing_comment)
+    if status in (wf.Status.NOT_FILED, wf.Status.VOIDED) and reply:
+        return f"{label}: {reply}"
     return label
 
 
@@ -459,6 +461,8 @@ def describe(
         category = categories[case.category_id]
         report = reports.get(case.id)
         closed = case.status in TERMINAL
+        # Nothing of the report's own words before the centre took it in (intake.privacy).
+        taken_in = case.status != wf.Status.PENDING_INTAKE.value
         raw_limit = limits.get(case.filing_condition_id) if case.filing_condition_id else None
         item: dict[str, Any] = {
             "service_request_id": case.number,
@@ -466,7 +470,7 @@ def describe(
             "status_notes": _status_notes(case, closing.get(case.id), masters.get(case.id)),
             "service_name": category.local_name or category.name,
             "service_code": service_code(category),
-            "description": case.description or None,
+            "description": (mask_personal(case.description) or None) if taken_in else WITHHELD,
             "agency_responsible": departments.get(case.department_id)
             if case.department_id
             else None,
@@ -476,12 +480,12 @@ def describe(
                 (case.closed_at or case.updated_at) if closed else case.updated_at, tz
             ),
             "expected_datetime": None if closed else fmt.w3c_datetime(case.disposal_deadline, tz),
-            "address": case.address or None,
+            "address": (mask_personal(case.address) or None) if taken_in else None,
             "address_id": report.address_id if report else None,
             "zipcode": None,
             "lat": case.lat,
             "long": case.lon,
-            "media_url": report.media_url if report else None,
+            "media_url": report.media_url if report and taken_in else None,
         }
         if extensions:
             status = wf.Status(case.status)

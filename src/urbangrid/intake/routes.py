@@ -7,14 +7,17 @@ Open311 answers in its own formats (XML or JSON by suffix, errors as the spec's 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
-from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
+from urbangrid.api.deps import CurrentPrincipal, DbSession, client_address, require_roles
+from urbangrid.auth import audit
+from urbangrid.auth.limits import Limiter, per_minute
 from urbangrid.auth.principal import Principal
 from urbangrid.cases.queries import get_visible_case
 from urbangrid.intake import duplicates, hotline, suggestions, webhooks
@@ -23,11 +26,12 @@ from urbangrid.intake import open311_format as fmt
 from urbangrid.intake import open311_service as o311
 from urbangrid.intake.duplicate_rules import Rules
 from urbangrid.intake.models import ClientKey
-from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
+from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
 from urbangrid.kit.scope import RouteScope, scoped
-from urbangrid.kit.types import utcnow
+from urbangrid.kit.types import CalendarDateTime, utcnow
 from urbangrid.org import service as org
 from urbangrid.org.roles import Role
+from urbangrid.settings import get_settings
 
 router = APIRouter()
 
@@ -57,7 +61,9 @@ async def form_fields(request: Request) -> list[tuple[str, str]]:
     if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return [("__bad_content_type__", kind or "none")]
     try:
-        form = await request.form()
+        form = await request.form(max_files=0)  # Open311 takes media_url, not files
+    except HTTPException:
+        raise  # the body limit
     except Exception:  # malformed multipart bodies
         return [("__bad_content_type__", kind)]
     return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
@@ -154,10 +160,15 @@ def post_request(format_: str, request: Request, db: DbSession, fields: FormFiel
             raise fmt.Open311Error(
                 400, "send the request as application/x-www-form-urlencoded; charset=utf-8"
             )
+        limiter = Limiter(request.app.state.engine)
+        per_minute_limit = per_minute(get_settings().open311_posts_per_minute)
+        address = client_address(request)
+        limiter.check(f"open311:address:{address}", per_minute_limit, "requests")
         api_key = single.get("api_key") or request.query_params.get("api_key")
         key = client_keys.find_key(db, api_key, "open311")
         if key is None:
             raise fmt.Open311Error(403, "a valid api_key is required to post a request")
+        limiter.check(f"open311:key:{key.id}", per_minute_limit, "requests")
         jurisdiction = o311.resolve_jurisdiction(
             db, single.get("jurisdiction_id"), key=key, required=True
         )
@@ -169,6 +180,11 @@ def post_request(format_: str, request: Request, db: DbSession, fields: FormFiel
     except fmt.Open311Error as exc:
         db.rollback()
         return _error(format_, exc)
+    except TooManyRequests as exc:  # in the spec's own error format, with Retry-After
+        db.rollback()
+        response = _error(format_, fmt.Open311Error(429, exc.detail))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
 
 @router.get(
@@ -308,6 +324,12 @@ def add_webhook(body: SubscriptionIn, db: DbSession, principal: Admin) -> dict[s
         secret=body.secret,
         jurisdiction_id=jurisdiction_id,
     )
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={"change": "webhook subscribed", "subscription_id": row.id},
+    )
     return {**webhooks.describe_subscription(row), "secret": row.secret}
 
 
@@ -322,6 +344,12 @@ def disable_webhook(subscription_id: int, db: DbSession, principal: Admin) -> di
     ]
     if not owned:
         raise NotFound(f"no subscription {subscription_id}")
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={"change": "webhook disabled", "subscription_id": subscription_id},
+    )
     return webhooks.describe_subscription(webhooks.deactivate(db, subscription_id))
 
 
@@ -351,17 +379,26 @@ class ReturnIn(BaseModel):
 class CallbackIn(BaseModel):
     result: str = Field(pattern="^(satisfied|basically|dissatisfied)$")
     comment: str = Field("", max_length=2000)
-    at: datetime | None = None
+    at: CalendarDateTime | None = None
 
 
 @router.post(
     f"{HOTLINE}/work-orders", tags=["hotline"], status_code=201, **scoped(RouteScope.CLIENT_KEY)
 )
 def receive_work_order(
-    body: hotline.WorkOrderIn, db: DbSession, key: HotlineKey, response: Response
+    body: hotline.WorkOrderIn,
+    db: DbSession,
+    key: HotlineKey,
+    response: Response,
+    request: Request,
 ) -> dict[str, Any]:
     """Receive a 12345 work order (X-Api-Key). Idempotent: the same ``order_id`` again
-    answers 200 with the case it already has."""
+    answers 200 with the case it already has. Per key and per address at most
+    ``URBANGRID_HOTLINE_ORDERS_PER_MINUTE`` a minute (429 with Retry-After beyond)."""
+    limiter = Limiter(request.app.state.engine)
+    limit = per_minute(get_settings().hotline_orders_per_minute)
+    limiter.check(f"hotline:address:{client_address(request)}", limit, "work orders")
+    limiter.check(f"hotline:key:{key.id}", limit, "work orders")
     got = hotline.receive(db, key, body)
     if not got.created:
         response.status_code = 200
@@ -430,8 +467,8 @@ def callback_work_order(
 def hotline_figures(
     db: DbSession,
     principal: CurrentPrincipal,
-    start: Annotated[datetime, Query(description="first instant, with zone")],
-    end: Annotated[datetime, Query(description="end instant (exclusive), with zone")],
+    start: Annotated[CalendarDateTime, Query(description="first instant, with zone")],
+    end: Annotated[CalendarDateTime, Query(description="end instant (exclusive), with zone")],
 ) -> dict[str, Any]:
     """Reply, on-time reply, completion and satisfaction rates of orders received in
     [start, end)."""
@@ -544,6 +581,12 @@ def create_client_key(body: KeyIn, db: DbSession, principal: Admin) -> dict[str,
     if code is not None or principal.jurisdiction_id is not None:
         code = org.resolve_jurisdiction(db, principal, code, field="jurisdiction").code
     row, key = client_keys.create_key(db, body.name, channel=body.channel, jurisdiction_code=code)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={"change": "client key issued", "key_id": row.id, "channel": body.channel},
+    )
     return {**_key_out(row), "key": key}
 
 
@@ -556,4 +599,7 @@ def revoke_client_key(key_id: int, db: DbSession, principal: Admin) -> dict[str,
     ]
     if not owned:
         raise NotFound(f"no key {key_id}")
+    audit.add(
+        db, "admin", principal=principal, detail={"change": "client key revoked", "key_id": key_id}
+    )
     return _key_out(client_keys.revoke_key(db, key_id))

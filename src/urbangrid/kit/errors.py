@@ -65,6 +65,18 @@ class UnsupportedMediaType(DomainError):
     title = "Unsupported media type"
 
 
+class TooManyRequests(DomainError):
+    """An abuse limit (too many logins, reports …): try again after ``retry_after`` seconds
+    (the API sends it as the Retry-After header too)."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, **extra)
+        self.retry_after = retry_after
+
+
 class ImportRejected(DomainError):
     """A bulk import with bad rows: nothing was imported. ``errors`` lists every bad row."""
 

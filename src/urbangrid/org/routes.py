@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from urbangrid import __version__
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
+from urbangrid.auth import audit
 from urbangrid.auth.principal import Principal
 from urbangrid.kit.errors import NotFound
 from urbangrid.kit.pagination import Page, PageParams, page_params
@@ -129,7 +130,14 @@ def create_department(body: DepartmentCreate, db: DbSession, principal: Admin) -
     """A department (or a street office, with ``street_code``) of your platform, or of a
     platform below it named by ``jurisdiction``."""
     j = service.resolve_jurisdiction(db, principal, body.jurisdiction)
-    return service.upsert_department(db, j.id, **body.model_dump(exclude={"jurisdiction"}))
+    department = service.upsert_department(db, j.id, **body.model_dump(exclude={"jurisdiction"}))
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={"change": "department", "code": body.code, "jurisdiction": j.code},
+    )
+    return department
 
 
 @router.get(
@@ -182,5 +190,16 @@ def create_user(body: UserCreate, db: DbSession, principal: Admin) -> Any:
         jurisdiction=j,
         department_code=body.department_code,
         grid_codes=body.grid_codes,
+    )
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={
+            "change": "user created",
+            "username": body.username,
+            "roles": [r.value for r in body.roles],
+            "jurisdiction": j.code,
+        },
     )
     return service.user_out(db, user)

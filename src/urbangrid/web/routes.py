@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 import time
 from collections.abc import AsyncIterator
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -31,18 +30,26 @@ from starlette.types import Scope
 
 from urbangrid.api.deps import (
     CSRF_COOKIE,
-    CSRF_HEADER,
     SESSION_COOKIE,
     CurrentPrincipal,
     DbSession,
+    check_csrf,
+    client_address,
+    csrf_token_for,
     require_roles,
 )
 from urbangrid.auth.principal import Principal
 from urbangrid.auth.service import login, principal_from_token, revoke_token
 from urbangrid.cases.queries import CaseFilters
-from urbangrid.kit.errors import Forbidden, InvalidInput, Unauthorized, UnsupportedMediaType
+from urbangrid.kit.errors import (
+    InvalidInput,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from urbangrid.kit.pagination import PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.kit.types import CalendarDate
 from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import ROLE_LABELS_ZH, Role
@@ -133,8 +140,8 @@ def list_filters(
     grid_code: str | None = Query(None, pattern=r"^\d{15}$"),
     source: str | None = Query(None, max_length=16),
     warning_level: str | None = Query(None, pattern="^(green|yellow|red)$"),
-    reported_from: date | None = Query(None, description="first local day"),
-    reported_to: date | None = Query(None, description="last local day, inclusive"),
+    reported_from: CalendarDate | None = Query(None, description="first local day"),
+    reported_to: CalendarDate | None = Query(None, description="last local day, inclusive"),
     q: str | None = Query(None, max_length=100, description="text in number/description/address"),
     open_only: bool = False,
 ) -> CaseFilters:
@@ -305,13 +312,13 @@ async def _read_fields(request: Request) -> dict[str, str]:
     if ctype == "application/json":
         try:
             data: Any = await request.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested beyond the parser's depth
             raise InvalidInput("the request body is not valid JSON") from exc
         if not isinstance(data, dict):
             raise InvalidInput("send a JSON object")
         return {k: v for k, v in data.items() if isinstance(v, str)}
     if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.form()
+        form = await request.form(max_files=0)
         return {k: v for k, v in form.items() if isinstance(v, str)}
     if ctype == "" and not await request.body():
         return {}
@@ -319,15 +326,22 @@ async def _read_fields(request: Request) -> dict[str, str]:
 
 
 def safe_next(value: str | None) -> str | None:
-    """Only same-site absolute paths are followed after login (no open redirect)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """Only same-site absolute paths are followed after login (no open redirect). Browsers
+    drop tabs and line breaks from a URL and read a backslash as a slash, so "/\t/evil" and
+    "/\\evil" would leave the site: any control character, space or backslash refuses."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return None
+    if any(ord(c) < 33 or ord(c) == 127 or c == "\\" for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
         return None
     return value
 
 
 def _set_session_cookies(response: Response, request: Request, token: str, max_age: int) -> str:
     secure = request.url.scheme == "https"
-    csrf = secrets.token_urlsafe(32)
+    csrf = csrf_token_for(token)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -361,11 +375,22 @@ async def post_login(request: Request, session: DbSession) -> Response:
             raise InvalidInput("enter a username and a password")
         return RedirectResponse("/login?error=missing", status_code=303)
     try:
-        issued = login(session, username, password, kind="session")
+        issued = login(
+            session,
+            username,
+            password,
+            kind="session",
+            engine=request.app.state.engine,
+            address=client_address(request),
+        )
     except Unauthorized:
         if as_json:
             raise
         return RedirectResponse("/login?error=credentials", status_code=303)
+    except TooManyRequests:
+        if as_json:
+            raise
+        return RedirectResponse("/login?error=locked", status_code=303)
     # Commit before answering: the browser follows the redirect at once, and the request
     # dependency's own commit may only run after the response has been sent.
     session.commit()
@@ -389,10 +414,7 @@ async def post_logout(request: Request, session: DbSession) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         # Same double-submit rule as the API: another site cannot log a user out.
-        csrf = request.cookies.get(CSRF_COOKIE)
-        sent = request.headers.get(CSRF_HEADER) or fields.get("csrf_token")
-        if not csrf or sent != csrf:
-            raise Forbidden(f"missing or wrong {CSRF_HEADER} header for a cookie session")
+        check_csrf(request, token, fields.get("csrf_token"))
         revoke_token(session, token)
         session.commit()
     response: Response = (
