@@ -78,6 +78,31 @@ def _check_parameters(
     _check_value(parameters)  # a row, rows, or the flat values of a multi-row insert
 
 
+# SQLite has one writer. The driver begins a transaction at its first write, so reads see
+# the latest data; but a transaction that holds a read snapshot and then writes (savepoints
+# begin one early) fails at once with "database is locked" when another writer committed in
+# between — no busy timeout helps. A writer that reads first and runs beside the API (the
+# SLA watcher, jobs) therefore begins with BEGIN IMMEDIATE and waits its turn, up to the
+# busy timeout; and a request that still meets the error is run again from the start
+# (``api.retry.RetryLocked``): its transaction was rolled back whole, nothing half-written.
+
+
+def writer_session(factory: sessionmaker[Session]) -> Session:
+    """A session whose transaction takes the write lock at once (SQLite); on PostgreSQL a
+    plain session."""
+    session = factory()
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return session
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (busy or stale snapshot), however it is wrapped."""
+    text = str(getattr(exc, "orig", exc) or "")
+    return "database is locked" in text or "database table is locked" in text
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalise_url(url or get_settings().database_url)
     if url.startswith("sqlite"):

@@ -12,6 +12,7 @@ from urbangrid import __version__
 from urbangrid.api.headers import SecurityHeaders
 from urbangrid.api.limits import BodyLimit
 from urbangrid.api.problems import install_problem_handlers
+from urbangrid.api.retry import RetryLocked
 from urbangrid.db import get_engine, session_factory
 from urbangrid.domains import domain_modules
 from urbangrid.settings import get_settings
@@ -46,6 +47,8 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.state.session_factory = session_factory(engine)
     install_problem_handlers(app)
     settings = get_settings()
+    if engine.dialect.name == "sqlite":
+        app.add_middleware(RetryLocked)
     app.add_middleware(
         BodyLimit,
         user_limit=settings.max_upload_bytes + 256 * 1024,  # a photo and its form fields

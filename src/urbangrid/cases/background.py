@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from urbangrid.cases.service import sla_scan
+from urbangrid.db import writer_session
 from urbangrid.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,10 @@ DEFAULT_INTERVAL_SECONDS = 30.0
 
 
 def run_once(factory: sessionmaker[Session]) -> int:
-    """One scan in its own transaction; returns the number of cases that changed level."""
-    with factory() as session:
+    """One scan in its own transaction (a writer from the start: on SQLite it waits for the
+    write lock instead of failing on a stale snapshot); returns the number of cases that
+    changed level."""
+    with writer_session(factory) as session:
         try:
             changed = sla_scan(session)
             session.commit()
