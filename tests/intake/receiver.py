@@ -4,6 +4,7 @@ status codes it is told to (200 once the list runs out)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Received:
     headers: dict[str, str]
     body: bytes
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 @dataclass
@@ -24,7 +26,10 @@ class Receiver:
 
 
 @contextmanager
-def receiving(answers: list[int] | None = None, port: int = 0) -> Iterator[Receiver]:
+def receiving(
+    answers: list[int] | None = None, port: int = 0, delay: float = 0.0
+) -> Iterator[Receiver]:
+    """``delay``: seconds the receiver takes before it answers (a slow subscriber)."""
     state = Receiver(url="", answers=list(answers or []))
     lock = threading.Lock()
 
@@ -32,7 +37,10 @@ def receiving(answers: list[int] | None = None, port: int = 0) -> Iterator[Recei
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             with lock:
-                state.received.append(Received(dict(self.headers.items()), body))
+                state.received.append(Received(dict(self.headers.items()), body, time.monotonic()))
+            if delay:
+                time.sleep(delay)
+            with lock:
                 code = state.answers.pop(0) if state.answers else 200
             self.send_response(code)
             self.send_header("Content-Length", "0")

@@ -178,3 +178,32 @@ def test_signature_round_trip(body: bytes, secret: str, ts: int) -> None:
 )
 def test_event_type_patterns(patterns: list[str], event: str, expected: bool) -> None:
     assert signing.matches(patterns, event) is expected
+
+
+def test_a_slow_receiver_holds_up_nobody_else(
+    engine: Engine, session: Session, town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two subscribers: the slow one times out on its own (and is retried later with the
+    same Idempotency-Key); the fast one has its event at once, not after the slow one."""
+    import time
+
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 1.0)
+    factory = session_factory(engine)
+    with receiving(delay=3.0) as slow, receiving() as fast:
+        webhooks.subscribe(session, "slow", slow.url, ["case.accept_report"])
+        webhooks.subscribe(session, "fast", fast.url, ["case.accept_report"])
+        case = new_case(session, town)
+        cases.perform_action(
+            session, town.principal("intake"), case.id, "accept_report", version=case.version
+        )
+        session.commit()
+        started = time.monotonic()
+        result = webhooks.run_once(factory)
+        assert (result.delivered, result.failed) == (1, 1)
+        assert fast.received[0].at - started < 0.9, "the fast receiver waited for the slow one"
+        first_key = slow.received[0].headers[signing.IDEMPOTENCY_HEADER]
+        # the next attempt of the same delivery carries the same key
+        later = webhooks.run_once(factory, now=utcnow() + timedelta(hours=1))
+        assert later.failed == 1 and len(slow.received) == 2
+        assert slow.received[1].headers[signing.IDEMPOTENCY_HEADER] == first_key
+        assert fast.received[0].headers[signing.IDEMPOTENCY_HEADER] != first_key

@@ -15,6 +15,8 @@ SIGNATURE_HEADER = "X-UrbanGrid-Signature"
 TIMESTAMP_HEADER = "X-UrbanGrid-Timestamp"
 EVENT_HEADER = "X-UrbanGrid-Event"
 DELIVERY_HEADER = "X-UrbanGrid-Delivery"
+# The same on every attempt of one delivery: a receiver that got it once drops the repeats.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 LEASE = timedelta(seconds=60)
 TIMEOUT_SECONDS = 10.0
+# Receivers served side by side in one round (one thread each).
+MAX_LANES = 8
 
 MessageHandler = Callable[[Session, OutboxMessage], None]
 _handlers: list[MessageHandler] = []
@@ -187,6 +191,7 @@ def send(client: httpx.Client, claimed: Claimed, now: datetime) -> tuple[int | N
         "Content-Type": "application/json; charset=utf-8",
         signing.EVENT_HEADER: claimed.event_type,
         signing.DELIVERY_HEADER: str(claimed.delivery_id),
+        signing.IDEMPOTENCY_HEADER: f"urbangrid-delivery-{claimed.delivery_id}",
         signing.TIMESTAMP_HEADER: str(timestamp),
         signing.SIGNATURE_HEADER: signing.sign(claimed.secret, timestamp, claimed.body),
     }
@@ -242,23 +247,36 @@ def run_once(
         claimed = claim_due(session, now)
     if not claimed:
         return result
-    own = client is None
-    http = client or httpx.Client(timeout=TIMEOUT_SECONDS)
-    try:
-        for item in claimed:
-            status, error = send(http, item, now)
-            with factory() as session, session.begin():
-                record(session, item.delivery_id, status, error, now)
-            if error is None:
-                result.delivered += 1
-            else:
-                result.failed += 1
-                log.warning(
-                    "webhook delivery %s to %s failed: %s", item.delivery_id, item.url, error
-                )
-    finally:
-        if own:
-            http.close()
+    # One lane per receiver, lanes side by side: a slow or dead receiver holds up only its
+    # own deliveries (in order), each with its own timeout, never another subscriber's.
+    lanes: dict[str, list[Claimed]] = {}
+    for item in claimed:
+        lanes.setdefault(item.url, []).append(item)
+    lock = threading.Lock()
+
+    def deliver(items: list[Claimed]) -> None:
+        http = client or httpx.Client(timeout=TIMEOUT_SECONDS)
+        try:
+            for item in items:
+                status, error = send(http, item, now)
+                with factory() as session, session.begin():
+                    record(session, item.delivery_id, status, error, now)
+                with lock:
+                    if error is None:
+                        result.delivered += 1
+                    else:
+                        result.failed += 1
+                if error is not None:
+                    log.warning(
+                        "webhook delivery %s to %s failed: %s", item.delivery_id, item.url, error
+                    )
+        finally:
+            if client is None:
+                http.close()
+
+    with ThreadPoolExecutor(max_workers=min(MAX_LANES, len(lanes))) as pool:
+        for done in [pool.submit(deliver, items) for items in lanes.values()]:
+            done.result()
     return result
 
 
