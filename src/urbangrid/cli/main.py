@@ -83,6 +83,42 @@ def serve(
     )
 
 
+@app.command("backup")
+@reports_errors
+def backup_command(
+    out: Path = typer.Argument(..., help="the backup file to write (a tar)"),
+) -> None:
+    """Back up the database and the stored photos into one file (also while serving)."""
+    from urbangrid.backup import backup
+    from urbangrid.settings import get_settings
+
+    engine = database_engine()
+    try:
+        manifest = backup(engine, get_settings().upload_dir, out)
+    finally:
+        engine.dispose()
+    counts = ", ".join(f"{k} {v}" for k, v in manifest["counts"].items())
+    typer.echo(f"wrote {out}: {counts}, {manifest['files']} files")
+
+
+@app.command("restore")
+@reports_errors
+def restore_command(
+    source: Path = typer.Argument(..., help="a file written by `urbangrid backup`"),
+) -> None:
+    """Restore a backup into the configured database, which must be empty."""
+    from urbangrid.backup import restore
+    from urbangrid.settings import get_settings
+
+    engine = database_engine()
+    try:
+        manifest = restore(engine, get_settings().upload_dir, source)
+    finally:
+        engine.dispose()
+    counts = ", ".join(f"{k} {v}" for k, v in manifest["restored"].items())
+    typer.echo(f"restored {source}: {counts}, {manifest['files']} files")
+
+
 users = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(users, name="users")
 

@@ -1,6 +1,6 @@
 """abuse limits (rate_limits) and the security log (security_events)
 
-Revision ID: 0015_abuse_limits_and_security_log
+Revision ID: 0015_abuse_limits
 Revises: 0014_catalog_per_jurisdiction
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0015_abuse_limits_and_security_log"
+revision: str = "0015_abuse_limits"
 down_revision: str | Sequence[str] | None = "0014_catalog_per_jurisdiction"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
