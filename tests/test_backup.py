@@ -76,7 +76,7 @@ def test_backup_restores_every_case_event_and_photo(
         restored_files = tmp_path / "restored-files"
         restore(target, restored_files, out)
         assert _snapshot(target) == before
-        for _id, sha, rel in before["photos"]:
+        for _id, _sha, rel in before["photos"]:
             assert (restored_files / str(rel)).is_file(), rel
         # restoring again over data is refused, and changes nothing
         with pytest.raises(Conflict):

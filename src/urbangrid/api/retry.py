@@ -13,6 +13,7 @@ import asyncio
 import json
 import random
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from urbangrid.db import is_locked_error
@@ -30,12 +31,16 @@ class RetryLocked:
             return
         body = bytearray()
         more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        try:
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+        except HTTPException as exc:  # the body limit (api.limits) stopped the body
+            await _problem(send, exc.status_code, str(exc.detail))
+            return
         for attempt in range(self.attempts):
             started = False
 
@@ -55,27 +60,26 @@ class RetryLocked:
                 if started or not is_locked_error(exc):
                     raise
                 await asyncio.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
-        await _busy(send)
+        await _problem(
+            send, 503, "the database is busy with other changes; nothing was saved, try again"
+        )
 
 
-async def _busy(send: Send) -> None:
+async def _problem(send: Send, status: int, detail: str) -> None:
+    title = {413: "Payload too large", 503: "Busy"}.get(status, "Error")
     body = json.dumps(
         {
-            "type": "https://urbangrid.dev/problems/Busy",
-            "title": "Busy",
-            "status": 503,
-            "detail": "the database is busy with other changes; nothing was saved, try again",
+            "type": f"https://urbangrid.dev/problems/{title.replace(' ', '')}",
+            "title": title,
+            "status": status,
+            "detail": detail,
         }
     ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"retry-after", b"1"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if status == 503:
+        headers.append((b"retry-after", b"1"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -50,15 +50,19 @@ def per_minute(n: int) -> Limit:
 
 
 def step(state: State | None, limit: Limit, now: datetime) -> tuple[State, int]:
-    """Count one attempt: the new state and the seconds to wait (0: allowed)."""
+    """Count one attempt: the new state and the seconds to wait (0: this one is allowed).
+    The attempt that reaches the limit is allowed and blocks the key, so the next one waits:
+    30 requests a minute pass, the 31st does not; the 10th failed login locks the account."""
     if state is not None and state.blocked_until is not None and now < state.blocked_until:
         return state, math.ceil((state.blocked_until - now).total_seconds())
     if state is None or now >= state.window_start + limit.window:
         state = State(now, 0)
     count = state.count + 1
-    if count > limit.attempts:
+    if count > limit.attempts:  # the block ran out in the same window: block again
         until = now + limit.block
         return State(state.window_start, count, until), math.ceil(limit.block.total_seconds())
+    if count == limit.attempts:
+        return State(state.window_start, count, now + limit.block), 0
     return State(state.window_start, count), 0
 
 
@@ -84,7 +88,8 @@ class Limiter:
             return wait(self._read(conn, key), now or utcnow())
 
     def hit(self, key: str, limit: Limit, now: datetime | None = None) -> int:
-        """Count one attempt of ``key``; the seconds to wait when it is over the limit."""
+        """Count one attempt of ``key``; the seconds to wait when it is over the limit (0
+        when allowed; ``blocked`` then says whether it was the last one)."""
         now = now or utcnow()
         with self.engine.begin() as conn:
             before = self._read(conn, key)

@@ -116,7 +116,8 @@ def login(
             (account_key(username), LOGIN_ACCOUNT),
             (address_key(address), LOGIN_ADDRESS),
         ):
-            if limiter.hit(key, limit):
+            limiter.hit(key, limit)
+            if limiter.blocked(key):  # this failure was the last one allowed
                 audit.record(
                     engine, "lockout", username=username, address=address, detail={"key": key}
                 )

@@ -9,6 +9,8 @@ from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 
+from urbangrid.kit.text import is_digits
+
 
 class Kind(StrEnum):
     COMPONENT = "component"  # 管理部件
@@ -82,7 +84,7 @@ def local_extension_code(kind: Kind, legacy_code: str, legacy_big_name: str = ""
     small codes stay below 100, so ``9xx`` never collides with them. Example: component
     0199 爱心驿站 → 01999; event 0131 → 06931; event 0596 → 10996.
     """
-    if len(legacy_code) != 4 or not legacy_code.isdigit():
+    if len(legacy_code) != 4 or not is_digits(legacy_code):
         raise ValueError(f"legacy code {legacy_code!r} is not 4 digits")
     big, small = legacy_code[:2], legacy_code[2:]
     if kind is Kind.MATTER:

@@ -35,6 +35,7 @@ from urbangrid.catalog.timelimits import (
 )
 from urbangrid.kit.errors import ImportRejected
 from urbangrid.kit.spreadsheet import safe_cell, unescape_cell
+from urbangrid.kit.text import is_digits
 
 CANONICAL_COLUMNS = [
     "kind",
@@ -198,7 +199,7 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
             if city_layout:
                 legacy_code = row["code"]
                 national_code = row.get("related_gbt47678_5_code", "")
-                if not (len(legacy_code) == 4 and legacy_code.isdigit()):
+                if not (len(legacy_code) == 4 and is_digits(legacy_code)):
                     fail(f"code {legacy_code!r} is not a 4-digit code")
                 elif national_code:
                     entry = directory.get((kind, national_code))
@@ -218,7 +219,7 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
                 is_national = row.get("local_extension", "0") not in ("1", "true", "yes")
                 legacy_code = row.get("legacy_code") or None
                 local_name = row.get("local_name") or None
-                if not (len(code) == 5 and code.isdigit()):
+                if not (len(code) == 5 and is_digits(code)):
                     fail(f"code {code!r} is not a 5-digit code")
                 elif is_national:
                     entry = directory.get((kind, code))

@@ -45,6 +45,7 @@ from urbangrid.evaluation.warning import (
     recurring,
     surges,
 )
+from urbangrid.kit.text import is_digits
 from urbangrid.org.models import Community, Department, Grid, Jurisdiction, Street, User, UserRole
 
 ROLE_OF_KIND = {
@@ -140,7 +141,7 @@ def object_in_scope(
     elif kind.is_area:
         # A grid, or the street / community a grid code starts with.
         text = str(key)
-        if not text.isdigit():
+        if not is_digits(text):
             return False
         stmt = sa.select(Grid.id).where(
             Grid.code.startswith(text), _in_scope(Grid.jurisdiction_id, scope)

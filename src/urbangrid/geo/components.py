@@ -28,6 +28,7 @@ from urbangrid.geo.crs import Crs, to_wgs84
 from urbangrid.geo.features import parse_geojson
 from urbangrid.kit.errors import Forbidden, ImportRejected, InvalidInput, NotFound
 from urbangrid.kit.spreadsheet import safe_cell
+from urbangrid.kit.text import is_digits
 from urbangrid.org import service as org
 from urbangrid.org.models import Department, Grid, Jurisdiction
 from urbangrid.org.roles import Role
@@ -94,7 +95,7 @@ def _s(v: Any) -> str | None:
 
 def _date(v: Any) -> date:
     text = str(v).strip().replace("-", "").replace("/", "")
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not is_digits(text):
         raise ValueError(f"date must be YYYYMMDD or YYYY-MM-DD, got {v!r}")
     return date(int(text[:4]), int(text[4:6]), int(text[6:]))
 

@@ -17,6 +17,7 @@ from urbangrid.geo.crs import Crs, convert
 from urbangrid.geo.features import parse_geojson
 from urbangrid.kit.errors import InvalidInput, PayloadTooLarge
 from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.kit.text import is_digits
 from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
@@ -66,7 +67,7 @@ def _jurisdiction(db: Session, code: str | None, principal: Principal | None) ->
 def _owner(db: Session, code: str, wanted: str | None, principal: Principal) -> Jurisdiction:
     """The platform of a component: the one named, else the one its 17-digit id starts with
     (a city user reads its districts' components by id alone)."""
-    if wanted is None and len(code) == 17 and code[:6].isdigit():
+    if wanted is None and len(code) == 17 and is_digits(code[:6]):
         return _jurisdiction(db, code[:6], principal)
     return _jurisdiction(db, wanted, principal)
 

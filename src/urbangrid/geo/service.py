@@ -27,6 +27,7 @@ from urbangrid.geo.features import Feature, check_layer
 from urbangrid.geo.gridgen import CommunityArea, GridPlanError, generate_grids
 from urbangrid.geo.projection import LocalEqualArea
 from urbangrid.kit.errors import Conflict, ImportRejected, InvalidInput, NotFound
+from urbangrid.kit.text import is_digits
 from urbangrid.org.models import Community, Grid, Jurisdiction, Street
 
 LEVELS = ("district", "street", "community")
@@ -179,10 +180,10 @@ def import_boundary(
             c = code if (code and len(layer.features) == 1) else _prop(f.properties, "code")
             s = street_code or _prop(f.properties, "street_code", "street") or ""
         nm = (name if name and len(layer.features) == 1 else None) or _prop(f.properties, "name")
-        if not c or not c.isdigit() or len(c) != 3 or c == "000":
+        if not c or not is_digits(c) or len(c) != 3 or c == "000":
             errors.append({"line": n, "message": f"feature {n}: code must be 3 digits, got {c}"})
             continue
-        if level == "community" and (not s.isdigit() or len(s) != 3):
+        if level == "community" and (not is_digits(s) or len(s) != 3):
             errors.append({"line": n, "message": f"feature {n}: street code must be 3 digits"})
             continue
         rows.append((s, c, nm or f"{level} {c}", f.geometry))

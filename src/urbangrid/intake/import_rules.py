@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from urbangrid.cases.workflow import Source
 from urbangrid.catalog.timelimits import parse_unit
+from urbangrid.kit.text import is_digits
 
 REQUIRED_COLUMNS = ("external_id", "created", "category", "lat", "lon")
 OPTIONAL_COLUMNS = ("closed", "department", "source", "address", "description")
@@ -123,7 +124,7 @@ def parse_mapping(raw: Mapping[str, Any]) -> ImportMapping:
     if not categories:
         raise MappingError("[categories] maps no category")
     for value in categories.values():
-        if len(value) != 6 or value[0] not in "MC" or not value[1:].isdigit():
+        if len(value) != 6 or value[0] not in "MC" or not is_digits(value[1:]):
             raise MappingError(f"category {value!r} is not a service code like M06010")
     locals_ = []
     for item in raw.get("local_categories") or []:
@@ -139,7 +140,7 @@ def parse_mapping(raw: Mapping[str, Any]) -> ImportMapping:
             raise MappingError(
                 "[[local_categories]] need kind, code, big_code, big_name, name"
             ) from None
-        if lc.kind not in ("matter", "component") or len(lc.code) != 5 or not lc.code.isdigit():
+        if lc.kind not in ("matter", "component") or len(lc.code) != 5 or not is_digits(lc.code):
             raise MappingError(f"local category {lc.code!r}: kind matter/component, 5 digits")
         if lc.code[:2] != lc.big_code:
             raise MappingError(f"local category {lc.code}: the first two digits are its 大类")

@@ -16,3 +16,9 @@ def pinyin_initials(text: str) -> str:
 
 def normalise_query(text: str) -> str:
     return text.strip().lower()
+
+
+def is_digits(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also takes "³" and "٣", which ``int`` refuses or
+    reads as other numbers)."""
+    return text.isascii() and text.isdigit()

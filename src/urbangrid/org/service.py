@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from urbangrid.auth.passwords import hash_password
 from urbangrid.auth.principal import Principal
 from urbangrid.kit.errors import Conflict, InvalidInput, NotFound
+from urbangrid.kit.text import is_digits
 from urbangrid.org import tree
 from urbangrid.org.models import (
     Community,
@@ -96,9 +97,9 @@ def resolve_jurisdiction(
     readable = readable_jurisdictions(session, principal)
     if wanted is not None and str(wanted).strip() != "":
         text = str(wanted).strip()
-        if text.isdigit() and len(text) == 6:
+        if is_digits(text) and len(text) == 6:
             found = session.scalar(select(Jurisdiction).where(Jurisdiction.code == text))
-        elif text.isdigit() and len(text) < 19:
+        elif is_digits(text) and len(text) < 19:
             found = session.get(Jurisdiction, int(text))
         else:
             found = None

@@ -49,6 +49,7 @@ from urbangrid.kit.errors import (
 )
 from urbangrid.kit.pagination import PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.kit.text import is_digits
 from urbangrid.kit.types import CalendarDate
 from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
@@ -254,7 +255,7 @@ async def case_events_stream(
     if not token:
         raise Unauthorized("send 'Authorization: Bearer <token>' or log in")
     header = request.headers.get("last-event-id", "")
-    if after is None and header.isdigit():
+    if after is None and is_digits(header):
         after = int(header)
 
     def start() -> tuple[Principal, int]:
