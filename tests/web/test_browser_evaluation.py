@@ -179,7 +179,7 @@ def test_city_platform_sees_both_districts_and_each_district_only_its_own(
     assert {t.strip() for t in rows.locator("th").all_inner_texts()} == {"滨江示范区", "海湾新区"}
 
     page.goto(f"{eval_server.url}/map")
-    page.wait_for_function("window.__mapStats !== undefined")
+    page.wait_for_function("() => window.__mapStats !== undefined")
     assert page.evaluate("window.__mapStats.points") == city_points
     grids = page.evaluate(
         "fetch('/api/v1/geo/grids.geojson?zoom=12').then(r => r.json())"
@@ -195,7 +195,7 @@ def test_city_platform_sees_both_districts_and_each_district_only_its_own(
     assert page.get_by_test_id("platform").inner_text() == "海湾新区"
     assert page.get_by_role("tab", name="区县").count() == 0
     page.goto(f"{eval_server.url}/map")
-    page.wait_for_function("window.__mapStats !== undefined")
+    page.wait_for_function("() => window.__mapStats !== undefined")
     assert page.evaluate("window.__mapStats.points") == d2_points
     page.close()
     assert not errors, errors

@@ -45,12 +45,17 @@ def test_command_map_updates_live_and_clicks_through(
     page = browser.new_page(viewport={"width": 1366, "height": 860})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The map's workers, tiles and styles live within the Content-Security-Policy.
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     log_in(page, server.url, "leader", "/map")
     page.get_by_test_id("live-state").filter(has_text="实时更新中").wait_for()
     page.wait_for_function(
-        "Number(document.querySelector('[data-testid=map-points]').textContent) > 0"
+        "() => Number(document.querySelector('[data-testid=map-points]').textContent) > 0"
     )
-    page.wait_for_function("window.__mapStats !== undefined")
+    page.wait_for_function("() => window.__mapStats !== undefined")
     before = shown(page)
     # Open cases only: the closed share of the synthetic load is not on the map.
     assert 0 < before < SYNTHETIC
@@ -74,7 +79,8 @@ def test_command_map_updates_live_and_clicks_through(
     recent = page.get_by_test_id("recent-changes")
     recent.get_by_role("link", name=case["number"]).wait_for(timeout=15000)
     page.wait_for_function(
-        f"Number(document.querySelector('[data-testid=map-points]').textContent) === {before + 1}"
+        "n => Number(document.querySelector('[data-testid=map-points]').textContent) === n",
+        arg=before + 1,
     )
     # Its grid now counts it among the open cases (colours the grid).
     page.wait_for_function(
@@ -88,7 +94,7 @@ def test_command_map_updates_live_and_clicks_through(
         "([lon, lat]) => window.__map.jumpTo({center: [lon, lat], zoom: 19})",
         [case["lon"], case["lat"]],
     )
-    page.wait_for_function("window.__map.loaded() && !window.__map.isMoving()")
+    page.wait_for_function("() => window.__map.loaded() && !window.__map.isMoving()")
     page.wait_for_timeout(500)
     canvas = page.get_by_test_id("command-map")
     box = canvas.bounding_box()
@@ -102,7 +108,8 @@ def test_command_map_updates_live_and_clicks_through(
     lead = ApiUser(server.url, "shiftlead")
     lead.act(intake.get(f"/api/v1/cases/{case['id']}"), "void", comment="重复上报")
     page.wait_for_function(
-        f"Number(document.querySelector('[data-testid=map-points]').textContent) === {before}",
+        "n => Number(document.querySelector('[data-testid=map-points]').textContent) === n",
+        arg=before,
         timeout=15000,
     )
     assert "作废" in recent.inner_text()

@@ -66,7 +66,7 @@ def test_inspector_phone_page_at_375_by_812(
     )
     pick = page.get_by_test_id("pick-map")
     pick.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('[data-testid=pick-map] canvas') !== null")
+    page.wait_for_function("() => document.querySelector('[data-testid=pick-map] canvas') !== null")
     page.wait_for_timeout(500)
     box = pick.bounding_box()
     assert box is not None and box["width"] <= 375
