@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.principal import Principal
-from urbangrid.auth.service import principal_from_token
+from urbangrid.auth.service import principal_from_token, principal_if_valid
 from urbangrid.kit.errors import Forbidden, Unauthorized
 from urbangrid.org.roles import Role
 from urbangrid.settings import get_settings
@@ -95,12 +95,7 @@ def optional_principal(
     """For public reads that a logged-in caller gets in its own platform's version (the
     catalogue): the caller when a valid token or session comes with the request, else None."""
     token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    try:
-        return principal_from_token(session, token)
-    except Unauthorized:
-        return None
+    return principal_if_valid(session, token)
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]

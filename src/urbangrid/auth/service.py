@@ -139,6 +139,17 @@ def principal_from_token(session: Session, token: str) -> Principal:
     return principal_for(user)
 
 
+def principal_if_valid(session: Session, token: str | None) -> Principal | None:
+    """The token's principal, or None when there is no valid token (pages and public reads
+    that serve anonymous callers too)."""
+    if not token:
+        return None
+    try:
+        return principal_from_token(session, token)
+    except Unauthorized:
+        return None
+
+
 def revoke_token(session: Session, token: str) -> bool:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None:

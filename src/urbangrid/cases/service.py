@@ -628,15 +628,7 @@ def perform_action(
         return transfer_to_district(
             session, principal, case_id, version=version, comment=comment, data=data, now=now
         )
-    case = get_visible_case(session, principal, case_id)
-    scope = case_scope(session, principal)
-    check_may_act(scope, case, action.value)
-    if case.version != version:
-        raise Conflict(
-            f"case {case.number} changed since you loaded it (your version {version}, "
-            f"now {case.version}); reload and try again",
-            current_version=case.version,
-        )
+    case, scope = _case_to_act_on(session, principal, case_id, action.value, version)
     jurisdiction = session.get(Jurisdiction, case.jurisdiction_id)
     assert jurisdiction is not None
     if actor is None:
@@ -681,11 +673,34 @@ def perform_action(
     if action is wf.Action.RECLASSIFY:
         case.category_id = new_state.category_id
         case.filing_condition_id = new_state.filing_condition_id
-    case.version = new_state.version
-    case.updated_at = now
     for photo in photos:
         photo.case_id = case.id
-    session.add(_event_row(case, event, new_state.version))
+    _record(session, case, event, new_state.version, now)
+    return case
+
+
+def _case_to_act_on(
+    session: Session, principal: Principal | None, case_id: int, action: str, version: int
+) -> tuple[Case, CaseScope]:
+    """The case the caller may take ``action`` on (404 outside their reading scope, 403
+    outside their acting scope), at the ``version`` they saw (409 when it moved on)."""
+    case = get_visible_case(session, principal, case_id)
+    scope = case_scope(session, principal)
+    check_may_act(scope, case, action)
+    if case.version != version:
+        raise Conflict(
+            f"case {case.number} changed since you loaded it (your version {version}, "
+            f"now {case.version}); reload and try again",
+            current_version=case.version,
+        )
+    return case, scope
+
+
+def _record(session: Session, case: Case, event: wf.Event, version: int, now: datetime) -> None:
+    """Writes the case's new version with its event; a concurrent writer makes it a 409."""
+    case.version = version
+    case.updated_at = now
+    session.add(_event_row(case, event, version))
     try:
         session.flush()
     except (StaleDataError, IntegrityError):
@@ -694,7 +709,6 @@ def perform_action(
         raise Conflict(
             "the case was changed by someone else at the same time; reload and try again"
         ) from None
-    return case
 
 
 def district_of_point(session: Session, city: Jurisdiction, lon: float, lat: float) -> Jurisdiction:
@@ -732,15 +746,7 @@ def transfer_to_district(
     (the event keeps the city's) and waits for the district's 受理 on the district's clock;
     from then on the district handles it as its own and the city reads it (and may 督办)."""
     now = now or utcnow()
-    case = get_visible_case(session, principal, case_id)
-    scope = case_scope(session, principal)
-    check_may_act(scope, case, wf.Action.TRANSFER.value)
-    if case.version != version:
-        raise Conflict(
-            f"case {case.number} changed since you loaded it (your version {version}, "
-            f"now {case.version}); reload and try again",
-            current_version=case.version,
-        )
+    case, scope = _case_to_act_on(session, principal, case_id, wf.Action.TRANSFER.value, version)
     city = session.get(Jurisdiction, case.jurisdiction_id)
     assert city is not None
     wanted = (data or {}).get("jurisdiction_id")
@@ -783,17 +789,9 @@ def transfer_to_district(
     case.number, case.year = number, year
     case.grid_id, case.grid_code = place.grid_id, place.grid_code
     case.street_id, case.community_id = place.street_id, place.community_id
-    case.version = new_state.version
-    case.updated_at = now
     for photo in session.scalars(select(Attachment).where(Attachment.case_id == case.id)):
         photo.jurisdiction_id = district.id
-    session.add(_event_row(case, event, new_state.version))
-    try:
-        session.flush()
-    except (StaleDataError, IntegrityError):
-        raise Conflict(
-            "the case was changed by someone else at the same time; reload and try again"
-        ) from None
+    _record(session, case, event, new_state.version, now)
     return case
 
 

@@ -25,7 +25,7 @@ from urbangrid.intake import keys as client_keys
 from urbangrid.intake import open311_format as fmt
 from urbangrid.intake import open311_service as o311
 from urbangrid.intake.duplicate_rules import Rules
-from urbangrid.intake.models import ClientKey
+from urbangrid.intake.models import ClientKey, WebhookSubscription
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.types import CalendarDateTime, utcnow
@@ -337,12 +337,8 @@ def add_webhook(body: SubscriptionIn, db: DbSession, principal: Admin) -> dict[s
     f"{INTAKE}/webhooks/{{subscription_id}}", tags=["intake"], **scoped(RouteScope.ADMIN)
 )
 def disable_webhook(subscription_id: int, db: DbSession, principal: Admin) -> dict[str, Any]:
-    owned = [
-        r
-        for r in webhooks.list_subscriptions(db)
-        if r.id == subscription_id and _admin_owns(db, principal, r.jurisdiction_id)
-    ]
-    if not owned:
+    subscription = db.get(WebhookSubscription, subscription_id)
+    if subscription is None or not _admin_owns(db, principal, subscription.jurisdiction_id):
         raise NotFound(f"no subscription {subscription_id}")
     audit.add(
         db,
@@ -592,12 +588,8 @@ def create_client_key(body: KeyIn, db: DbSession, principal: Admin) -> dict[str,
 
 @router.delete(f"{INTAKE}/keys/{{key_id}}", tags=["intake"], **scoped(RouteScope.ADMIN))
 def revoke_client_key(key_id: int, db: DbSession, principal: Admin) -> dict[str, Any]:
-    owned = [
-        r
-        for r in client_keys.list_keys(db)
-        if r.id == key_id and _admin_owns(db, principal, r.jurisdiction_id)
-    ]
-    if not owned:
+    key = db.get(ClientKey, key_id)
+    if key is None or not _admin_owns(db, principal, key.jurisdiction_id):
         raise NotFound(f"no key {key_id}")
     audit.add(
         db, "admin", principal=principal, detail={"change": "client key revoked", "key_id": key_id}

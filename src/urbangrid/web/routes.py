@@ -39,7 +39,7 @@ from urbangrid.api.deps import (
     require_roles,
 )
 from urbangrid.auth.principal import Principal
-from urbangrid.auth.service import login, principal_from_token, revoke_token
+from urbangrid.auth.service import login, principal_from_token, principal_if_valid, revoke_token
 from urbangrid.cases.queries import CaseFilters
 from urbangrid.kit.errors import (
     InvalidInput,
@@ -443,13 +443,7 @@ def index_response() -> Response:
 
 
 def _principal_from_cookie(request: Request, session: DbSession) -> Principal | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    try:
-        return principal_from_token(session, token)
-    except Unauthorized:
-        return None
+    return principal_if_valid(session, request.cookies.get(SESSION_COOKIE))
 
 
 def _page(request: Request, session: DbSession) -> Response:
