@@ -1,17 +1,25 @@
 """Full case lifecycle report → 受理 → 立案 → 派遣 → 签收 → 反馈 → 核查 → 结案 through the
 service layer, one transaction (commit) per step as the API does it, on SQLite and on
-PostgreSQL (127.0.0.1:5432, skipped if unreachable).
+PostgreSQL (``--pg``, default ``URBANGRID_BENCH_DATABASE_URL`` or 127.0.0.1:5432; skipped
+if unreachable).
 
 Baseline, measured in the same process: the same lifecycle on the pure workflow alone
 (decide + evolve with the real working-time clock, no database), so the ratio shows what
 the database round trips cost.
 
     uv run python bench/bench_lifecycle.py [--cases 300] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+
+``--quick`` (the test command runs it): 30 cases, on SQLite only unless a PostgreSQL URL is
+given (``--pg`` or ``URBANGRID_BENCH_DATABASE_URL``).
+
+The small jurisdiction is the case tests' (``tests/cases/world.py``, which builds on
+``tests/worldkit.py``): pytest puts ``tests/`` on the import path, so this script does too.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -24,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # tests.cases.world imports worldkit
 
 from tests.cases.world import make_world  # noqa: E402
 
@@ -34,6 +42,7 @@ from urbangrid.db import make_engine, normalise_url, session_factory  # noqa: E4
 from urbangrid.domains import import_all_models  # noqa: E402
 from urbangrid.migrations.runner import upgrade  # noqa: E402
 
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 STEPS: list[tuple[str, wf.Action]] = [
     ("intake", wf.Action.ACCEPT_REPORT),
@@ -150,8 +159,14 @@ def with_postgres(url: str, fn: Callable[[Engine], float]) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=300)
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--pg", help=f"PostgreSQL server URL (default {PG_DEFAULT})")
+    parser.add_argument("--quick", action="store_true", help="30 cases (test command)")
     args = parser.parse_args()
+    pg_url = args.pg or os.environ.get("URBANGRID_BENCH_DATABASE_URL")
+    if args.quick:
+        args.cases = min(args.cases, 30)
+    elif pg_url is None:
+        pg_url = PG_DEFAULT
     import_all_models()
     n = args.cases
     steps = 1 + len(STEPS)
@@ -160,7 +175,8 @@ def main() -> None:
     print(f"cases: {n}, steps per case: {steps} (each step one transaction)")
     print(f"pure workflow (baseline): {n / pure:9.1f} cases/s  {n * steps / pure:9.1f} steps/s")
     results = {"SQLite": with_sqlite(lambda e: run_service(e, n))}
-    results["PostgreSQL"] = with_postgres(args.pg, lambda e: run_service(e, n))
+    if pg_url:
+        results["PostgreSQL"] = with_postgres(pg_url, lambda e: run_service(e, n))
     for name, secs in results.items():
         if secs is None:
             continue
@@ -168,6 +184,8 @@ def main() -> None:
             f"{name:<10} service:  {n / secs:9.1f} cases/s  {n * steps / secs:9.1f} steps/s  "
             f"{secs / n * 1000:7.1f} ms/case  ({secs / pure:5.1f}x the pure workflow)"
         )
+    if not pg_url:
+        print("PostgreSQL: not run (quick mode without --pg or URBANGRID_BENCH_DATABASE_URL)")
 
 
 if __name__ == "__main__":
