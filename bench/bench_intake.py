@@ -1,14 +1,16 @@
 """Intake figures: historical import throughput (replay vs write), and the cost of the
 webhook outbox capture on case changes (with vs without the hook, same process).
 
-    uv run python bench/bench_intake.py [ROWS]
+    uv run python bench/bench_intake.py [ROWS] [--reports N] [--quick]
 
 Uses ../shared/data/311/la_service_requests_10k.csv and temporary SQLite databases.
+``--quick`` (the test command runs it): 1,000 rows and 100 case reports. Without ../shared it
+says so and exits 0.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -106,13 +108,21 @@ def bench_outbox(folder: Path, n: int) -> None:
 
 
 def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    if not (SHARED / "la_service_requests_10k.csv").exists():
-        sys.exit("needs ../shared/data/311/la_service_requests_10k.csv")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("rows", nargs="?", type=int, default=2000, help="rows of the file imported")
+    ap.add_argument("--reports", type=int, default=300, help="case reports for the outbox")
+    ap.add_argument("--quick", action="store_true", help="a few of everything (test command)")
+    args = ap.parse_args()
+    if args.quick:
+        args.rows, args.reports = 1000, 100
+    source = SHARED / "la_service_requests_10k.csv"
+    if not source.is_file():
+        print(f"skipped: {source} not found (../shared beside the checkout)")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        bench_import(folder, rows)
-        bench_outbox(folder, 300)
+        bench_import(folder, args.rows)
+        bench_outbox(folder, args.reports)
 
 
 if __name__ == "__main__":
