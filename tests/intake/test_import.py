@@ -119,7 +119,7 @@ def test_slice_with_bad_rows(tmp_path: Path, shared_dir: Path, directory: Sessio
     bad = [
         {**rows[0], "srnumber": ""},
         {**rows[1], "srnumber": "X-closed-early", "closed_date": "2019-12-31 00:00:00"},
-        {**rows[2], "srnumber": "X-type", "type_id": "99"},
+        {**rows[2], "srnumber": "X-type", "longitude": "200"},
         {**rows[3], "srnumber": "X-lat", "latitude": "north"},
         {**rows[4], "srnumber": "X-date", "created_date": "yesterday"},
         dict(rows[5]),  # the same srnumber again
@@ -131,8 +131,9 @@ def test_slice_with_bad_rows(tmp_path: Path, shared_dir: Path, directory: Sessio
     reasons = {s["line"]: s["reason"] for s in report.skipped}
     assert sorted(reasons) == list(range(202, 208))  # header is line 1
     assert "no id" in reasons[202] and "closed before" in reasons[203]
-    assert "'99' has no mapping" in reasons[204] and "latitude" in reasons[205]
-    assert "unreadable" in reasons[206] and "same id as line 7" in reasons[207]
+    assert "out of range" in reasons[204] and "latitude" in reasons[205]
+    assert "does not match datetime_format '%Y-%m-%d %H:%M:%S'" in reasons[206]
+    assert "same id as line 7" in reasons[207]
     # Original timestamps; closed rows closed; the snapshot is what the events rebuild to.
     stored = {c.external_id: c for c in session.scalars(select(Case))}
     for row in rows:
@@ -159,13 +160,13 @@ def test_strict_import_with_a_bad_row_changes_nothing(
     tmp_path: Path, shared_dir: Path, directory: Session
 ) -> None:
     rows = la_rows(shared_dir)[:50]
-    rows[10] = {**rows[10], "type_id": "99"}
+    rows[10] = {**rows[10], "latitude": "north"}
     path = write_csv(tmp_path / "strict.csv", rows)
     before = counts(directory)
     with pytest.raises(ImportRejected) as err:
         import_cases(directory, path, MAPPING, strict=True)
     directory.rollback()
-    assert err.value.errors == [{"line": 12, "message": "category '99' has no mapping"}]
+    assert err.value.errors == [{"line": 12, "message": "no readable latitude/longitude"}]
     assert counts(directory) == before
 
 
@@ -212,9 +213,15 @@ def test_cli_prints_the_report_and_refuses_a_bad_mapping(
         rows.append({**rows[0], "srnumber": "Z-1", "latitude": ""})
         path = write_csv(tmp_path / "cli.csv", rows)
         runner = CliRunner()
-        ok = runner.invoke(app, ["import", "cases", str(path), "--mapping", MAPPING])
+        args = ["import", "cases", str(path), "--mapping", MAPPING]
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 1, refused.output
+        assert "1 of 31 row(s) would be skipped (no location 1)" in refused.output
+        assert "--allow-skips" in refused.output and "line 32" in refused.output
+        ok = runner.invoke(app, [*args, "--allow-skips"])
         assert ok.exit_code == 0, ok.output
         assert "30 imported" in ok.output and "line 32: skipped (Z-1)" in ok.output
+        assert "skipped by reason: no location 1" in ok.output
         broken = tmp_path / "broken.toml"
         broken.write_text("name = 'x'\n[columns]\nexternal_id = 'a'\n", encoding="utf-8")
         bad = runner.invoke(app, ["import", "cases", str(path), "--mapping", str(broken)])
@@ -277,4 +284,5 @@ def test_report_lines_name_every_skip() -> None:
     ]
     text = "\n".join(report.lines())
     assert "line 2: skipped (a): no id" in text and "line 4: skipped (-): x" in text
-    assert io.StringIO(text).read().count("skipped") == 3
+    assert io.StringIO(text).read().count("skipped") == 4
+    assert "skipped by reason: other 2" in text

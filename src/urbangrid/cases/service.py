@@ -997,13 +997,25 @@ def case_attachments(session: Session, case_id: int) -> list[Attachment]:
 
 def sla_scan(session: Session, *, now: datetime | None = None, limit: int = 5000) -> int:
     """Move open cases to yellow / red as their time runs out, one ``warn`` event each.
-    Returns how many cases changed. The caller commits."""
+    Returns how many cases changed. The caller commits. Imported history (a first event
+    with ``imported_from``, see ``urbangrid.intake.importer``) is left as imported: no
+    warnings dated today for cases due years ago."""
     now = now or utcnow()
+    imported = (
+        select(CaseEvent.id)
+        .where(
+            CaseEvent.case_id == Case.id,
+            CaseEvent.seq == 1,
+            CaseEvent.data["imported_from"].as_string().is_not(None),
+        )
+        .exists()
+    )
     due = session.scalars(
         select(Case)
         .where(
             open_condition(),
             Case.status != wf.Status.SUSPENDED.value,
+            ~imported,
             or_(
                 and_(Case.warning_level == "green", Case.warn_at <= now),
                 and_(Case.warning_level != "red", Case.due_at <= now),

@@ -156,13 +156,23 @@ def import_cases_command(
     mapping: str = typer.Option(
         ..., "--mapping", help="mapping file (TOML), or a shipped one: la_myla311"
     ),
-    strict: bool = typer.Option(False, help="reject the whole file if any row is bad"),
+    allow_skips: bool = typer.Option(
+        False,
+        "--allow-skips",
+        help="import the readable rows even if some are skipped (default: any skipped row "
+        "rejects the file, nothing imported, exit status 1)",
+    ),
+    strict: bool = typer.Option(
+        False, help="reject the whole file if any row is bad, before writing anything"
+    ),
 ) -> None:
-    """Import historical cases with their original times; prints the report (each skipped
-    row and why). A failure leaves the database as it was."""
+    """Import historical cases with their original times; prints the report (rows skipped
+    by reason, each skipped row and why, rows clamped). The mapping format: docs/import.md.
+    Exit status 1 and nothing imported when a row would be skipped, unless --allow-skips.
+    A failure leaves the database as it was."""
     from urbangrid.intake.importer import import_cases
 
     with open_session() as session:
-        report = import_cases(session, file, mapping, strict=strict)
+        report = import_cases(session, file, mapping, strict=strict, allow_skips=allow_skips)
     for line in report.lines():
         typer.echo(line)

@@ -10,7 +10,13 @@ stored snapshot equals the state rebuilt from the events, as for live cases:
   closing, and its requests are routed to the owning agency on creation;
 - for a closed row: 签收, 处置反馈, 核查 and 结案 at the original closing time; a closed row
   without a department is force-closed (强制结案) then;
-- every event says in its comment that it was imported and from which line;
+- every event says in its comment that it was imported and from which line; the first
+  (上报) event keeps the source's own category / channel / status labels in its comment and
+  in ``data["source_labels"]``, and carries ``data["imported_from"]`` (the file name): the SLA
+  watcher leaves such cases alone;
+- with a source due time (``[columns] due``) the 派遣 event's deadline is the source's, so
+  the on-time verdict (``handled_overdue``) is the source's own; otherwise the filing
+  condition's limit gives it;
 - the import's own actor holds the centre's roles, with no user id.
 
 Imported events are inserted with bulk statements, so they are not published to webhooks.
@@ -22,10 +28,15 @@ one bad row rejects the whole file.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import json
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,6 +49,7 @@ from sqlalchemy.orm import Session
 from urbangrid.cases import service as cases
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Case, CaseEvent
+from urbangrid.cases.worktime import WorkClock, WorkTimeError
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import categories_in
 from urbangrid.intake import import_rules as rules
@@ -71,7 +83,13 @@ class ImportReport:
     closed: int = 0
     open: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    clamped: list[int] = field(default_factory=list)
     batch_id: int | None = None
+
+    def skip_counts(self) -> dict[str, int]:
+        """Skipped rows by kind of reason, most frequent first."""
+        kinds = Counter(str(s.get("kind") or "other") for s in self.skipped)
+        return dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def lines(self) -> list[str]:
         out = [
@@ -79,11 +97,22 @@ class ImportReport:
             f"({self.closed} closed, {self.open} open), {len(self.skipped)} skipped "
             f"into {self.jurisdiction}"
         ]
+        if self.skipped:
+            out.append("  skipped by reason: " + describe_counts(self.skip_counts()))
+        if self.clamped:
+            out.append(
+                f"  {len(self.clamped)} closed before created: close time set to the "
+                'created time (closed_before_created = "clamp")'
+            )
         out += [
             f"  line {s['line']}: skipped ({s.get('external_id') or '-'}): {s['reason']}"
             for s in self.skipped
         ]
         return out
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{kind} {n}" for kind, n in counts.items())
 
 
 def shipped_mappings() -> dict[str, Path]:
@@ -120,7 +149,7 @@ def read_rows(
     with handle:
         reader = csv.DictReader(handle)
         header = set(reader.fieldnames or [])
-        wanted = {c for c in mapping.columns.values()}
+        wanted = {c for names in mapping.columns.values() for c in names}
         missing = sorted(wanted - header)
         if missing:
             raise ImportRejected(
@@ -201,7 +230,7 @@ def _categories(
             existing[(lc.kind, lc.code)] = cat
     out: dict[str, Category] = {}
     unknown = []
-    for code in sorted(set(mapping.categories.values())):
+    for code in mapping.service_codes:
         kind = "matter" if code[0] == "M" else "component"
         cat = existing.get((kind, code[1:]))
         if cat is None:
@@ -217,26 +246,66 @@ def _categories(
     return out
 
 
+def _same(condition: FilingCondition, spec: rules.DefaultCondition) -> bool:
+    return (
+        condition.description == spec.description
+        and Decimal(condition.time_limit_value) == spec.limit_value
+        and condition.time_limit_unit == spec.limit_unit
+    )
+
+
+def _limit_text(condition: FilingCondition) -> str:
+    return f"{condition.time_limit_value} {condition.time_limit_unit}"
+
+
 def _condition(
     session: Session, category: Category, mapping: rules.ImportMapping
 ) -> FilingCondition:
-    active = [c for c in category.conditions if c.is_active]
-    if active:
-        return sorted(active, key=lambda c: (c.seq, c.id or 0))[0]
+    """The filing condition (and so the time limit) of the category's imported cases.
+
+    Without a ``[default_condition]`` the category's first active condition. With one, and
+    the category has no active condition (or its first is the mapping's own), the mapping's.
+    When the category already has a different condition, ``filing_condition`` in the mapping
+    says which wins: never silently."""
+    active = sorted(
+        (c for c in category.conditions if c.is_active), key=lambda c: (c.seq, c.id or 0)
+    )
     spec = mapping.default_condition
     if spec is None:
+        if active:
+            return active[0]
         raise ImportRejected(
             f"category {category.kind} {category.code} has no filing condition and the "
             "mapping gives no [default_condition]",
             [],
         )
+    if active and _same(active[0], spec):
+        return active[0]
+    if active:
+        if mapping.filing_condition is None:
+            raise ImportRejected(
+                f"category {category.kind} {category.code} {category.name} already has the "
+                f"filing condition {active[0].description!r} ({_limit_text(active[0])}), "
+                f"unlike the mapping's [default_condition] ({spec.limit_value} "
+                f'{spec.limit_unit}): say which wins with filing_condition = "existing" '
+                'or "mapping" in the mapping',
+                [],
+            )
+        if mapping.filing_condition == "existing":
+            return active[0]
+    for c in category.conditions:
+        if _same(c, spec):
+            return c
     condition = FilingCondition(
-        seq=1,
+        seq=max((c.seq for c in category.conditions), default=0) + 1,
         description=spec.description,
         time_limit_value=spec.limit_value,
         time_limit_unit=spec.limit_unit,
         time_limit_raw=f"{spec.limit_value} {spec.limit_unit}",
         closing_condition=spec.closing_condition,
+        # Beside the category's own conditions, the import's is for imported history only:
+        # live filing keeps using the category's.
+        is_active=not active,
     )
     category.conditions.append(condition)
     session.flush()
@@ -252,7 +321,7 @@ def _departments(
             select(Department).where(Department.jurisdiction_id == jurisdiction.id)
         )
     }
-    for code in sorted(set(mapping.departments.values())):
+    for code in mapping.department_codes:
         if code not in have:
             dep = Department(
                 jurisdiction_id=jurisdiction.id,
@@ -263,6 +332,34 @@ def _departments(
             session.flush()
             have[code] = dep.id
     return have
+
+
+def import_context(jurisdiction: Jurisdiction, mapping: rules.ImportMapping) -> wf.Context:
+    """The jurisdiction's workflow context, its working calendar spanning the mapping's
+    ``calendar_years``."""
+    base = cases.context_for(jurisdiction)
+    first, last = mapping.calendar_years
+    if (base.clock.calendar.first_year, base.clock.calendar.last_year) == (first, last):
+        return base
+    raw = (jurisdiction.settings or {}).get("worktime") or {}
+    try:
+        spec = json.dumps(raw, sort_keys=True, default=str)
+        clock = _clock(spec, jurisdiction.timezone, first, last)
+    except (WorkTimeError, ValueError) as exc:
+        raise ImportRejected(f"calendar_years {first}–{last}: {exc}", []) from None
+    return wf.Context(base.config, clock)
+
+
+@lru_cache(maxsize=8)
+def _clock(raw: str, tz: str, first: int, last: int) -> WorkClock:
+    spec = json.loads(raw)
+    return WorkClock.from_config(
+        office_hours=spec.get("office_hours"),
+        overrides=spec.get("calendar_overrides") or None,
+        tz=tz or "Asia/Shanghai",
+        first_year=first,
+        last_year=last,
+    )
 
 
 # ---------------------------------------------------------------- workflow replay
@@ -276,27 +373,33 @@ def replay(
     department_id: int | None,
     ctx: wf.Context,
     note: str,
+    file: str = "",
 ) -> tuple[wf.CaseState, list[wf.Event]]:
-    """The events of one historical case, produced by the pure workflow."""
+    """The events of one historical case, produced by the pure workflow. With the source's
+    due time (``row.due``) the 派遣 event's deadline is replaced by it."""
     limit = {"value": str(condition.time_limit_value), "unit": condition.time_limit_unit}
     actor = wf.Actor(None, _IMPORT_ROLES, department_id)
-    events = [
-        wf.start_case(
-            wf.Command(
-                wf.Action.REPORT,
-                note,
-                {
-                    "source": row.source,
-                    "category_id": category_id,
-                    "filing_condition_id": condition.id,
-                    "limit": limit,
-                },
-            ),
-            actor,
-            row.created,
-            ctx,
-        )
-    ]
+    first = wf.start_case(
+        wf.Command(
+            wf.Action.REPORT,
+            note + "".join(f"; source {k}: {v}" for k, v in row.labels.items()),
+            {
+                "source": row.source,
+                "category_id": category_id,
+                "filing_condition_id": condition.id,
+                "limit": limit,
+            },
+        ),
+        actor,
+        row.created,
+        ctx,
+    )
+    extra: dict[str, Any] = {"imported_from": file or note, "import_line": row.line}
+    if row.labels:
+        extra["source_labels"] = dict(row.labels)
+    if row.clamped:
+        extra["closed_clamped"] = True
+    events = [dataclasses.replace(first, data={**first.data, **extra})]
     state = wf.evolve(None, events[0])
     closed = row.closed
     S, A = wf.Status, wf.Action
@@ -325,10 +428,30 @@ def replay(
             break
         action, at, data = step
         comment = note if action is not A.FORCE_CLOSE else f"{note}; closed in the source system"
+        if action is A.DISPATCH and row.due is not None:
+            comment = f"{note}; due time from the source: {row.due.isoformat()}"
         event = wf.decide(state, wf.Command(action, comment, data), actor, at, ctx)
+        if action is A.DISPATCH and row.due is not None:
+            event = _with_source_due(event, row.due, ctx)
         state = wf.evolve(state, event)
         events.append(event)
     return state, events
+
+
+def _with_source_due(event: wf.Event, due: datetime, ctx: wf.Context) -> wf.Event:
+    """The 派遣 event with the source's own deadline; yellow at the same share of the time
+    (wall clock) as live cases."""
+    span = due - event.at
+    warn = event.at + span * float(ctx.config.yellow_ratio) if span.total_seconds() > 0 else due
+    data = {
+        **event.data,
+        "disposal_deadline": wf.iso(due),
+        "due_at": wf.iso(due),
+        "warn_at": wf.iso(warn),
+        "warning_level": wf.level_at(event.at, warn, due).value,
+        "source_due": True,
+    }
+    return dataclasses.replace(event, data=data)
 
 
 TERMINAL = frozenset(s.value for s in wf.TERMINAL)
@@ -349,6 +472,21 @@ def _column_values(case: Case) -> dict[str, Any]:
     return out
 
 
+def _reject(file: Path, bad: list[rules.Skip], total: int, why: str) -> None:
+    counts = Counter(s.kind for s in bad)
+    ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    hint = (
+        "nothing imported (strict)"
+        if why == "strict"
+        else "nothing imported; fix the file or the mapping, or accept the skips with --allow-skips"
+    )
+    raise ImportRejected(
+        f"{file.name}: {len(bad)} of {total} row(s) would be skipped "
+        f"({describe_counts(ordered)}); {hint}",
+        [{"line": s.line, "message": s.reason} for s in sorted(bad, key=lambda s: s.line)],
+    )
+
+
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -360,16 +498,18 @@ def import_cases(
     mapping_path: Path | str,
     *,
     strict: bool = False,
+    allow_skips: bool = True,
     now: datetime | None = None,
 ) -> ImportReport:
+    """Import ``file``. Rows that cannot be read are skipped and listed; with ``strict`` a
+    bad row rejects the file before anything is written, with ``allow_skips=False`` any
+    skipped row (also one already imported) rejects it. A rejection leaves the session's
+    transaction to be rolled back by the caller: nothing of the import stays."""
     now = now or utcnow()
     mapping = load_mapping(mapping_path)
     good, bad, total = read_rows(file, mapping)
     if strict and bad:
-        raise ImportRejected(
-            f"{file.name}: {len(bad)} bad row(s); nothing imported (strict)",
-            [{"line": s.line, "message": s.reason} for s in bad],
-        )
+        _reject(file, bad, total, "strict")
     jurisdiction = _jurisdiction(session, mapping.jurisdiction)
     categories = _categories(session, mapping, jurisdiction)
     conditions = {code: _condition(session, cat, mapping) for code, cat in categories.items()}
@@ -392,15 +532,15 @@ def import_cases(
             )
         else:
             fresh.append(row)
-    ctx = cases.context_for(jurisdiction)
+    ctx = import_context(jurisdiction, mapping)
     tz = ZoneInfo(jurisdiction.timezone)
     report = ImportReport(
         file.name, mapping.name, f"{jurisdiction.code} {jurisdiction.name}", rows=total
     )
-    for part in _chunks(fresh, 2000):
-        built = []
-        for row in part:
-            note = f"imported from {file.name} line {row.line}"
+    built_all: list[tuple[rules.Row, wf.CaseState, list[wf.Event]]] = []
+    for row in fresh:
+        note = f"imported from {file.name} line {row.line}"
+        try:
             state, events = replay(
                 row,
                 category_id=categories[row.service_code].id,
@@ -408,7 +548,26 @@ def import_cases(
                 department_id=departments.get(row.department_code) if row.department_code else None,
                 ctx=ctx,
                 note=note,
+                file=file.name,
             )
+        except WorkTimeError as exc:
+            first, last = mapping.calendar_years
+            bad.append(
+                rules.Skip(
+                    row.line,
+                    f"{exc} (calendar_years {first}–{last} in the mapping)",
+                    row.external_id,
+                    "outside calendar_years",
+                )
+            )
+            continue
+        built_all.append((row, state, events))
+    if not allow_skips and bad:
+        _reject(file, bad, total, "allow_skips")
+    report.clamped = [row.line for row, _, _ in built_all if row.clamped]
+    for part in _chunks(built_all, 2000):
+        built = []
+        for row, state, events in part:
             case = Case(
                 jurisdiction_id=jurisdiction.id,
                 number=row.external_id,
