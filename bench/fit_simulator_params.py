@@ -1,19 +1,24 @@
 """Fit the simulator's time distributions on the real data in ../shared (development time).
 
-    uv run python bench/fit_simulator_params.py [SHARED_DIR]
+    uv run python bench/fit_simulator_params.py [SHARED_DIR] [--quick]
 
 Prints the parameters that are stored as numbers in
 ``urbangrid.evaluation.simulator.params`` (the data itself is never copied into the repo
 nor read at run time). The method is described in docs/evaluation.md; the test
 ``tests/evaluation/test_simulator.py::test_stored_parameters_match_a_refit`` re-runs the fit
 and compares.
+
+A calibration tool rather than a benchmark, it stays in bench/ beside the figures it feeds
+(the test and docs/evaluation.md name it here). The whole fit takes about a second, so
+``--quick`` (the test command runs it) is the same fit, which also says whether the result
+still equals the stored parameters; without ../shared it says so and exits 0.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import math
-import sys
 from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +35,7 @@ LA_TYPE_PROFILE = {
     "8": "facility",  # Single Streetlight
     "9": "facility",  # Multiple Streetlights
 }
+TEXT_REPLIES = "data/text/tipdm2020c_att4_messages_with_replies_2816.csv"
 QUANTILES = tuple(i / 20 for i in range(21))  # 0, 5 %, …, 100 %
 MIN_HOURS = 0.05  # 3 minutes: closures recorded at (or before) creation are clamped here
 
@@ -76,7 +82,7 @@ def fit(shared: Path) -> dict[str, object]:
             created = datetime.fromisoformat(row["created_date"])
             closed = datetime.fromisoformat(row["closed_date"])
             by_profile[profile].append((closed - created).total_seconds() / 3600)
-    att4 = shared / "data" / "text" / "tipdm2020c_att4_messages_with_replies_2816.csv"
+    att4 = shared / TEXT_REPLIES
     lags: list[float] = []
     hours: Counter[int] = Counter()
     weekdays: Counter[int] = Counter()
@@ -104,12 +110,35 @@ def fit(shared: Path) -> dict[str, object]:
     }
 
 
+# fit() key → the name of the stored value in urbangrid.evaluation.simulator.params
+STORED = {
+    "handling_log_hours_quantiles": "HANDLING_LOG_HOURS",
+    "handling_lognormal": "HANDLING_LOGNORMAL",
+    "handling_sample_sizes": "HANDLING_SAMPLE_SIZES",
+    "reply_log_hours_quantiles": "REPLY_LOG_HOURS",
+    "public_hour_shares": "PUBLIC_HOUR_SHARES",
+    "public_weekday_shares": "PUBLIC_WEEKDAY_SHARES",
+}
+
+
 def main() -> None:
-    shared = (
-        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared"
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "shared", nargs="?", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
     )
-    for key, value in fit(shared).items():
+    ap.add_argument("--quick", action="store_true", help="the same fit (test command)")
+    args = ap.parse_args()
+    for name in ("data/311/la_service_requests_10k.csv", TEXT_REPLIES):
+        if not (args.shared / name).is_file():
+            print(f"skipped: {args.shared / name} not found (../shared beside the checkout)")
+            return
+    fitted = fit(args.shared)
+    for key, value in fitted.items():
         print(f"{key} = {value!r}")
+    from urbangrid.evaluation.simulator import params
+
+    stale = [key for key, name in STORED.items() if fitted[key] != getattr(params, name)]
+    print(f"stored parameters: {'differ in ' + ', '.join(stale) if stale else 'equal the fit'}")
 
 
 if __name__ == "__main__":
