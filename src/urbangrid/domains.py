@@ -19,6 +19,7 @@ DOMAINS: tuple[str, ...] = (
     "evaluation",
     "intake",
     "web",
+    "ops",
 )
 
 

@@ -18,6 +18,7 @@ from urbangrid.cases import background, service
 from urbangrid.cases.models import Case, CaseEvent
 from urbangrid.db import session_factory
 from urbangrid.kit.types import utcnow
+from urbangrid.ops.worker import Worker
 
 from .world import make_world
 
@@ -43,9 +44,10 @@ def test_watcher_and_api_write_at_once(engine: Engine, caplog) -> None:  # type:
         s.commit()
     stop = threading.Event()
     rounds: list[int] = []
-    watcher = threading.Thread(
-        target=background.run_forever, args=(factory, stop, 0.0, rounds.append), daemon=True
+    runner = Worker(
+        factory, background.JOBS, interval_override=0.0, on_round=lambda _, n: rounds.append(n)
     )
+    watcher = threading.Thread(target=runner.run, args=(stop,), daemon=True)
     statuses: list[int] = []
     caplog.set_level(logging.ERROR)
     with TestClient(create_app(engine)) as client:
@@ -67,7 +69,7 @@ def test_watcher_and_api_write_at_once(engine: Engine, caplog) -> None:  # type:
     assert len(rounds) >= 2
     assert all(code in (200, 409) for code in statuses), sorted(set(statuses))
     assert statuses.count(200) == N_CASES
-    assert not [r for r in caplog.records if "SLA watcher" in r.getMessage()]
+    assert not [r for r in caplog.records if "sla_watcher" in r.getMessage()]
     with factory() as s:
         supervised = s.scalar(
             select(func.count()).where(CaseEvent.action == "supervise", CaseEvent.case_id.in_(ids))

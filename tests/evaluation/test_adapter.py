@@ -241,12 +241,11 @@ def test_simulate_through_the_case_service(engine: Engine) -> None:
 
 def test_background_sync_fills_the_fact_table(engine: Engine, cases) -> None:
     import time
-    from types import SimpleNamespace
 
-    from urbangrid.evaluation.background import start
+    from urbangrid.evaluation.background import JOBS
+    from urbangrid.ops.worker import Worker
 
-    app = SimpleNamespace(state=SimpleNamespace(session_factory=session_factory(engine)))
-    stop = start(app, interval=0.2)
+    stop = Worker(session_factory(engine), JOBS, interval_override=0.2).start_thread()
     try:
         deadline = time.monotonic() + 20
         n = 0

@@ -19,16 +19,17 @@ from urbangrid.settings import get_settings
 
 
 def create_app(engine: Engine | None = None, *, background: bool = False) -> FastAPI:
-    """Build the app. ``background`` starts the domains' background jobs (SLA watcher ...)
-    inside the server process, for the embedded single-process setup."""
+    """Build the app. ``background`` runs the domains' background jobs (SLA watcher ...) in
+    a thread of the server process: the embedded setup (see :mod:`urbangrid.ops.worker`)."""
     engine = engine or get_engine()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stoppers: list[Callable[[], object]] = []
         if background:
-            for module in domain_modules("background"):
-                stoppers.append(module.start(app))
+            from urbangrid.ops.worker import start_embedded
+
+            stoppers.append(start_embedded(app))
         try:
             yield
         finally:
@@ -62,3 +63,10 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
         if install is not None:
             install(app)
     return app
+
+
+def create_server_app() -> FastAPI:
+    """The app each ``urbangrid serve`` process runs (uvicorn's factory, also with
+    ``--workers N``): background jobs in the server unless ``URBANGRID_EMBEDDED_WORKER=0``
+    (then ``urbangrid worker`` runs them)."""
+    return create_app(background=get_settings().embedded_worker)

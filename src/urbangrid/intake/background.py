@@ -1,21 +1,25 @@
-"""The webhook worker as a background job: inside ``urbangrid serve`` (embedded setup) via
-``start(app)``, or standalone with ``urbangrid webhooks run``."""
+"""Webhook delivery as a background job, run by :mod:`urbangrid.ops.worker` (also alone:
+``urbangrid webhooks run``)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from urbangrid.intake import webhooks
-from urbangrid.settings import get_settings
+from urbangrid.kit.jobs import Job
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_SECONDS = 5.0
+
+
+def run_once(factory: sessionmaker[Session]) -> int:
+    """Fan events out to subscriptions and deliver what is due; returns the work done."""
+    result = webhooks.run_once(factory)
+    return result.fanned_out + result.delivered + result.failed
 
 
 def run_forever(
@@ -23,31 +27,9 @@ def run_forever(
     stop: threading.Event,
     interval: float = DEFAULT_INTERVAL_SECONDS,
 ) -> None:
-    while not stop.is_set():
-        try:
-            result = webhooks.run_once(factory)
-            busy = result.fanned_out or result.delivered or result.failed
-        except Exception:  # a failed round is retried on the next tick
-            log.exception("webhook worker round failed")
-            busy = False
-        if not busy:
-            stop.wait(interval)
+    from urbangrid.ops.worker import Worker
+
+    Worker(factory, JOBS, interval_override=interval).run(stop)
 
 
-def start(app: Any, interval: float = DEFAULT_INTERVAL_SECONDS) -> Callable[[], None]:
-    if not get_settings().embedded_worker:
-        return lambda: None
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=run_forever,
-        args=(app.state.session_factory, stop, interval),
-        name="webhook-worker",
-        daemon=True,
-    )
-    thread.start()
-
-    def stopper() -> None:
-        stop.set()
-        thread.join(timeout=10)
-
-    return stopper
+JOBS = (Job("webhooks", DEFAULT_INTERVAL_SECONDS, run_once),)

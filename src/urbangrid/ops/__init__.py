@@ -1,0 +1,1 @@
+"""Operations: the background worker (job leases, heartbeats) and ``urbangrid doctor``."""
