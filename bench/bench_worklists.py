@@ -13,15 +13,22 @@ times, through the real FastAPI app in process (TestClient: routing, auth, query
 
 printing the median and the worst of ``--repeat`` calls, and the ratio of the large size to
 the small one (how the time grows with the table). The target is < 200 ms per page.
+
+The server URL defaults to ``URBANGRID_BENCH_DATABASE_URL``, else the one above. ``--quick``
+(the test command runs it): 2,000 cases, two calls per probe, on a temporary SQLite
+database unless a URL is given (``--url`` or ``URBANGRID_BENCH_DATABASE_URL``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -38,6 +45,7 @@ from urbangrid.org.models import Jurisdiction, User
 from urbangrid.web.loadgen import add_synthetic_cases
 
 DB_NAME = "urbangrid_bench_web"
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 # (label, user, path)
 PROBES: list[tuple[str, str, str]] = [
@@ -101,20 +109,32 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=1_000_000)
     ap.add_argument("--open-share", type=float, default=0.05)
     ap.add_argument("--repeat", type=int, default=15)
-    ap.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--url", help=f"PostgreSQL server (default {PG_DEFAULT})")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
     ap.add_argument("--reuse", metavar="DBNAME", help="time a kept database again, no loading")
+    ap.add_argument("--quick", action="store_true", help="small sizes, SQLite (test command)")
     args = ap.parse_args()
+    args.url = args.url or os.environ.get("URBANGRID_BENCH_DATABASE_URL")
+    if args.quick:
+        args.cases, args.repeat = 2_000, 2
+    if args.url is None and (args.reuse or not args.quick):
+        args.url = PG_DEFAULT
     # Shared 2-core machine: the load average says how far to trust absolute times.
     print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
-    base = make_url(normalise_url(args.url))
-    admin = make_engine(base.render_as_string(hide_password=False))
-    name = args.reuse or f"{DB_NAME}_{uuid.uuid4().hex[:6]}"
-    if not args.reuse:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
+    admin = None
+    if args.url:
+        base = make_url(normalise_url(args.url))
+        admin = make_engine(base.render_as_string(hide_password=False))
+        name = args.reuse or f"{DB_NAME}_{uuid.uuid4().hex[:6]}"
+        if not args.reuse:
+            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = base.set(database=name).render_as_string(hide_password=False)
+    else:  # quick mode without a server
+        name = str(Path(tempfile.mkdtemp(prefix="bench-worklists-")) / "bench.db")
+        url = f"sqlite:///{name}"
+    print(f"database: {engine_kind(url)}")
     engine = make_engine(url)
     try:
         upgrade(engine)  # a kept database (--reuse) gets the migrations added since
@@ -151,7 +171,8 @@ def main() -> None:
                         batch=20_000,
                     )
                 with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.execute(sa.text("VACUUM ANALYZE cases"))
+                    analyze = "VACUUM ANALYZE cases" if admin is not None else "ANALYZE cases"
+                    conn.execute(sa.text(analyze))
                 print(f"\n{inserted:,} cases ({args.open_share:.0%} open) loaded in "
                       f"{time.perf_counter() - t:.0f} s")  # fmt: skip
             with TestClient(app) as client:
@@ -171,12 +192,20 @@ def main() -> None:
         print(f"\nslowest median at {largest:,} cases: {worst:.1f} ms ({verdict} 200 ms)")
     finally:
         engine.dispose()
-        if not args.keep and not args.reuse:
+        if args.keep or args.reuse:
+            print(f"kept database {name}")
+        elif admin is not None:
             with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         else:
-            print(f"kept database {name}")
-        admin.dispose()
+            shutil.rmtree(Path(name).parent)
+        if admin is not None:
+            admin.dispose()
+
+
+def engine_kind(url: str) -> str:
+    parsed = make_url(url)
+    return "SQLite" if parsed.get_backend_name() == "sqlite" else f"PostgreSQL {parsed.host}"
 
 
 if __name__ == "__main__":
