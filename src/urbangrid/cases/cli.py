@@ -10,27 +10,32 @@ import json
 import threading
 import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from urbangrid.auth.principal import Principal
-from urbangrid.auth.service import principal_for
-from urbangrid.cases import search, service
-from urbangrid.cases.models import Case
-from urbangrid.cases.queries import CaseFilters, get_visible_case
-from urbangrid.cases.workflow import STATUS_LABELS_ZH, Action, Status
 from urbangrid.cli.common import database_engine, fail, open_session, reports_errors
 from urbangrid.kit.errors import InvalidInput, NotFound
-from urbangrid.org.models import Department, User
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from urbangrid.auth.principal import Principal
+    from urbangrid.cases.models import Case
+
+# The case service, the models and SQLAlchemy are imported inside the commands: ``--help``
+# stays fast.
 
 CLI_NAME = "cases"
 app = typer.Typer(help="Cases (案件): report, act, inspect; the SLA watcher.", no_args_is_help=True)
 
 
 def _principal(session: Session, username: str) -> Principal:
+    from sqlalchemy import select
+
+    from urbangrid.auth.service import principal_for
+    from urbangrid.org.models import User
+
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:
         raise NotFound(f"no active user {username!r}")
@@ -51,6 +56,8 @@ def _parse_data(pairs: list[str]) -> dict[str, Any]:
 
 
 def _line(case: Case) -> str:
+    from urbangrid.cases.workflow import STATUS_LABELS_ZH, Status
+
     label = STATUS_LABELS_ZH[Status(case.status)]
     return (
         f"{case.id:>6}  {case.number:<14} v{case.version:<3} {case.status:<18} {label:<6} "
@@ -74,6 +81,8 @@ def create(
     reporter_phone: str = typer.Option(None),
 ) -> None:
     """Report (上报) or register (登记) a case; prints its id, number and version."""
+    from urbangrid.cases import service
+
     with open_session() as session:
         case = service.create_case(
             session,
@@ -107,6 +116,13 @@ def act(
     attachment: list[int] = typer.Option([], "--attachment", help="photo id, repeatable"),
 ) -> None:
     """Perform one workflow action; prints the new version and state."""
+    from sqlalchemy import select
+
+    from urbangrid.cases import service
+    from urbangrid.cases.queries import get_visible_case
+    from urbangrid.cases.workflow import Action
+    from urbangrid.org.models import Department
+
     try:
         Action(action)
     except ValueError:
@@ -142,6 +158,10 @@ def act(
 @reports_errors
 def show(case_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
     """A case and its timeline."""
+    from urbangrid.cases import service
+    from urbangrid.cases.models import Case
+    from urbangrid.cases.queries import get_visible_case
+
     with open_session() as session:
         case = get_visible_case(session, None, case_id)
         events = service.case_events(session, case_id)
@@ -172,6 +192,9 @@ def list_(
     limit: int = typer.Option(50),
 ) -> None:
     """List cases, newest first."""
+    from urbangrid.cases import search, service
+    from urbangrid.cases.queries import CaseFilters
+
     with open_session() as session:
         rows, total = service.list_cases(
             session,
@@ -191,6 +214,9 @@ def list_(
 @reports_errors
 def audit(case_id: int) -> None:
     """Rebuild a case from its events and compare with the stored state (exit 1 if not)."""
+    from urbangrid.cases import service
+    from urbangrid.cases.queries import get_visible_case
+
     with open_session() as session:
         case = get_visible_case(session, None, case_id)
         rebuilt = service.rebuild_case_state(session, case_id)

@@ -1,16 +1,44 @@
 """``urbangrid`` command: init, serve, demo, worker, users, catalog, and every domain's
-commands (discovered from ``urbangrid.<domain>.cli``)."""
+commands (discovered from ``urbangrid.<domain>.cli``).
+
+Every ``--help`` imports this module and every domain's ``cli`` module, so they import
+only the standard library, Typer and light modules at the top: anything heavier
+(SQLAlchemy, the settings' pydantic, NumPy, scikit-learn, FastAPI ...) is imported inside
+the command that uses it. ``tests/cli/test_cli_startup.py`` checks every command's help.
+"""
 
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from urbangrid.cli.common import database_engine, open_session, reports_errors
+from urbangrid.cli.common import database_engine, fail, open_session, reports_errors
 from urbangrid.domains import domain_modules
-from urbangrid.settings import get_settings
+
+if TYPE_CHECKING:
+    from urbangrid.settings import Settings
+
+
+class _LazyGetSettings:
+    """``urbangrid.settings.get_settings``, imported on the first call (pydantic takes tenths
+    of a second to import, which ``--help`` does not need); ``cache_clear`` as the real one."""
+
+    def __call__(self) -> Settings:
+        from urbangrid.settings import get_settings as load
+
+        return load()
+
+    def cache_clear(self) -> None:
+        from urbangrid.settings import get_settings as load
+
+        load.cache_clear()
+
+
+get_settings = _LazyGetSettings()
 
 app = typer.Typer(
     name="urbangrid",
@@ -145,16 +173,28 @@ def users_unlock(username: str) -> None:
 def users_create(
     username: str,
     role: list[str] = typer.Option(..., "--role", help="role (repeatable): inspector, ..."),
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    password: str | None = typer.Option(
+        None, help="the password (default: asked on the terminal, or --password-stdin)"
+    ),
+    password_stdin: bool = typer.Option(
+        False,
+        "--password-stdin",
+        help="read the password from the first line of standard input (no terminal needed)",
+    ),
     display_name: str = typer.Option("", help="name shown in the UI"),
     department: str = typer.Option(None, help="department code (department handlers)"),
     grid: list[str] = typer.Option([], "--grid", help="15-digit grid code (inspectors)"),
     jurisdiction: str = typer.Option(None, help="6-digit jurisdiction code"),
 ) -> None:
-    """Create a user with one or more roles."""
+    """Create a user with one or more roles. The password is asked on the terminal unless
+    given with --password or, for scripts, --password-stdin:
+
+        printf '%s\\n' "$PASSWORD" | urbangrid users create NAME --role admin --password-stdin
+    """
     from urbangrid.org import service
     from urbangrid.org.models import Jurisdiction
 
+    password = _new_password(password, password_stdin)
     with open_session() as session:
         j: Jurisdiction | None = None
         try:
@@ -173,6 +213,24 @@ def users_create(
             grid_codes=grid,
         )
         typer.echo(f"created user {user.username} ({', '.join(user.role_names)})")
+
+
+def _new_password(given: str | None, from_stdin: bool) -> str:
+    """The new user's password: --password, the first line of standard input
+    (--password-stdin), or asked twice on the terminal. Never empty."""
+    if from_stdin and given is not None:
+        raise fail("give the password with --password or --password-stdin, not both")
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.removesuffix("\n").removesuffix("\r")
+        if not password:
+            raise fail("--password-stdin: the first line of standard input is empty")
+        return password
+    if given is None:
+        given = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not given:
+        raise fail("the password is empty")
+    return given
 
 
 @users.command("list")

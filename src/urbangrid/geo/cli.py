@@ -1,18 +1,22 @@
-"""``urbangrid geo ...``: boundaries, unit grids, addresses, components, conversion."""
+"""``urbangrid geo ...``: boundaries, unit grids, addresses, components, conversion.
+
+The geography modules (NumPy, Shapely, the database) are imported inside the commands:
+``--help`` stays fast."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from urbangrid.cli.common import open_session, reports_errors
-from urbangrid.geo import addresses, components, locator, service
-from urbangrid.geo.crs import Crs, convert
-from urbangrid.geo.features import read_features
 from urbangrid.kit.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from urbangrid.geo import service
+    from urbangrid.geo.crs import Crs
 
 CLI_NAME = "geo"
 app = typer.Typer(
@@ -27,6 +31,8 @@ JurisdictionOption = Annotated[
 
 
 def _crs(value: str) -> Crs:
+    from urbangrid.geo.crs import Crs
+
     try:
         return Crs.parse(value)
     except ValueError as exc:
@@ -56,6 +62,9 @@ def import_boundary(
     street: Annotated[str | None, typer.Option(help="street code of the communities")] = None,
 ) -> None:
     """Import a district / street / community boundary (GeoJSON or shapefile)."""
+    from urbangrid.geo import service
+    from urbangrid.geo.features import read_features
+
     features = read_features(_existing(file))
     with open_session() as session:
         summary = service.import_boundary(
@@ -78,6 +87,8 @@ def make_grids(
     jurisdiction: JurisdictionOption = None,
 ) -> None:
     """Generate the unit grids of the jurisdiction (per community where known)."""
+    from urbangrid.geo import service
+
     with open_session() as session:
         _print(service.make_grids(session, jurisdiction, size_m=size))
 
@@ -91,6 +102,9 @@ def import_grids(
     jurisdiction: JurisdictionOption = None,
 ) -> None:
     """Import a grid layer with its own 15-digit codes (replaces the current grids)."""
+    from urbangrid.geo import service
+    from urbangrid.geo.features import read_features
+
     features = read_features(_existing(file))
     with open_session() as session:
         _print(
@@ -113,6 +127,8 @@ def locate(
     jurisdiction: JurisdictionOption = None,
 ) -> None:
     """Print the grid, community and street of a point."""
+    from urbangrid.geo import locator, service
+
     with open_session() as session:
         j = service.get_jurisdiction(session, jurisdiction)
         loc = locator.locate_point(session, j.id, lon, lat, _crs(crs))
@@ -131,6 +147,8 @@ def convert_cmd(
     dst: Annotated[str, typer.Option("--to")] = "gcj02",
 ) -> None:
     """Convert one point between wgs84, gcj02 and bd09."""
+    from urbangrid.geo.crs import convert
+
     x, y = convert(lon, lat, _crs(src), _crs(dst))
     typer.echo(f"{float(x):.8f} {float(y):.8f}")
 
@@ -141,6 +159,8 @@ def import_addresses(
     file: Path, crs: CrsOption = "wgs84", jurisdiction: JurisdictionOption = None
 ) -> None:
     """Import 门牌地址 (CSV: address, lon, lat; or GeoJSON points)."""
+    from urbangrid.geo import addresses, service
+
     data = _existing(file).read_bytes()
     with open_session() as session:
         j = service.get_jurisdiction(session, jurisdiction)
@@ -154,6 +174,8 @@ def import_components(
     file: Path, crs: CrsOption = "wgs84", jurisdiction: JurisdictionOption = None
 ) -> None:
     """Import the 部件 inventory (CSV or GeoJSON points)."""
+    from urbangrid.geo import components, service
+
     data = _existing(file).read_bytes()
     with open_session() as session:
         j = service.get_jurisdiction(session, jurisdiction)
@@ -169,6 +191,8 @@ def export_components(
     jurisdiction: JurisdictionOption = None,
 ) -> None:
     """Write the 部件 inventory to FILE."""
+    from urbangrid.geo import components, service
+
     with open_session() as session:
         j = service.get_jurisdiction(session, jurisdiction)
         text = components.export_components(session, j, fmt)

@@ -1,4 +1,7 @@
-"""``urbangrid classifier``: train, evaluate and apply the free-text category classifier."""
+"""``urbangrid classifier``: train, evaluate and apply the free-text category classifier.
+
+The model (scikit-learn, SciPy) is imported inside the commands, not here: ``--help`` stays
+fast."""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ from pathlib import Path
 import typer
 
 from urbangrid.cli.common import reports_errors
-from urbangrid.intake.classifier.model import TrainParams, evaluate, predict_top_k, train
-from urbangrid.intake.classifier.store import load_model, save_model
 from urbangrid.intake.classifier.table import read_table, write_table
 from urbangrid.kit.errors import InvalidInput
 
@@ -49,6 +50,9 @@ def train_command(
     c: float = typer.Option(1.0, "--c", min=1e-6, help="SVM regularisation C"),
 ) -> None:
     """Train a model on FILE and write it to --out, with its cross-validated macro-F1."""
+    from urbangrid.intake.classifier.model import TrainParams, train
+    from urbangrid.intake.classifier.store import save_model
+
     texts, labels = _labelled(file, text_col, label_col)
     model = train(texts, labels, TrainParams(folds=folds, svm_c=c), source=file.name)
     save_model(model, out)
@@ -70,6 +74,9 @@ def evaluate_command(
     as_json: bool = typer.Option(False, "--json", help="print the figures as JSON"),
 ) -> None:
     """Score MODEL on FILE: macro-F1, per-label report and the confusion matrix."""
+    from urbangrid.intake.classifier.model import evaluate
+    from urbangrid.intake.classifier.store import load_model
+
     model = load_model(model_file)
     texts, labels = _labelled(file, text_col, label_col)
     result = evaluate(model, texts, labels)
@@ -103,6 +110,9 @@ def predict_command(
     out: Path = typer.Option(..., "--out", help="CSV to write"),
 ) -> None:
     """Write every row of FILE to --out with predicted_label and confidence added."""
+    from urbangrid.intake.classifier.model import predict_top_k
+    from urbangrid.intake.classifier.store import load_model
+
     model = load_model(model_file)
     table = read_table(file, [text_col])
     top = predict_top_k(model, table.column(text_col), k=1)
