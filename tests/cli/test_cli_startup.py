@@ -1,6 +1,7 @@
 """The command line starts fast: ``urbangrid --help`` and every command's ``--help`` import
 none of the heavy libraries (scikit-learn, SciPy, NumPy, pandas, jieba, Shapely, openpyxl,
-FastAPI, uvicorn). Those belong inside the commands that use them.
+FastAPI, uvicorn, SQLAlchemy and with it the models, the settings' pydantic-settings).
+Those belong inside the commands that use them.
 
 Each check runs in a fresh interpreter (a module imported by another test would hide the
 cost). The command tree is walked, so a new command or domain is checked without an edit
@@ -23,6 +24,8 @@ HEAVY = (
     "openpyxl",
     "fastapi",
     "uvicorn",
+    "sqlalchemy",
+    "pydantic_settings",
 )
 
 # Renders every command's help in one interpreter, in the order of the tree, and says for

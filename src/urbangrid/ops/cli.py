@@ -6,11 +6,14 @@ import json
 import signal
 import threading
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 
 from urbangrid.cli.common import database_engine, reports_errors
-from urbangrid.kit.jobs import Job
+
+if TYPE_CHECKING:  # (SQLAlchemy: imported when a command runs, not for --help)
+    from urbangrid.kit.jobs import Job
 
 
 @reports_errors
