@@ -15,8 +15,18 @@ digest() {
   } | sha256sum | cut -d' ' -f1
 }
 
-if ! command -v npm >/dev/null; then
-  echo "build_frontend: npm not found (Node.js 20+ is needed to build the web UI)" >&2
+# Vite needs Node.js ^20.19 or >= 22.12 (Debian 12's own nodejs is 18: take Node from
+# nodejs.org or NodeSource; a site without Node installs the offline bundle, UI built in).
+NODE_NEEDED="Node.js 20.19+ or 22.12+ is needed to build the web UI"
+if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+  echo "build_frontend: npm not found ($NODE_NEEDED)" >&2
+  exit 1
+fi
+if ! node -e '
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  process.exit((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22 ? 0 : 1);
+'; then
+  echo "build_frontend: Node.js $(node --version) is too old ($NODE_NEEDED)" >&2
   exit 1
 fi
 
