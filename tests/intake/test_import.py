@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import statistics
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,6 +23,7 @@ from typer.testing import CliRunner
 
 from urbangrid.cases import service as cases
 from urbangrid.cases.models import Case, CaseEvent
+from urbangrid.catalog.models import Category
 from urbangrid.catalog.service import load_national_directory
 from urbangrid.intake import import_rules as rules
 from urbangrid.intake.adapters import channel_principal
@@ -272,6 +275,49 @@ def test_the_whole_los_angeles_file(shared_dir: Path, directory: Session, engine
     )
     closed = {codes[e.key]: e.counts["closed"] for e in results if e.counts.get("closed")}
     assert closed == dict(in_month)
+    # Time to close, median per category (ours, and the source's own type label kept on the
+    # case), from the database equal duckdb on the file (local times → instants in SQL).
+    source_file = shared_dir / "data/311/la_service_requests_10k.csv"
+    service_of = ", ".join(f"('{k}', '{v}')" for k, v in mapping.categories.items())
+    label_of = ", ".join(f"('{k}', '{v}')" for k, v in mapping.labels["category"].items())
+    seconds = (
+        "epoch(timezone('America/Los_Angeles', closed_date)) - "
+        "epoch(timezone('America/Los_Angeles', created_date))"
+    )
+    con = duckdb.connect()
+    want_by_code = dict(
+        con.execute(
+            f"""select m.code, median({seconds})
+                from read_csv('{source_file}', types = {{'type_id': 'VARCHAR'}}) f
+                join (values {service_of}) m(type_id, code) using (type_id)
+                where closed_date is not null group by m.code"""
+        ).fetchall()
+    )
+    want_by_label = dict(
+        con.execute(
+            f"""select l.label || ' (' || f.type_id || ')', median({seconds})
+                from read_csv('{source_file}', types = {{'type_id': 'VARCHAR'}}) f
+                join (values {label_of}) l(type_id, label) using (type_id)
+                where closed_date is not null group by all"""
+        ).fetchall()
+    )
+    by_code: dict[str, list[float]] = {}
+    by_label: dict[str, list[float]] = {}
+    for kind, code, opened, done_at, data in session.execute(
+        select(Category.kind, Category.code, Case.reported_at, Case.closed_at, CaseEvent.data)
+        .join(Category, Category.id == Case.category_id)
+        .join(CaseEvent, (CaseEvent.case_id == Case.id) & (CaseEvent.seq == 1))
+        .where(Case.status == "closed")
+    ):
+        took = (done_at - opened).total_seconds()
+        by_code.setdefault(("M" if kind == "matter" else "C") + code, []).append(took)
+        by_label.setdefault(data["source_labels"]["category"], []).append(took)
+    got_by_code = {k: statistics.median(v) for k, v in by_code.items()}
+    got_by_label = {k: statistics.median(v) for k, v in by_label.items()}
+    assert got_by_code.keys() == want_by_code.keys() and len(got_by_label) >= 10
+    assert got_by_label.keys() == want_by_label.keys()
+    for got, want in ((got_by_code, want_by_code), (got_by_label, want_by_label)):
+        assert all(abs(got[k] - want[k]) < 1e-6 for k in want), (got, want)
 
 
 def test_report_lines_name_every_skip() -> None:

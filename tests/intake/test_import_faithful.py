@@ -350,7 +350,7 @@ def test_na_tokens_and_close_before_open_counts_equal_the_file(
     """An export where "no close time" is written NA and some rows were closed minutes
     before they were opened (the source's clocks): counts taken from the file by duckdb."""
     session = directory
-    rows = la_rows(shared_dir, 1000)
+    rows = la_rows(shared_dir, 600)
     for i, r in enumerate(rows):
         if not r["closed_date"] or i % 97 == 0:
             r["closed_date"] = "NA"
@@ -385,17 +385,17 @@ def test_na_tokens_and_close_before_open_counts_equal_the_file(
     session.rollback()
     assert counts(session) == before
     message = str(err.value)
-    assert f"{na + early} of 1000 row(s) would be skipped" in message
+    assert f"{na + early} of 600 row(s) would be skipped" in message
     assert f"closed time unreadable {na}" in message and f"closed before created {early}" in message
     # NA is missing: open cases; the early rows skipped, counted by reason.
     skipped = run("skip.toml")
     session.rollback()
-    assert skipped.imported == 1000 - early and skipped.open == na
+    assert skipped.imported == 600 - early and skipped.open == na
     assert skipped.skip_counts() == {"closed before created": early}
     # Clamped: every row imported, the clamped ones counted and listed.
     clamped = run("clamp.toml", closed_before_created="clamp")
     session.commit()
-    assert (clamped.imported, clamped.open, len(clamped.clamped)) == (1000, na, early)
+    assert (clamped.imported, clamped.open, len(clamped.clamped)) == (600, na, early)
     assert f"{early} closed before created" in "\n".join(clamped.lines())
     n_closed_at_creation = session.scalar(
         select(func.count()).where(Case.closed_at == Case.reported_at)

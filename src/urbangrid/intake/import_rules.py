@@ -206,6 +206,8 @@ def parse_mapping(raw: Mapping[str, Any]) -> ImportMapping:
     code = str(j["code"])
     if len(code) != 6:
         raise MappingError("jurisdiction code has 6 characters")
+    if len(str(j["name"])) > 100:
+        raise MappingError("jurisdiction name has at most 100 characters")
     source_tz = _zone(str(raw.get("source_timezone") or ""), "source_timezone")
     jurisdiction = JurisdictionSpec(
         code=code,
@@ -249,6 +251,10 @@ def parse_mapping(raw: Mapping[str, Any]) -> ImportMapping:
             ) from None
         if lc.kind not in ("matter", "component") or len(lc.code) != 5 or not is_digits(lc.code):
             raise MappingError(f"local category {lc.code!r}: kind matter/component, 5 digits")
+        if len(lc.name) > 100 or len(lc.big_name) > 64:
+            raise MappingError(
+                f"local category {lc.code}: name at most 100 characters, big_name at most 64"
+            )
         if lc.code[:2] != lc.big_code:
             raise MappingError(f"local category {lc.code}: the first two digits are its 大类")
         locals_.append(lc)

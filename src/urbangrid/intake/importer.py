@@ -43,7 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from urbangrid.cases import service as cases
@@ -505,6 +505,27 @@ def import_cases(
     bad row rejects the file before anything is written, with ``allow_skips=False`` any
     skipped row (also one already imported) rejects it. A rejection leaves the session's
     transaction to be rolled back by the caller: nothing of the import stays."""
+    try:
+        return _import_cases(
+            session, file, mapping_path, strict=strict, allow_skips=allow_skips, now=now
+        )
+    except DataError as exc:
+        # A value the database refuses (too long, out of range): the same message on
+        # SQLite and PostgreSQL, no traceback; the caller rolls back.
+        raise ImportRejected(
+            f"{file.name}: a value does not fit the database: {str(exc.orig).strip()}", []
+        ) from None
+
+
+def _import_cases(
+    session: Session,
+    file: Path,
+    mapping_path: Path | str,
+    *,
+    strict: bool,
+    allow_skips: bool,
+    now: datetime | None,
+) -> ImportReport:
     now = now or utcnow()
     mapping = load_mapping(mapping_path)
     good, bad, total = read_rows(file, mapping)
