@@ -1,27 +1,163 @@
-"""Every benchmark under bench/ runs in its quick mode, so none of them rots: the test
-command runs them all (a few seconds each) and checks they finish and print their figures."""
+"""Every script under bench/ runs in its quick mode, so none of them rots: the test command
+runs them all (seconds each) and checks that they finish and print their figures.
+
+A script joins by existing: ``bench/*.py`` is globbed, and each runs as
+``python bench/<script> --quick`` from an empty temporary directory. Its figure lines are
+checked against ``FIGURES`` (a script not listed there must still print at least one line
+with a number in it).
+
+A script that cannot run here prints ``skipped: <path> not found …`` (data under ../shared,
+Chromium) or ``skipped: PostgreSQL unreachable …`` and exits 0; the test then checks that
+the path really is absent, or that no PostgreSQL URL was given, and skips. A script that
+reads ``URBANGRID_BENCH_DATABASE_URL`` is marked ``db``: on the PostgreSQL pass of the test
+command it gets the test server's URL there and must run against it.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-# Benchmarks with a --quick mode; the others join as they get one.
-QUICK = ["bench_hardening.py"]
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
+SCRIPTS = sorted(p.name for p in BENCH.glob("*.py"))
+PG_URL = os.environ.get("URBANGRID_TEST_DATABASE_URL")
+CHROMIUM = Path(os.environ.get("URBANGRID_CHROMIUM", "/usr/bin/chromium"))
+UI_BUILT = (REPO / "src" / "urbangrid" / "web" / "static" / "dist" / "index.html").is_file()
+TIMEOUT_S = 300  # a quick mode takes seconds; this only stops a hung script
+
+NUM = r"[0-9][0-9,.]*"
+# Per script: regular expressions, each of which must match a line of the quick run's output.
+FIGURES: dict[str, list[str]] = {
+    "bench_classifier.py": [
+        rf"^titles {NUM} \(unique\), bodies {NUM}",
+        rf"^titles\s+titles\s+{NUM}\s+{NUM}\s+{NUM}",  # macro-F1 ours, baseline, ratio
+        rf"^titles\s+title\s+single\s+{NUM}\s+{NUM}\s+{NUM}",  # predictions/s
+        rf"^titles\s+title\s+batch\s+{NUM}\s+{NUM}\s+{NUM}",
+    ],
+    "bench_deadlines.py": [
+        rf"^vectorised deadlines_ns: {NUM} µs/deadline",
+        rf"^scalar deadline\(\): +{NUM} µs/deadline",
+        rf"^speed-up vectorised / scalar: {NUM}×",
+        r"^scalar vs vectorised mismatches on the sample: 0$",
+    ],
+    "bench_evaluation.py": [
+        rf"^department evaluation .*PostgreSQL +{NUM} ms.*DuckDB +{NUM} ms.*"
+        rf"ratio +{NUM} +identical True",
+        rf"^every grid's area evaluation .*ratio +{NUM} +identical True",
+        rf"^both .*ratio +{NUM}",
+    ],
+    "bench_hardening.py": [
+        rf"^ +with the limits and headers +{NUM}",
+        rf"^ +without +{NUM}",
+        rf"^ +ratio with / without +{NUM}",
+        rf"^ +known account +{NUM} +unknown account +{NUM} +ratio +{NUM}",
+        rf"^3\. lockout: attempt {NUM} of 12 answered 429",
+    ],
+    "bench_intake.py": [
+        rf"^import: {NUM} rows in {NUM} s wall",
+        rf"^ +{NUM} rows per CPU second; workflow replay {NUM}%",
+        rf"^outbox capture: {NUM} case reports.*ratio {NUM}",
+    ],
+    "bench_lifecycle.py": [
+        rf"^pure workflow \(baseline\): +{NUM} cases/s",
+        rf"^SQLite +service: +{NUM} cases/s.*\( *{NUM}x the pure workflow\)",
+        *([rf"^PostgreSQL service: +{NUM} cases/s.*x the pure workflow\)"] if PG_URL else []),
+    ],
+    "bench_locate.py": [
+        rf"^grids: {NUM} generated",
+        rf"^generated-grid locator +: +{NUM} M points/s",
+        rf"^irregular locator +: +{NUM} M points/s",
+        rf"^shapely STRtree bulk +: +{NUM} M points/s",
+        rf"^ratio generated / STRtree : +{NUM}×",
+        rf"^ratio irregular / STRtree : +{NUM}×",
+    ],
+    "bench_map.py": [
+        rf"^map points API: {NUM} points, {NUM} MB, server time median {NUM} ms",
+        *(
+            [
+                rf"^time to first render .*best {NUM} ms, median {NUM} ms",
+                rf"^panning with {NUM} cases: {NUM} frames",
+                rf"^median frame time ratio \(cases / base only\): {NUM}",
+            ]
+            if CHROMIUM.exists() and UI_BUILT
+            else []
+        ),
+    ],
+    "bench_worklists.py": [
+        rf"^受理 intake +{NUM} +{NUM}$",
+        rf"^案件查询 all +{NUM} +{NUM}$",
+        rf"^map grid counts +{NUM} +{NUM}$",
+        rf"^  受理 intake +{NUM}$",  # the ratio large / small size
+        rf"^slowest median at {NUM} cases: {NUM} ms",
+    ],
+    "fit_simulator_params.py": [
+        r"^handling_lognormal = \{'advertising': \(",
+        r"^reply_lognormal = \(",
+        r"^public_hour_shares = \(",
+        r"^stored parameters: equal the fit$",
+    ],
+}
 
 
-@pytest.mark.parametrize("script", QUICK)
-def test_benchmark_quick_mode_runs(script: str, tmp_path: Path) -> None:
+def _params() -> Iterator[object]:
+    for name in SCRIPTS:
+        marks = [pytest.mark.slow]
+        if "URBANGRID_BENCH_DATABASE_URL" in (BENCH / name).read_text(encoding="utf-8"):
+            marks.append(pytest.mark.db)
+        yield pytest.param(name, marks=marks, id=name)
+
+
+def test_every_script_is_discovered() -> None:
+    assert "bench_hardening.py" in SCRIPTS and "bench_lifecycle.py" in SCRIPTS
+    assert all(name in SCRIPTS for name in FIGURES), set(FIGURES) - set(SCRIPTS)
+
+
+def _check_skip(name: str, out: str) -> None:
+    """If the script said it skipped, check the reason holds here, then skip the test."""
+    said = re.search(r"^skipped: (.*)$", out, re.M)
+    if said is None:
+        return
+    reason = said.group(1)
+    missing = re.match(r"(.+?) not found\b", reason)
+    if missing:
+        assert not Path(missing.group(1)).exists(), f"{name} skipped, but {reason!r} exists"
+    elif reason.startswith("PostgreSQL unreachable"):
+        assert PG_URL is None, f"{name} skipped on the PostgreSQL pass: {reason}"
+    else:
+        pytest.fail(f"{name} skipped for a reason the test cannot check: {reason}")
+    pytest.skip(f"{name}: {reason}")
+
+
+@pytest.mark.parametrize("name", list(_params()))
+def test_benchmark_quick_mode_runs(name: str, tmp_path: Path) -> None:
+    env = dict(os.environ)
+    if PG_URL:
+        env["URBANGRID_BENCH_DATABASE_URL"] = PG_URL
+    started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, str(BENCH / script), "--quick"],
+        [sys.executable, str(BENCH / name), "--quick"],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=TIMEOUT_S,
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert any(ch.isdigit() for ch in done.stdout), done.stdout
+    seconds = time.perf_counter() - started
+    out = done.stdout
+    assert done.returncode == 0, f"exit {done.returncode}\n{out[-2000:]}\n{done.stderr[-3000:]}"
+    _check_skip(name, out)
+    expected = FIGURES.get(name)
+    if expected is None:  # a script this test does not know yet: some line with a figure
+        assert re.search(r"^.*[A-Za-z].*\d", out, re.M), out
+    else:
+        absent = [pattern for pattern in expected if not re.search(pattern, out, re.M)]
+        assert not absent, f"{name} printed no line matching {absent}:\n{out}"
+    print(f"{name} --quick: {seconds:.1f} s")
