@@ -15,7 +15,9 @@ Run: ``uv run python bench/bench_hardening.py [--requests 600] [--quick]``.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -35,6 +37,7 @@ def main() -> None:
         os.environ.setdefault("URBANGRID_ARGON2_TIME_COST", "1")
         os.environ.setdefault("URBANGRID_ARGON2_MEMORY_KIB", "1024")
     tmp = Path(tempfile.mkdtemp(prefix="bench-hardening-"))
+    atexit.register(shutil.rmtree, tmp, True)  # the test command runs this on every pass
     os.environ["URBANGRID_DATA_DIR"] = str(tmp / "data")
 
     from fastapi.testclient import TestClient
