@@ -21,6 +21,7 @@ from urbangrid.settings import get_settings
 
 runner = CliRunner()
 CREATE = ["users", "create", "clerk", "--role", "dispatcher"]
+URBANGRID = [sys.executable, "-c", "from urbangrid.cli.main import main; main()"]
 
 
 @pytest.fixture
@@ -52,9 +53,7 @@ def test_empty_stdin_is_refused(engine: Engine, on_database: str) -> None:
     assert _user(engine) is None
 
 
-def test_password_and_password_stdin_together_are_refused(
-    engine: Engine, on_database: str
-) -> None:
+def test_password_and_password_stdin_together_are_refused(engine: Engine, on_database: str) -> None:
     result = runner.invoke(
         app, [*CREATE, "--password", "Secret#123", "--password-stdin"], input="Other#1234\n"
     )
@@ -75,8 +74,7 @@ def test_runs_without_a_terminal(engine: Engine, on_database: str) -> None:
     """As a provisioning script runs it: a pipe on stdin, no terminal at all."""
     env = {**os.environ, "URBANGRID_DATABASE_URL": on_database}
     run = subprocess.run(
-        [sys.executable, "-c", "from urbangrid.cli.main import main; main()", *CREATE]
-        + ["--password-stdin"],
+        [*URBANGRID, *CREATE, "--password-stdin"],
         input="Secret#123\n",
         capture_output=True,
         text=True,
@@ -88,8 +86,7 @@ def test_runs_without_a_terminal(engine: Engine, on_database: str) -> None:
     user = _user(engine)
     assert user is not None and verify_password(user.password_hash, "Secret#123")
     empty = subprocess.run(
-        [sys.executable, "-c", "from urbangrid.cli.main import main; main()"]
-        + ["users", "create", "other", "--role", "dispatcher", "--password-stdin"],
+        [*URBANGRID, "users", "create", "other", "--role", "dispatcher", "--password-stdin"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -15,7 +15,7 @@ from urbangrid.api.problems import install_problem_handlers
 from urbangrid.api.retry import RetryLocked
 from urbangrid.db import get_engine, session_factory
 from urbangrid.domains import domain_modules
-from urbangrid.settings import get_settings
+from urbangrid.settings import ensure_production_secret, get_settings
 
 
 def create_app(engine: Engine | None = None, *, background: bool = False) -> FastAPI:
@@ -68,5 +68,9 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
 def create_server_app() -> FastAPI:
     """The app each ``urbangrid serve`` process runs (uvicorn's factory, also with
     ``--workers N``): background jobs in the server unless ``URBANGRID_EMBEDDED_WORKER=0``
-    (then ``urbangrid worker`` runs them)."""
-    return create_app(background=get_settings().embedded_worker)
+    (then ``urbangrid worker`` runs them). Refuses the default, an empty or a short secret
+    key outside demo mode (:func:`urbangrid.settings.ensure_production_secret`); apps
+    built with ``create_app`` directly (tests, benchmarks) are not checked."""
+    settings = get_settings()
+    ensure_production_secret(settings)
+    return create_app(background=settings.embedded_worker)
