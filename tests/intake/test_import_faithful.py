@@ -555,3 +555,31 @@ def test_the_sla_watcher_leaves_imported_history_alone(
     )
     assert after == levels
     assert live_level is not None
+
+
+def test_unlisted_types_and_agencies_go_to_the_catch_alls(
+    tmp_path: Path, shared_dir: Path, directory: Session
+) -> None:
+    session = directory
+    rows = la_rows(shared_dir, 20)
+    rows[3] = {**rows[3], "type_id": "77", "agency_id": "555"}
+    rows[4] = {**rows[4], "agency_id": "Bureau of Sanitation - Solid Resources Division"}
+    path = write_csv(tmp_path / "catch.csv", rows)
+    report = import_cases(session, path, "la_myla311", allow_skips=False)
+    session.commit()
+    assert report.imported == 20
+    got = {
+        number: (kind, code, dep)
+        for number, kind, code, dep in session.execute(
+            select(Case.external_id, Category.kind, Category.code, Department.code)
+            .join(Category, Category.id == Case.category_id)
+            .join(Department, Department.id == Case.department_id)
+        )
+    }
+    assert got[rows[3]["srnumber"]] == ("matter", "10900", "OTHER")
+    assert got[rows[4]["srnumber"]][2] == "OTHER"
+    first = first_events(session)[rows[3]["srnumber"]]
+    assert first.data["source_labels"]["category"] == "77"  # the source's own value kept
+    again = import_cases(session, path, "la_myla311")
+    session.rollback()
+    assert again.skip_counts() == {"already imported": 20}

@@ -175,6 +175,7 @@ def read_rows(
                             line,
                             f"same id as line {seen[row.external_id]}",
                             row.external_id,
+                            "repeated id",
                         )
                     )
                     continue
@@ -548,7 +549,10 @@ def _import_cases(
         if row.external_id in already:
             bad.append(
                 rules.Skip(
-                    row.line, f"already imported (case {already[row.external_id]})", row.external_id
+                    row.line,
+                    f"already imported (case {already[row.external_id]})",
+                    row.external_id,
+                    "already imported",
                 )
             )
         else:
