@@ -3,14 +3,15 @@
 # from the npm registry at build time, pinned by frontend/package-lock.json.
 # Idempotent: does nothing when the sources, lock file and output have not changed.
 set -euo pipefail
+SCRIPT="$(realpath "$0")"
 cd "$(dirname "$0")/../frontend"
 OUT=../src/urbangrid/web/static/dist
 STAMP="$OUT/.build-stamp"
 
-# The stamp is a digest of everything the build reads.
+# The stamp is a digest of everything the build reads (this script too: it copies files).
 digest() {
   {
-    cat package.json package-lock.json vite.config.ts tsconfig.json index.html
+    cat package.json package-lock.json vite.config.ts tsconfig.json index.html "$SCRIPT"
     find src -type f | LC_ALL=C sort | xargs cat
   } | sha256sum | cut -d' ' -f1
 }
@@ -42,5 +43,13 @@ if [ "${FORCE:-0}" != 1 ] && [ -f "$OUT/index.html" ] && [ -f "$STAMP" ] && [ "$
   exit 0
 fi
 npm run --silent build
+# The API documentation pages (/docs, /redoc) load Swagger UI and ReDoc from the build, not
+# from a CDN (src/urbangrid/api/docs.py): the bundles, their styles and licences.
+mkdir -p "$OUT/apidocs/swagger-ui" "$OUT/apidocs/redoc"
+cp node_modules/swagger-ui-dist/{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt} \
+  node_modules/swagger-ui-dist/{swagger-ui.css,favicon-32x32.png,LICENSE,NOTICE} \
+  "$OUT/apidocs/swagger-ui/"
+cp node_modules/redoc/bundles/{redoc.standalone.js,redoc.standalone.js.LICENSE.txt} \
+  node_modules/redoc/LICENSE "$OUT/apidocs/redoc/"
 echo "$want" > "$STAMP"
 echo "build_frontend: built into src/urbangrid/web/static/dist"

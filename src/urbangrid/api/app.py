@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from urbangrid import __version__
+from urbangrid.api.docs import install_api_docs
 from urbangrid.api.headers import SecurityHeaders
 from urbangrid.api.limits import BodyLimit
 from urbangrid.api.problems import install_problem_handlers
@@ -43,6 +44,9 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
         version=__version__,
         description="Digital urban management platform (数字化城管) — REST API",
         lifespan=lifespan,
+        # /docs and /redoc from local files, not a CDN (urbangrid.api.docs).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
@@ -57,6 +61,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     )
     # Added last, so outermost: a 413 from the limit gets the headers too.
     app.add_middleware(SecurityHeaders, tile_url=settings.map_tile_url)
+    install_api_docs(app, settings.map_tile_url)
     for module in domain_modules("routes"):
         app.include_router(module.router)
         install = getattr(module, "install", None)
