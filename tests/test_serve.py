@@ -7,40 +7,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from servekit import free_port, get, wait_until_up
+
 SECRET = "s" * 40
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def get(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.status, response.read()
-
-
-def wait_until_up(url: str, server: subprocess.Popen[str], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"server exited {server.returncode}: {server.stdout.read()[-3000:]}")  # type: ignore[union-attr]
-        try:
-            get(url)
-            return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail("server did not answer")
 
 
 def urbangrid(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
