@@ -67,7 +67,15 @@ echo "== pytest on PostgreSQL (database tests)"
 URBANGRID_TEST_DATABASE_URL="$PG_URL" uv run pytest -p no:cacheprovider -m db "$@"
 
 # The newest supported Python, from the machine (pyenv or PATH); never downloaded.
-PY313=$(command -v python3.13 || ls "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.13*/bin/python3.13 2>/dev/null | tail -1 || true)
+# (A pyenv shim may exist without working, so each candidate is asked its version.)
+PY313=""
+for candidate in $(command -v python3.13 || true) \
+    $(ls "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.13*/bin/python3.13 /usr/bin/python3.13 2>/dev/null || true); do
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then
+        PY313="$candidate"
+        break
+    fi
+done
 if [[ -n "$PY313" ]]; then
     echo "== pytest on Python 3.13 (pure tests and the server smoke run)"
     UV_PROJECT_ENVIRONMENT=.venv-py3.13 uv sync --frozen --quiet --python "$PY313"
