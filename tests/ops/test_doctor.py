@@ -42,6 +42,8 @@ def test_broken_settings_fail(engine: Engine, tmp_path: Path) -> None:
     settings = Settings(timezone="Mars/Olympus", data_dir=tmp_path / "nowhere")
     checks = by_name(run_checks(settings, engine))
     assert checks["secret key"].status == "fail"  # the shipped default
+    demo = Settings(demo=True, data_dir=tmp_path)
+    assert by_name(run_checks(demo, engine))["secret key"].status == "warn"
     assert checks["time zone"].status == "fail"
     assert checks["data directory"].status == "warn"
 
