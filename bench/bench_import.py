@@ -110,7 +110,8 @@ def on_postgresql(
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
-        print(f"skipped: PostgreSQL unreachable ({str(exc.orig).strip()})")
+        reason = " ".join(str(exc.orig).split())
+        print(f"skipped: PostgreSQL unreachable ({reason})")
         admin.dispose()
         return None
     engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
