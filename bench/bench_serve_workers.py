@@ -3,9 +3,10 @@
 
 Run: ``uv run python bench/bench_serve_workers.py [--database-url URL] [--seconds 15] [--quick]``.
 
-The database is PostgreSQL (a throwaway database created on the server of ``--database-url``,
-default the local one, and dropped at the end); SQLite when ``--database-url sqlite`` or, in
-quick mode, when no PostgreSQL answers. The data: the demo district with generated cases.
+The database is PostgreSQL (a throwaway database created on the server of ``--database-url``
+or ``URBANGRID_BENCH_DATABASE_URL``, default the local one, and dropped at the end); SQLite
+when ``--database-url sqlite``, and in quick mode unless a server is given or none answers.
+The data: the demo district with generated cases.
 The load: ``--clients`` threads, each with its own connection, alternating the work list
 (``GET /api/v1/cases``) and one case (``GET /api/v1/cases/{id}``) as a dispatcher, for a fixed
 time per setting, after a warm-up. Each setting runs twice, interleaved (1, 4, 1, 4), and the
@@ -149,8 +150,14 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.seconds, args.clients, args.workers, args.days = 2.0, 4, 2, 2
+        # The tests' cheap password hash: the demo's users otherwise take 10-20 s to hash.
+        os.environ.setdefault("URBANGRID_ARGON2_TIME_COST", "1")
+        os.environ.setdefault("URBANGRID_ARGON2_MEMORY_KIB", "1024")
     tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
-    url, drop = make_database(args.database_url, args.quick, tmp)
+    # The test command hands its PostgreSQL server over in URBANGRID_BENCH_DATABASE_URL; a
+    # quick run without it stays on SQLite.
+    given = args.database_url or os.environ.get("URBANGRID_BENCH_DATABASE_URL")
+    url, drop = make_database(given or ("sqlite" if args.quick else None), args.quick, tmp)
     try:
         started = time.monotonic()
         token, ids = load(url, args.days)
