@@ -98,6 +98,17 @@ FIGURES: dict[str, list[str]] = {
         rf"^  受理 intake +{NUM}$",  # the ratio large / small size
         rf"^slowest median at {NUM} cases: {NUM} ms",
     ],
+    "bench_import.py": [
+        rf"^baseline +read \+ replay \(no database\): {NUM} rows in {NUM} s: {NUM} rows/s",
+        rf"^SQLite +import: {NUM} rows in {NUM} s: {NUM} rows/s",
+        *([rf"^PostgreSQL import: {NUM} rows in {NUM} s: {NUM} rows/s"] if PG_URL else []),
+    ],
+    "bench_serve_workers.py": [
+        rf"^(sqlite|postgresql\S*), {NUM} cases, {NUM} clients",
+        rf"^1 process: +{NUM} req/s",
+        rf"^{NUM} processes: +{NUM} req/s",
+        rf"^ratio {NUM}/1: {NUM} \(on {NUM} cores\)",
+    ],
     "fit_simulator_params.py": [
         r"^handling_lognormal = \{'advertising': \(",
         r"^reply_lognormal = \(",
