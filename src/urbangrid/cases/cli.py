@@ -7,14 +7,11 @@ roles, through the same service as the API, so the same checks apply.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from urbangrid.cli.common import database_engine, fail, open_session, reports_errors
+from urbangrid.cli.common import fail, open_session, reports_errors
 from urbangrid.kit.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -229,35 +226,3 @@ def audit(case_id: int) -> None:
             ]
             raise fail("case state differs from its events:\n  " + "\n  ".join(diff))
         typer.echo(f"{case.number}: {case.version} events rebuild the stored state")
-
-
-@app.command("worker")
-@reports_errors
-def worker(
-    interval: float = typer.Option(30.0, help="seconds between scans"),
-    once: bool = typer.Option(False, help="scan once and exit"),
-) -> None:
-    """Run the SLA watcher: move cases to yellow / red on time, recording events."""
-    from urbangrid.cases.background import run_forever, run_once
-    from urbangrid.db import session_factory
-
-    engine = database_engine()
-    factory = session_factory(engine)
-    try:
-        if once:
-            typer.echo(f"{run_once(factory)} case(s) changed warning level")
-            return
-        stop = threading.Event()
-        typer.echo(f"SLA watcher running every {interval:g} s (Ctrl-C stops)")
-
-        def report(changed: int) -> None:
-            if changed:
-                typer.echo(f"{datetime.now():%H:%M:%S} {changed} case(s) changed warning level")
-
-        try:
-            run_forever(factory, stop, interval, report)
-        except KeyboardInterrupt:
-            stop.set()
-            time.sleep(0)
-    finally:
-        engine.dispose()

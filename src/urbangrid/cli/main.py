@@ -12,33 +12,11 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from urbangrid.cli.common import database_engine, fail, open_session, reports_errors
 from urbangrid.domains import domain_modules
-
-if TYPE_CHECKING:
-    from urbangrid.settings import Settings
-
-
-class _LazyGetSettings:
-    """``urbangrid.settings.get_settings``, imported on the first call (pydantic takes tenths
-    of a second to import, which ``--help`` does not need); ``cache_clear`` as the real one."""
-
-    def __call__(self) -> Settings:
-        from urbangrid.settings import get_settings as load
-
-        return load()
-
-    def cache_clear(self) -> None:
-        from urbangrid.settings import get_settings as load
-
-        load.cache_clear()
-
-
-get_settings = _LazyGetSettings()
 
 app = typer.Typer(
     name="urbangrid",
@@ -53,6 +31,7 @@ def initialise_database() -> None:
     category directory. Safe on an existing database: nothing is lost."""
     from urbangrid.catalog.service import load_national_directory
     from urbangrid.migrations.runner import upgrade
+    from urbangrid.settings import get_settings
 
     engine = database_engine()
     try:
@@ -88,26 +67,44 @@ def demo(
 
 
 @app.command()
+@reports_errors
 def serve(
     host: str = typer.Option("127.0.0.1", help="interface to listen on"),
     port: int = typer.Option(8000, help="TCP port"),
+    workers: int = typer.Option(1, min=1, help="server processes (uvicorn workers)"),
     worker: bool = typer.Option(
-        True, help="run the SLA watcher inside the server (embedded setup)"
+        None,
+        "--worker/--no-worker",
+        help="run the background jobs inside the server (default: yes with one process; "
+        "with several, run `urbangrid worker` beside it)",
+        show_default=False,
     ),
 ) -> None:
     """Run the web server (API at /api/v1, docs at /docs, web UI at /)."""
+    import os
+
     import uvicorn
 
-    from urbangrid.api.app import create_app
-    from urbangrid.settings import get_settings
+    from urbangrid.settings import ensure_production_secret, get_settings
 
+    embedded = workers == 1 if worker is None else worker
+    # Each server process builds its app from the environment (uvicorn's factory).
+    os.environ["URBANGRID_EMBEDDED_WORKER"] = "1" if embedded else "0"
+    get_settings.cache_clear()
+    settings = get_settings()
+    # Refused here, before uvicorn starts processes that would each refuse and be restarted.
+    ensure_production_secret(settings)
+    if not embedded:
+        typer.echo("background jobs: not in the server; run `urbangrid worker` beside it")
     uvicorn.run(
-        create_app(background=worker),
+        "urbangrid.api.app:create_server_app",
+        factory=True,
         host=host,
         port=port,
+        workers=workers,
         log_level="info",
         proxy_headers=True,
-        forwarded_allow_ips=get_settings().forwarded_allow_ips,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
@@ -311,7 +308,7 @@ def catalog_list(
 _EXTRA_APPS = (("urbangrid.intake.classifier.cli", "app", "classifier"),)
 # Top-level shortcuts for domain commands: (module, function, command name).
 # (A domain can also list top-level commands in its module's ``COMMANDS``.)
-_ALIASES = (("urbangrid.cases.cli", "worker", "worker"),)
+_ALIASES: tuple[tuple[str, str, str], ...] = ()
 
 
 def _mount_domains() -> None:
