@@ -9,7 +9,8 @@ streaming).
 - Strict-Transport-Security when the request came over TLS (directly, or through a proxy
   whose ``X-Forwarded-Proto`` uvicorn trusts: ``URBANGRID_FORWARDED_ALLOW_IPS``).
 
-The interactive API documentation (/docs, /redoc) loads its own scripts and keeps no policy.
+The interactive API documentation (/docs, /redoc) sends its own policy (``api/docs.py``: this one
+with the page's start-up script allowed by hash), so the middleware leaves those paths alone.
 """
 
 from __future__ import annotations
