@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +32,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from servekit import free_port, wait_until_up  # noqa: E402
+from servekit import start_server, stop_server  # noqa: E402
 
 
 def make_database(url: str | None, quick: bool, tmp: Path) -> tuple[str, Callable[[], None]]:
@@ -125,20 +123,6 @@ def measure(base: str, token: str, ids: list[int], clients: int, seconds: float)
     return sum(counts) / seconds
 
 
-def serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "urbangrid", "serve", f"--port={port}", f"--workers={workers}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_until_up(f"{base}/api/v1/health", server, seconds=120)
-    return server, base
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--database-url", help="PostgreSQL server URL (a database is made there)")
@@ -174,13 +158,17 @@ def main() -> None:
         best: dict[int, float] = {}
         order = (1, args.workers) if args.quick else (1, args.workers, 1, args.workers)
         for workers in order:
-            server, base = serve(env, workers)
+            server, base = start_server(
+                [sys.executable, "-m", "urbangrid", "serve", f"--workers={workers}"],
+                env,
+                quiet=True,
+                seconds=120,
+            )
             try:
                 measure(base, token, ids, args.clients, min(2.0, args.seconds / 3))  # warm-up
                 rate = measure(base, token, ids, args.clients, args.seconds)
             finally:
-                server.send_signal(signal.SIGTERM)
-                server.wait(timeout=60)
+                stop_server(server)
             print(f"  round: {workers} process(es) {rate:7.1f} req/s")
             best[workers] = max(best.get(workers, 0.0), rate)
         print(f"1 process:   {best[1]:.1f} req/s")

@@ -5,7 +5,6 @@ wheel directory helps), then the demo loaded and served with the web UI and API 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tarfile
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from servekit import free_port, get, wait_until_up
+from servekit import get, start_server, stop_server
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,25 +63,14 @@ def test_offline_bundle_installs_without_an_index_and_serves_the_demo(tmp_path: 
     demo = run([urbangrid, "demo"], env=site, cwd=tmp_path)
     assert "demo cases" in demo.stdout
 
-    port = free_port()
-    server = subprocess.Popen(
-        [urbangrid, "serve", f"--port={port}"],
-        env=site,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server([urbangrid, "serve"], site, cwd=str(tmp_path))
     try:
-        wait_until_up(f"{base}/api/v1/health", server)
         status, page = get(f"{base}/")
         assert status == 200 and b"<script" in page and "尚未构建".encode() not in page
         status, docs = get(f"{base}/docs")
         assert status == 200 and b"cdn.jsdelivr" not in docs and b"unpkg" not in docs
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=60)
+        stop_server(server)
     size = bundle.stat().st_size / 1024**2
     print(
         f"bundle {size:.0f} MiB built in {built - started:.0f} s, "

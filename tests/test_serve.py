@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from servekit import free_port, get, wait_until_up
+from servekit import get, start_server, stop_server
 
 SECRET = "s" * 40
 
@@ -43,24 +43,16 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_answers_and_stops_cleanly(env: dict[str, str], workers: int) -> None:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "urbangrid", "serve", f"--port={port}", f"--workers={workers}"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    server, base = start_server(
+        [sys.executable, "-m", "urbangrid", "serve", f"--workers={workers}"], env
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{base}/api/v1/health", server)
         status, body = get(f"{base}/api/v1/health")
         assert status == 200 and json.loads(body)["status"] == "ok"
         status, body = get(f"{base}/openapi.json")
         assert status == 200 and "/api/v1/cases" in json.loads(body)["paths"]
     finally:
-        server.send_signal(signal.SIGTERM)
-        out, _ = server.communicate(timeout=60)
+        out = stop_server(server)
     # uvicorn shuts down gracefully, then re-raises the signal (exit -15 is a clean stop).
     assert server.returncode in (0, -signal.SIGTERM), out[-3000:]
     assert "Application shutdown complete" in out or "Finished server process" in out
