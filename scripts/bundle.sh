@@ -37,7 +37,8 @@ scripts/build_frontend.sh
 echo "== urbangrid wheel (UI included)"
 uv build --wheel --out-dir "$WORK/built" --quiet
 cp "$WORK"/built/urbangrid-*.whl "$STAGE/wheels/"
-if ! unzip -l "$STAGE"/wheels/urbangrid-*.whl | grep -q "urbangrid/web/static/dist/index.html"; then
+# (grep reads the whole list: with -q it would stop early and, under pipefail, fail the test)
+if ! unzip -Z1 "$STAGE"/wheels/urbangrid-*.whl | grep -Fx "urbangrid/web/static/dist/index.html" >/dev/null; then
     echo "bundle: the wheel lacks the built UI" >&2
     exit 1
 fi

@@ -183,8 +183,8 @@ def test_cli_report_and_act(
     assert r.exit_code == 0 and "version=2" in r.output
     r = runner.invoke(app, ["cases", "audit", cid])
     assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["cases", "worker", "--once"])
-    assert r.exit_code == 0
+    r = runner.invoke(app, ["worker", "--once", "--job", "sla_watcher"])
+    assert r.exit_code == 0 and "sla_watcher: 0 done" in r.output, r.output
 
 
 def test_settings_change_the_workflow(setup: tuple[TestClient, World, dict]) -> None:
