@@ -56,13 +56,15 @@ def test_two_workers_in_threads_never_run_a_job_at_once(engine: Engine) -> None:
     factory = session_factory(engine)
     first = Worker(factory, [job], interval_override=0.01)
     second = Worker(factory, [job], interval_override=0.01)
-    stops = [first.start_thread(), second.start_thread()]
-    time.sleep(1.5)
-    stops[0]()  # the holder stops: the other takes over
-    time.sleep(1.0)
-    stops[1]()
+    stoppers = {id(first): first.start_thread(), id(second): second.start_thread()}
+    assert _wait_for(lambda: first.rounds["probe"] + second.rounds["probe"] > 0)
+    holder, standby = (first, second) if first.rounds["probe"] else (second, first)
+    time.sleep(0.5)
+    assert standby.rounds["probe"] == 0  # stands by while the holder is alive
+    stoppers[id(holder)]()  # the holder stops: the other takes over
+    assert _wait_for(lambda: standby.rounds["probe"] > 0)
+    stoppers[id(standby)]()
     assert not overlaps
-    assert first.rounds["probe"] > 0 and second.rounds["probe"] > 0
     with engine.connect() as conn:
         beats = conn.execute(select(WorkerHeartbeat.__table__)).all()
     assert len(beats) == 2 and all(b.stopped_at is not None for b in beats)
