@@ -25,7 +25,9 @@ from urbangrid.cases.queries import (
     case_scope,
     check_filters_in_scope,
     get_visible_case,
+    inspector_task_condition,
     open_condition,
+    task_pool_condition,
 )
 from urbangrid.cases.workflow import TERMINAL_VALUES, Status
 from urbangrid.catalog.models import Category, FilingCondition
@@ -115,11 +117,10 @@ def _queue_base(session: Session, principal: Principal, queue_name: str) -> Any:
         units = scope.department_ids or frozenset({principal.department_id})
         q = q.where(Case.department_id.in_(sorted(units)))
     elif queue.scope is Scope.GRIDS and not is_admin:
-        # Its grids and the tasks sent to it; an inspector without grids gets only tasks.
-        mine = [Case.task_inspector_id == principal.user_id]
-        if principal.grid_ids:
-            mine.append(Case.grid_id.in_(sorted(principal.grid_ids)))
-        q = q.where(or_(*mine))
+        # The tasks sent to it and its grids' tasks sent to nobody (cases.tasks).
+        q = q.where(inspector_task_condition(principal.user_id, principal.grid_ids))
+    elif queue.scope is Scope.POOL:
+        q = q.where(task_pool_condition())
     return q
 
 
