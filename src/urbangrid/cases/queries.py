@@ -247,12 +247,14 @@ def task_pool_condition() -> ColumnElement[bool]:
 
 def inspector_task_condition(inspector_id: int, grid_ids: Iterable[int]) -> ColumnElement[bool]:
     """An inspector's tasks (我的任务): those sent to it, and those of its grids sent to
-    nobody (a task sent to another inspector is that inspector's)."""
+    nobody (a task sent to another inspector is that inspector's); none while it is on
+    leave (they are in the pool then)."""
     own: list[ColumnElement[bool]] = [Case.task_inspector_id == inspector_id]
     grids = sorted(grid_ids)
     if grids:
         own.append(and_(Case.task_inspector_id.is_(None), _in(Case.grid_id, grids)))
-    return or_(*own)
+    present = exists(present_inspectors().where(User.id == inspector_id))
+    return and_(present, or_(*own))
 
 
 # ---------------------------------------------------------------- building the scope
