@@ -28,6 +28,7 @@ export interface Row {
   description: string;
   urgency: string;
   supervised: boolean;
+  task_inspector_id: number | null;
   version: number;
   reported_at: string;
   due_at: string | null;
@@ -51,6 +52,7 @@ const QUEUE_STATUSES: Record<string, string[]> = {
   department: ["dispatched", "handling", "extension_pending", "suspension_pending", "suspended"],
   approvals: ["extension_pending", "suspension_pending", "pending_close"],
   checks: ["pending_verify", "pending_check"],
+  pool: ["pending_verify", "pending_check"],
 };
 
 // One-click steps that need no input; anything else opens the case page.
@@ -113,7 +115,8 @@ export function WorkList({ queue }: { queue: string }) {
 
   /** Show an action's result at once; the live feed reloads the list after the commit. */
   function applyUpdate(c: { id: number; status: string; version: number; due_at: string | null; warning_level: string }) {
-    const keep = queue === "all" || (QUEUE_STATUSES[queue] ?? []).includes(c.status);
+    // 待派发: a task sent to an inspector leaves the pool.
+    const keep = queue !== "pool" && (queue === "all" || (QUEUE_STATUSES[queue] ?? []).includes(c.status));
     setData((d) =>
       d && {
         ...d,
@@ -223,7 +226,11 @@ export function WorkList({ queue }: { queue: string }) {
                   <td>{r.department_name ?? "—"}</td>
                   <td>{fmtTime(r.reported_at)}</td>
                   <td class="actions">
-                    {r.status === "pending_dispatch" ? (
+                    {queue === "pool" ? (
+                      <button type="button" class="primary" onClick={() => setDialog({ kase: r, action: "assign_inspector" })}>
+                        {t("pool.assign")}
+                      </button>
+                    ) : r.status === "pending_dispatch" ? (
                       <DispatchCell row={r} onDispatched={applyUpdate} onOther={() => setDialog({ kase: r, action: "dispatch" })} />
                     ) : QUICK[r.status] && !isSearch ? (
                       <button

@@ -29,6 +29,7 @@ from urbangrid.cases.queries import (
     open_condition,
     task_pool_condition,
 )
+from urbangrid.cases.service import task_holder_of
 from urbangrid.cases.workflow import TERMINAL_VALUES, Status
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.kit.errors import Forbidden, NotFound
@@ -258,6 +259,26 @@ def case_context(session: Session, principal: Principal, case_id: int) -> dict[s
     )
     if case.reporter_id:
         actor_ids.add(case.reporter_id)
+    # The 核实 / 核查 task: who holds it now (cases.tasks), and whom it was sent to (派发).
+    holder = task_holder_of(session, case)
+    out["task"] = (
+        None
+        if holder is None
+        else {
+            "inspector_ids": list(holder.inspector_ids),
+            "pooled": holder.pooled,
+            "sent": holder.sent,
+        }
+    )
+    if holder is not None:
+        actor_ids.update(holder.inspector_ids)
+    for data in session.scalars(
+        select(CaseEvent.data).where(
+            CaseEvent.case_id == case.id, CaseEvent.action == "assign_inspector"
+        )
+    ):
+        if isinstance(data, dict) and isinstance(data.get("inspector_id"), int):
+            actor_ids.add(data["inspector_id"])
     out["people"] = {
         str(uid): name
         for uid, name in session.execute(
