@@ -25,12 +25,14 @@ export interface CaseRef {
   filing_condition_id?: number | null;
   limit_unit?: string | null;
   requested_extension?: string | null;
+  task_inspector_id?: number | null;
 }
 
 interface Inspector {
   id: number;
   display_name: string;
   grid_codes: string[];
+  on_leave: boolean;
 }
 
 /** A department and its sub-units (the tree from the departments' parent ids). */
@@ -207,9 +209,12 @@ export function ActionDialog(props: {
             <select id="dlg-inspector" name="inspector_id" required>
               <option value="">{t("common.choose")}</option>
               {inspectors.map((i) => (
-                <option value={i.id} key={i.id}>
+                // 请假 and the inspector who has it now cannot be chosen (the server refuses too).
+                <option value={i.id} key={i.id} disabled={i.on_leave || i.id === kase.task_inspector_id}>
                   {i.display_name}
                   {kase.grid_code && i.grid_codes.includes(kase.grid_code) ? ` · ${t("assign.inGrid")}` : ""}
+                  {i.on_leave ? ` · ${t("assign.onLeave")}` : ""}
+                  {i.id === kase.task_inspector_id ? ` · ${t("assign.current")}` : ""}
                 </option>
               ))}
             </select>

@@ -28,6 +28,8 @@ export interface CaseContext {
   grid: { id: number; code: string; geometry: GeoJSON.Geometry | null } | null;
   people: Record<string, string>;
   departments: Record<string, string>;
+  // 核实 / 核查 task: who holds it now, or the shift lead's pool (待派发).
+  task: { inspector_ids: number[]; pooled: boolean; sent: boolean } | null;
 }
 
 export function CasePage({ caseId }: { caseId: number }) {
@@ -130,6 +132,17 @@ export function CasePage({ caseId }: { caseId: number }) {
               </dd>
               <dt>{t("case.department")}</dt>
               <dd>{ctx.department ? `${ctx.department.name}${ctx.department.phone ? " · " + ctx.department.phone : ""}` : "—"}</dd>
+              {ctx.task && (
+                <>
+                  <dt>{t("case.task")}</dt>
+                  <dd data-testid="task-holder">
+                    {ctx.task.pooled
+                      ? t("case.taskPooled")
+                      : ctx.task.inspector_ids.map((i) => person(i)).join("、")}
+                    {ctx.task.sent && <span class="muted"> ({t("case.taskSent")})</span>}
+                  </dd>
+                </>
+              )}
               <dt>{t("case.source")}</dt>
               <dd>{tCode("source", kase.source)}</dd>
               <dt>{t("case.reporter")}</dt>
@@ -188,6 +201,11 @@ export function CasePage({ caseId }: { caseId: number }) {
                     {e.from_state ? `${tCode("status", e.from_state)} → ` : ""}
                     {tCode("status", e.to_state)}
                   </span>
+                  {typeof e.data.inspector_id === "number" && (
+                    <div>
+                      {t("assign.inspector")}: {person(e.data.inspector_id)}
+                    </div>
+                  )}
                   {typeof e.data.department_id === "number" && (
                     <div>
                       {t("case.department")}: {ctx.departments[String(e.data.department_id)] ?? e.data.department_id}

@@ -28,6 +28,7 @@ export interface Row {
   description: string;
   urgency: string;
   supervised: boolean;
+  task_inspector_id: number | null;
   version: number;
   reported_at: string;
   due_at: string | null;
@@ -51,6 +52,7 @@ const QUEUE_STATUSES: Record<string, string[]> = {
   department: ["dispatched", "handling", "extension_pending", "suspension_pending", "suspended"],
   approvals: ["extension_pending", "suspension_pending", "pending_close"],
   checks: ["pending_verify", "pending_check"],
+  pool: ["pending_verify", "pending_check"],
 };
 
 // One-click steps that need no input; anything else opens the case page.
@@ -113,7 +115,8 @@ export function WorkList({ queue }: { queue: string }) {
 
   /** Show an action's result at once; the live feed reloads the list after the commit. */
   function applyUpdate(c: { id: number; status: string; version: number; due_at: string | null; warning_level: string }) {
-    const keep = queue === "all" || (QUEUE_STATUSES[queue] ?? []).includes(c.status);
+    // 待派发: a task sent to an inspector leaves the pool.
+    const keep = queue !== "pool" && (queue === "all" || (QUEUE_STATUSES[queue] ?? []).includes(c.status));
     setData((d) =>
       d && {
         ...d,
@@ -223,7 +226,11 @@ export function WorkList({ queue }: { queue: string }) {
                   <td>{r.department_name ?? "—"}</td>
                   <td>{fmtTime(r.reported_at)}</td>
                   <td class="actions">
-                    {r.status === "pending_dispatch" ? (
+                    {queue === "pool" ? (
+                      <button type="button" class="primary" onClick={() => setDialog({ kase: r, action: "assign_inspector" })}>
+                        {t("pool.assign")}
+                      </button>
+                    ) : r.status === "pending_dispatch" ? (
                       <DispatchCell row={r} onDispatched={applyUpdate} onOther={() => setDialog({ kase: r, action: "dispatch" })} />
                     ) : QUICK[r.status] && !isSearch ? (
                       <button
@@ -258,6 +265,7 @@ export function WorkList({ queue }: { queue: string }) {
           </button>
         </nav>
       )}
+      {queue === "pool" && <InspectorsOnDuty onChange={load} />}
       {dialog && (
         <ActionDialog
           kase={dialog.kase}
@@ -303,5 +311,55 @@ function DispatchCell(props: { row: Row; onDispatched: (c: CaseDetail) => void; 
       </button>
       {err && <span class="error" role="alert">{err}</span>}
     </span>
+  );
+}
+
+interface InspectorDuty {
+  id: number;
+  display_name: string;
+  grid_codes: string[];
+  on_leave: boolean;
+}
+
+/** 值班长: the platform's inspectors, on duty or on leave (请假 sends their grids' tasks to
+ * the pool; 销假 takes them back). */
+function InspectorsOnDuty(props: { onChange: () => void }) {
+  const [list, setList] = useState<InspectorDuty[] | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const reload = () =>
+    api<InspectorDuty[]>("/api/v1/org/inspectors")
+      .then(setList)
+      .catch((e) => setErr(String((e as Error).message)));
+  useEffect(() => {
+    reload();
+  }, []);
+  async function toggle(i: InspectorDuty) {
+    try {
+      await api(`/api/v1/org/users/${i.id}/on-leave`, { method: "PUT", json: { on_leave: !i.on_leave } });
+      setErr(null);
+      await reload();
+      props.onChange();
+    } catch (e) {
+      setErr(String((e as Error).message));
+    }
+  }
+  return (
+    <section class="card" aria-labelledby="duty-h" style={{ marginTop: "1rem" }} data-testid="inspectors-on-duty">
+      <h2 id="duty-h">{t("pool.inspectors")}</h2>
+      {err && <p class="error" role="alert">{err}</p>}
+      {list && (
+        <ul>
+          {list.map((i) => (
+            <li key={i.id} data-inspector={i.id}>
+              {i.display_name} · {t("pool.grids", { n: i.grid_codes.length })} ·{" "}
+              <strong>{i.on_leave ? t("pool.onLeave") : t("pool.onDuty")}</strong>{" "}
+              <button type="button" onClick={() => toggle(i)}>
+                {i.on_leave ? t("pool.backOnDuty") : t("pool.setLeave")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

@@ -39,7 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, false, or_, select, true
+from sqlalchemy import Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -47,11 +47,21 @@ from urbangrid.auth.principal import Principal
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Attachment, Case
 from urbangrid.cases.search import case_text_matches
+from urbangrid.cases.tasks import TASK_STATE_VALUES
 from urbangrid.catalog.models import Category
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
 from urbangrid.kit.types import in_calendar
 from urbangrid.org import service as org
-from urbangrid.org.models import Community, Department, Grid, Jurisdiction, Street
+from urbangrid.org.models import (
+    Community,
+    Department,
+    Grid,
+    Jurisdiction,
+    Street,
+    User,
+    UserGrid,
+    UserRole,
+)
 from urbangrid.org.roles import Role
 
 # Roles that read every case of their jurisdiction subtree.
@@ -198,6 +208,53 @@ class CaseScope:
         if self.acts_on(case):
             return True
         return self.may_write and action in PARENT_ACTIONS and self.reads(case)
+
+
+# ---------------------------------------------------------------- task assignment (派发)
+# The SQL form of ``cases.tasks.task_holder``: who holds a 核实 / 核查 task.
+
+
+def present_inspectors() -> Select[tuple[int]]:
+    """Ids of the inspectors who may take a task now (active, not on leave)."""
+    return (
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            UserRole.role == Role.INSPECTOR.value,
+            User.is_active.is_(True),
+            User.on_leave.is_(False),
+        )
+    )
+
+
+def task_pool_condition() -> ColumnElement[bool]:
+    """Cases in the shift lead's pool (待派发核实核查): a task sent to nobody present, in a
+    grid without a present inspector (or in no grid)."""
+    grid_covered = exists().where(
+        UserGrid.grid_id == Case.grid_id, UserGrid.user_id.in_(present_inspectors())
+    )
+    return and_(
+        Case.status.in_(TASK_STATE_VALUES),
+        or_(
+            and_(Case.task_inspector_id.is_(None), ~grid_covered),
+            and_(
+                Case.task_inspector_id.is_not(None),
+                Case.task_inspector_id.not_in(present_inspectors()),
+            ),
+        ),
+    )
+
+
+def inspector_task_condition(inspector_id: int, grid_ids: Iterable[int]) -> ColumnElement[bool]:
+    """An inspector's tasks (我的任务): those sent to it, and those of its grids sent to
+    nobody (a task sent to another inspector is that inspector's); none while it is on
+    leave (they are in the pool then)."""
+    own: list[ColumnElement[bool]] = [Case.task_inspector_id == inspector_id]
+    grids = sorted(grid_ids)
+    if grids:
+        own.append(and_(Case.task_inspector_id.is_(None), _in(Case.grid_id, grids)))
+    present = exists(present_inspectors().where(User.id == inspector_id))
+    return and_(present, or_(*own))
 
 
 # ---------------------------------------------------------------- building the scope

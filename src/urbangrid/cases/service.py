@@ -56,7 +56,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from urbangrid.auth.principal import Principal
-from urbangrid.cases import search
+from urbangrid.cases import search, tasks
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Attachment, Case, CaseCounter, CaseEvent, RoutingRule
 from urbangrid.cases.numbering import DEFAULT_PATTERN, check_pattern, format_case_number
@@ -82,8 +82,7 @@ from urbangrid.geo.locator import locate_point
 from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
 from urbangrid.org import service as org
-from urbangrid.org.models import Department, Grid, Jurisdiction, User
-from urbangrid.org.roles import Role
+from urbangrid.org.models import Department, Grid, Jurisdiction, User, UserGrid
 from urbangrid.settings import get_settings
 
 # ---------------------------------------------------------------- configuration
@@ -661,7 +660,9 @@ def perform_action(
             session, case, jurisdiction, payload["department_id"]
         )
     elif action is wf.Action.ASSIGN_INSPECTOR and payload.get("inspector_id") is not None:
-        payload["inspector_id"] = _task_inspector(session, jurisdiction, payload["inspector_id"])
+        payload["inspector_id"] = _task_inspector(
+            session, jurisdiction, payload["inspector_id"], case.task_inspector_id
+        )
     command = wf.Command(action, comment, payload, tuple(p.id for p in photos))
     try:
         event = wf.decide(state, command, actor, now, ctx)
@@ -795,21 +796,53 @@ def transfer_to_district(
     return case
 
 
-def _task_inspector(session: Session, jurisdiction: Jurisdiction, wanted: Any) -> int:
-    """派发: the inspector must be an active inspector of the case's own platform."""
+def _inspector_of(user: User | None) -> tasks.Inspector | None:
+    if user is None:
+        return None
+    return tasks.Inspector(
+        user.id,
+        user.jurisdiction_id,
+        frozenset(user.role_names),
+        is_active=user.is_active,
+        on_leave=user.on_leave,
+    )
+
+
+def _task_inspector(
+    session: Session, jurisdiction: Jurisdiction, wanted: Any, current: int | None
+) -> int:
+    """派发: the inspector must be a present inspector of the case's own platform, and not
+    the one the task is already with (``cases.tasks.assignment_problem``)."""
     try:
         user_id = int(wanted)
     except (TypeError, ValueError, OverflowError):
         raise InvalidInput("inspector_id must be a user id", field="inspector_id") from None
     user = session.get(User, user_id) if 0 < user_id < 2**63 else None
-    if (
-        user is None
-        or not user.is_active
-        or user.jurisdiction_id != jurisdiction.id
-        or Role.INSPECTOR.value not in user.role_names
-    ):
-        raise InvalidInput(f"no inspector {user_id} on this platform", field="inspector_id")
+    problem = tasks.assignment_problem(
+        _inspector_of(user), jurisdiction.id, user_id=user_id, current=current
+    )
+    if problem is not None or user is None:
+        raise InvalidInput(problem or f"no user {user_id}", field="inspector_id")
     return user.id
+
+
+def task_holder_of(session: Session, case: Case) -> tasks.TaskHolder | None:
+    """Who holds the case's 核实 / 核查 task now (None: the case is no task)."""
+    if case.status not in tasks.TASK_STATE_VALUES:
+        return None
+    sent_user = session.get(User, case.task_inspector_id) if case.task_inspector_id else None
+    sent = _inspector_of(sent_user)
+    grid: list[tasks.Inspector] = []
+    if case.grid_id is not None and sent is None:
+        users = session.scalars(
+            select(User)
+            .join(UserGrid, UserGrid.user_id == User.id)
+            .where(UserGrid.grid_id == case.grid_id)
+        )
+        grid = [i for i in map(_inspector_of, users) if i is not None]
+    if case.task_inspector_id is not None and sent is None:
+        return tasks.POOL  # sent to a user since deleted
+    return tasks.task_holder(case.status, sent, grid)
 
 
 def _dispatch_target(session: Session, case: Case, jurisdiction: Jurisdiction, wanted: Any) -> int:

@@ -627,6 +627,10 @@ def _scope_ok(actor: Actor, state: CaseState, rule: Rule) -> bool:
     )
 
 
+# The inspector's task steps (核实, 核查通过, 返工).
+TASK_ACTIONS = frozenset({Action.VERIFY, Action.CHECK_PASS, Action.CHECK_FAIL})
+
+
 def _state_ok(action: Action, state: CaseState, actor: Actor, config: WorkflowConfig) -> bool:
     """Finer state conditions beyond the rule's from-states."""
     if action is Action.RETURN:
@@ -636,6 +640,9 @@ def _state_ok(action: Action, state: CaseState, actor: Actor, config: WorkflowCo
         return actor.is_admin or _R.DEPARTMENT_HANDLER in actor.roles
     if action is Action.APPLY_EXTENSION:
         return config.max_extensions is None or state.extensions < config.max_extensions
+    if action in TASK_ACTIONS and state.task_inspector_id is not None and not actor.is_admin:
+        # A task sent (派发) to a named inspector is that inspector's alone.
+        return state.task_inspector_id == actor.user_id
     return True
 
 
@@ -856,6 +863,15 @@ def decide(state: CaseState, command: Command, actor: Actor, now: datetime, ctx:
             ctx,
         )
     if not _state_ok(action, state, actor, ctx.config):
+        if action in TASK_ACTIONS:
+            raise _refuse(
+                "role",
+                f"{action.value} ({action.label_zh}): the task was sent to another inspector",
+                action,
+                state,
+                actor,
+                ctx,
+            )
         raise _refuse(
             "state",
             f"{action.value} is not possible for this case now",

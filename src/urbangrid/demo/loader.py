@@ -91,7 +91,7 @@ def _departments(
     return trades + offices
 
 
-# (username, display name, roles, department code, number of grids patrolled)
+# (username, display name, roles, department code, patrols grids (>0: an even share))
 UserSpec = tuple[str, str, tuple[Role, ...], str | None, int]
 
 
@@ -264,10 +264,15 @@ def _create_users(session: Session, jurisdiction: Jurisdiction, users: tuple[Use
         )
     )
     created = 0
+    # The platform's inspectors share all its grids in contiguous blocks (a patrol area
+    # each), so every grid's 核实 / 核查 task has an inspector; the pool (待派发) then holds
+    # what an absence (请假) or a new grid leaves uncovered.
+    patrols = sum(1 for spec in users if spec[4])
+    share = -(-len(grid_codes) // patrols) if patrols else 0
     offset = 0
     for username, name, roles, dept, n_grids in users:
-        grids = grid_codes[offset : offset + n_grids] if n_grids else []
-        offset += n_grids
+        grids = grid_codes[offset : offset + share] if n_grids else []
+        offset += share if n_grids else 0
         if username in existing:
             continue
         org.create_user(

@@ -29,6 +29,7 @@ from urbangrid.org.schemas import (
     DepartmentOut,
     GridOut,
     JurisdictionOut,
+    OnLeaveBody,
     StreetOut,
     UserCreate,
     UserOut,
@@ -175,6 +176,26 @@ def inspectors(
         for u in service.list_users(db, [own.id])
         if u.is_active and Role.INSPECTOR.value in u.role_names
     ]
+
+
+@router.put("/org/users/{user_id}/on-leave", response_model=UserOut, **scoped(RouteScope.ADMIN))
+def set_on_leave(
+    user_id: int,
+    body: OnLeaveBody,
+    db: DbSession,
+    principal: Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.SHIFT_LEAD))],
+) -> Any:
+    """请假 / 销假: an absent inspector gets no 核实 / 核查 task; its grids' tasks go to the
+    shift lead's pool (待派发). An admin for the users of its subtree, a shift lead for those
+    of its own platform; another platform's user is 404."""
+    user = service.set_on_leave(db, principal, user_id, body.on_leave)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={"change": "on leave" if body.on_leave else "back on duty", "user": user.username},
+    )
+    return service.user_out(db, user)
 
 
 @router.post("/org/users", response_model=UserOut, status_code=201, **scoped(RouteScope.ADMIN))

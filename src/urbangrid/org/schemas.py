@@ -90,6 +90,13 @@ class UserOut(BaseModel):
     department_id: int | None
     grid_codes: list[str]
     is_active: bool
+    on_leave: bool = False  # 请假: no 核实 / 核查 task goes to it (its grids' go to the pool)
+
+
+class OnLeaveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on_leave: bool = Field(description="请假 (true) or back on duty (false)")
 
 
 class UserCreate(BaseModel):

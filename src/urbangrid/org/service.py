@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from urbangrid.auth.passwords import hash_password
 from urbangrid.auth.principal import Principal
-from urbangrid.kit.errors import Conflict, InvalidInput, NotFound
+from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from urbangrid.kit.text import is_digits
 from urbangrid.org import tree
 from urbangrid.org.models import (
@@ -294,6 +294,7 @@ def user_out(session: Session, user: User) -> UserOut:
         department_id=user.department_id,
         grid_codes=sorted(codes),
         is_active=user.is_active,
+        on_leave=user.on_leave,
     )
 
 
@@ -383,3 +384,22 @@ def jurisdiction_timezone(session: Session, principal: Principal | None) -> str:
         if tz:
             return tz
     return get_settings().timezone
+
+
+def set_on_leave(session: Session, principal: Principal, user_id: int, on_leave: bool) -> User:
+    """请假 / 销假: an admin for the users of its subtree, a shift lead (值班长) for those of
+    its own platform. A user outside is answered as one that does not exist (404)."""
+    user = session.get(User, user_id) if 0 < user_id < 2**63 else None
+    if Role.ADMIN in principal.roles:
+        readable = readable_jurisdictions(session, principal)
+    elif Role.SHIFT_LEAD in principal.roles:
+        readable = (
+            None if principal.jurisdiction_id is None else frozenset({principal.jurisdiction_id})
+        )
+    else:
+        raise Forbidden("setting a user on leave needs one of the roles: admin, shift_lead")
+    if user is None or (readable is not None and user.jurisdiction_id not in readable):
+        raise NotFound(f"no user {user_id}")
+    user.on_leave = on_leave
+    session.flush()
+    return user

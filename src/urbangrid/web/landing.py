@@ -30,6 +30,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("/work/dispatch", "nav.dispatch", _roles(Role.DISPATCHER, Role.SHIFT_LEAD)),
     Screen("/work/department", "nav.department", _roles(Role.DEPARTMENT_HANDLER)),
     Screen("/work/approvals", "nav.approvals", _roles(Role.SHIFT_LEAD)),
+    Screen("/work/pool", "nav.pool", _roles(Role.SHIFT_LEAD)),  # 待派发核实核查
     Screen("/work/checks", "nav.checks", _roles(Role.INSPECTOR)),
     Screen("/map", "nav.map", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
     Screen("/dashboard", "nav.dashboard", _roles(Role.LEADER, Role.SHIFT_LEAD)),

@@ -25,8 +25,11 @@ from urbangrid.cases.queries import (
     case_scope,
     check_filters_in_scope,
     get_visible_case,
+    inspector_task_condition,
     open_condition,
+    task_pool_condition,
 )
+from urbangrid.cases.service import task_holder_of
 from urbangrid.cases.workflow import TERMINAL_VALUES, Status
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.kit.errors import Forbidden, NotFound
@@ -115,11 +118,10 @@ def _queue_base(session: Session, principal: Principal, queue_name: str) -> Any:
         units = scope.department_ids or frozenset({principal.department_id})
         q = q.where(Case.department_id.in_(sorted(units)))
     elif queue.scope is Scope.GRIDS and not is_admin:
-        # Its grids and the tasks sent to it; an inspector without grids gets only tasks.
-        mine = [Case.task_inspector_id == principal.user_id]
-        if principal.grid_ids:
-            mine.append(Case.grid_id.in_(sorted(principal.grid_ids)))
-        q = q.where(or_(*mine))
+        # The tasks sent to it and its grids' tasks sent to nobody (cases.tasks).
+        q = q.where(inspector_task_condition(principal.user_id, principal.grid_ids))
+    elif queue.scope is Scope.POOL:
+        q = q.where(task_pool_condition())
     return q
 
 
@@ -257,6 +259,26 @@ def case_context(session: Session, principal: Principal, case_id: int) -> dict[s
     )
     if case.reporter_id:
         actor_ids.add(case.reporter_id)
+    # The 核实 / 核查 task: who holds it now (cases.tasks), and whom it was sent to (派发).
+    holder = task_holder_of(session, case)
+    out["task"] = (
+        None
+        if holder is None
+        else {
+            "inspector_ids": list(holder.inspector_ids),
+            "pooled": holder.pooled,
+            "sent": holder.sent,
+        }
+    )
+    if holder is not None:
+        actor_ids.update(holder.inspector_ids)
+    for data in session.scalars(
+        select(CaseEvent.data).where(
+            CaseEvent.case_id == case.id, CaseEvent.action == "assign_inspector"
+        )
+    ):
+        if isinstance(data, dict) and isinstance(data.get("inspector_id"), int):
+            actor_ids.add(data["inspector_id"])
     out["people"] = {
         str(uid): name
         for uid, name in session.execute(

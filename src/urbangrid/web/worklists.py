@@ -17,6 +17,7 @@ class Scope(StrEnum):
     JURISDICTION = "jurisdiction"  # cases of the user's own platform it may act on
     DEPARTMENT = "department"  # cases held by the user's department or its sub-units
     GRIDS = "grids"  # an inspector's tasks: its patrol grids and the tasks sent to it
+    POOL = "pool"  # 待派发: tasks no present inspector holds (``cases.tasks``)
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,21 @@ QUEUES: dict[str, Queue] = {
             (_S.EXTENSION_PENDING, _S.SUSPENSION_PENDING, _S.PENDING_CLOSE),
             frozenset({Role.SHIFT_LEAD}),
         ),
-        # 核实 and 核查 tasks of an inspector.
+        # 核实 and 核查 tasks of an inspector (我的任务): sent to it, or of its grids and sent
+        # to nobody.
         Queue(
             "checks",
             (_S.PENDING_VERIFY, _S.PENDING_CHECK),
             frozenset({Role.INSPECTOR}),
             Scope.GRIDS,
+        ),
+        # 待派发核实核查: the shift lead's pool of tasks no present inspector holds (a grid
+        # without one, an inspector on leave); 派发 sends each to a named inspector.
+        Queue(
+            "pool",
+            (_S.PENDING_VERIFY, _S.PENDING_CHECK),
+            frozenset({Role.SHIFT_LEAD}),
+            Scope.POOL,
         ),
         # Case search: every state, every role but the field inspectors.
         Queue("all", tuple(Status), frozenset(Role) - {Role.INSPECTOR}, Scope.READ),
