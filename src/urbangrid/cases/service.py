@@ -289,15 +289,18 @@ def rebuild_case_state(session: Session, case_id: int) -> wf.CaseState:
 def _raise_refused(refused: wf.ActionRefused, allowed: list[str] | None = None) -> None:
     """The workflow's refusal as a domain error; ``allowed``: the caller's actions as
     ``allowed_for`` lists them (the workflow's narrowed by scope), when known."""
-    extra = {
+    extra: dict[str, Any] = {
         "action": refused.action,
         "allowed_actions": refused.allowed if allowed is None else allowed,
     }
+    coded: dict[str, Any] = {"params": {"action": refused.action, **refused.params}}
+    if refused.code is not None:
+        coded["code"] = refused.code
     if refused.kind == "role":
-        raise Forbidden(refused.reason, **extra) from None
+        raise Forbidden(refused.reason, **coded, **extra) from None
     if refused.kind == "state":
-        raise Conflict(refused.reason, **extra) from None
-    raise InvalidInput(refused.reason, **extra) from None
+        raise Conflict(refused.reason, **coded, **extra) from None
+    raise InvalidInput(refused.reason, **coded, **extra) from None
 
 
 # ---------------------------------------------------------------- location
@@ -437,7 +440,12 @@ def _classification(
     if category_id is not None:
         category = session.get(Category, category_id) if 0 < category_id < 2**63 else None
         if category is None:
-            raise InvalidInput(f"unknown category {category_id}", field="category_id")
+            raise InvalidInput(
+                f"unknown category {category_id}",
+                code="unknown_category",
+                params={"category_id": category_id},
+                field="category_id",
+            )
         try:
             check_category_for(session, category, jurisdiction.id)
         except InvalidInput:
@@ -691,6 +699,8 @@ def _case_to_act_on(
         raise Conflict(
             f"case {case.number} changed since you loaded it (your version {version}, "
             f"now {case.version}); reload and try again",
+            code="version_conflict",
+            params={"number": case.number},
             current_version=case.version,
         )
     return case, scope
@@ -707,7 +717,8 @@ def _record(session: Session, case: Case, event: wf.Event, version: int, now: da
         # Another transaction acted on the case between our read and our write; the
         # caller's transaction is rolled back by whoever opened it.
         raise Conflict(
-            "the case was changed by someone else at the same time; reload and try again"
+            "the case was changed by someone else at the same time; reload and try again",
+            code="concurrent_change",
         ) from None
 
 

@@ -253,7 +253,7 @@ async def case_events_stream(
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
     token = token or request.cookies.get(SESSION_COOKIE)
     if not token:
-        raise Unauthorized("send 'Authorization: Bearer <token>' or log in")
+        raise Unauthorized("send 'Authorization: Bearer <token>' or log in", code="login_required")
     header = request.headers.get("last-event-id", "")
     if after is None and is_digits(header):
         after = int(header)
