@@ -158,7 +158,9 @@ export function ActionDialog(props: {
       props.onDone(updated);
     } catch (e) {
       setBusy(false);
-      if (e instanceof ApiError && e.status === 409) setError(t("action.conflict"));
+      // The server's refusal in the user's language (lib/problem.ts); an older server
+      // without codes: the stale-version conflict still reads as one.
+      if (e instanceof ApiError && e.status === 409 && !e.problem.code) setError(t("action.conflict"));
       else setError(e instanceof Error ? e.message : String(e));
     }
   }

@@ -125,7 +125,7 @@ export async function afterUpload<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      const unseen = e instanceof ApiError && e.status === 422 && /attachment/.test(e.message);
+      const unseen = e instanceof ApiError && e.status === 422 && /attachment/.test(String(e.problem.detail ?? ""));
       if (!unseen || attempt >= 8) throw e;
       await new Promise((ok) => setTimeout(ok, 150 * (attempt + 1)));
     }

@@ -5,6 +5,7 @@ import { api, qs } from "../lib/api";
 import { performAction, type CaseDetail, type Suggestion } from "../lib/cases";
 import { subscribe } from "../lib/live";
 import { navigate, useLocation } from "../lib/router";
+import { rememberList, takeFlash } from "../lib/flash";
 import { currentSession, isMultiLevel, platformName } from "../lib/session";
 import { fmtTime } from "../lib/time";
 import { useNow } from "../lib/useNow";
@@ -71,7 +72,8 @@ export function WorkList({ queue }: { queue: string }) {
   const [data, setData] = useState<ListPage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ kase: CaseRef; action: string } | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  // A confirmation from the case page when the case left the user's scope (回退 ...).
+  const [notice, setNotice] = useState<string | null>(takeFlash);
   const page = Number(query.get("page") ?? "1") || 1;
   const status = query.get("status") ?? "";
   const level = query.get("warning_level") ?? "";
@@ -90,6 +92,7 @@ export function WorkList({ queue }: { queue: string }) {
   }, [endpoint, page, status, level, text]);
 
   useEffect(load, [load]);
+  useEffect(() => rememberList(location.pathname + location.search), [endpoint, page, status, level, text]);
   // Refresh when any case changes (another user acted, the SLA watcher warned).
   useEffect(() => {
     let timer: number | undefined;
