@@ -171,3 +171,16 @@ def test_refusals_over_http_carry_codes(setup: tuple[TestClient, World, dict]) -
     r = client.post(f"/api/v1/cases/{case['id']}/file", json={}, headers=h["lead"])
     assert r.status_code == 422 and r.json()["code"] == "validation_error"
     assert r.json()["params"] == {"field": "version"}
+
+
+def test_session_lists_the_actions_the_roles_may_take(
+    setup: tuple[TestClient, World, dict],
+) -> None:
+    client, _w, h = setup
+    intake = client.get("/api/v1/web/session", headers=h["intake"]).json()
+    assert "accept_report" in intake["actions"] and "file" not in intake["actions"]
+    assert "/work/filing" not in {s["path"] for s in intake["screens"]}
+    lead = client.get("/api/v1/web/session", headers=h["lead"]).json()
+    assert "file" in lead["actions"] and "dispatch" not in lead["actions"]
+    hw = client.get("/api/v1/web/session", headers=h["hw"]).json()
+    assert "return" in hw["actions"] and "warn" not in hw["actions"]

@@ -6,7 +6,7 @@ import { performAction, type CaseDetail, type Suggestion } from "../lib/cases";
 import { subscribe } from "../lib/live";
 import { navigate, useLocation } from "../lib/router";
 import { rememberList, takeFlash } from "../lib/flash";
-import { currentSession, isMultiLevel, platformName } from "../lib/session";
+import { currentSession, isMultiLevel, mayDo, platformName } from "../lib/session";
 import { fmtTime } from "../lib/time";
 import { useNow } from "../lib/useNow";
 import { LightBadge } from "../components/LightBadge";
@@ -226,9 +226,9 @@ export function WorkList({ queue }: { queue: string }) {
                   <td>{r.department_name ?? "—"}</td>
                   <td>{fmtTime(r.reported_at)}</td>
                   <td class="actions">
-                    {r.status === "pending_dispatch" ? (
+                    {r.status === "pending_dispatch" && mayDo(session, "dispatch") ? (
                       <DispatchCell row={r} onDispatched={applyUpdate} onOther={() => setDialog({ kase: r, action: "dispatch" })} />
-                    ) : QUICK[r.status] && !isSearch ? (
+                    ) : QUICK[r.status] && !isSearch && mayDo(session, QUICK[r.status]) ? (
                       <button
                         type="button"
                         class="primary"

@@ -621,6 +621,17 @@ def action_roles(*actions: Action) -> frozenset[str]:
     return frozenset(role for action in actions for role in RULES[action].roles)
 
 
+def role_actions(roles: Iterable[str]) -> list[Action]:
+    """The actions ``roles`` may take on some case (by ``RULES``; admins: all but the
+    system's): what a UI offers at all, before the case's state and scope narrow it."""
+    held = set(roles)
+    return [
+        action
+        for action, rule in RULES.items()
+        if action is not Action.WARN and (_R.ADMIN in held or held & rule.roles)
+    ]
+
+
 def report_roles(source: Source) -> frozenset[str]:
     return REPORT_ROLES.get(source, _CENTRE_REPORTERS)
 
