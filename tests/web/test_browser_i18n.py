@@ -134,3 +134,31 @@ def test_department_return_ends_on_the_work_list(
     expect(page.locator(f'tr[data-case="{case["number"]}"]')).to_have_count(0)
     assert "no case" not in page.content()
     screenshot(page, "i18n-4-department-return-confirmed")
+
+
+def test_refused_reads_in_the_users_language(
+    login: Callable[..., Any], demo_server: tuple[LiveServer, DemoFacts], screenshot: Shot
+) -> None:
+    server = demo_server[0]
+    page = login("intake", landing="/work/intake")
+    # A list not for the role, reached inside the app (no link leads there any more).
+    page.evaluate(
+        "() => { history.pushState(null, '', '/work/filing');"
+        " dispatchEvent(new PopStateEvent('popstate')); }"
+    )
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text() == "“立案”列表不对您的角色开放", alert.inner_text()
+    screenshot(page, "i18n-5-list-refused-zh")
+    # A case the user does not see: no "no case …" in English.
+    page.goto(f"{server.url}/cases/987654")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text() == "案件 987654 不存在或已不在您的范围内", alert.inner_text()
+    # The same refusal in English after switching the language.
+    page.get_by_role("button", name="English").click()
+    page.reload()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text() == "Case 987654 does not exist or is no longer yours to see"
+    screenshot(page, "i18n-6-case-refused-en")

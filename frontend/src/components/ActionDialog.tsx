@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { t, tCode } from "../i18n";
 import { api, ApiError } from "../lib/api";
 import {
+  suggestionReason,
   afterUpload,
   PHOTO_ACTIONS,
   REASON_ACTIONS,
@@ -176,7 +177,7 @@ export function ActionDialog(props: {
               <p class="ok" data-testid="suggestion">
                 {t("dispatch.suggested")}: <strong>{suggestion.department_name}</strong>
                 <br />
-                <small>{suggestion.reason}</small>
+                <small>{suggestionReason(suggestion)}</small>
               </p>
             )}
             <label for="dlg-dep">{t("dispatch.department")}</label>

@@ -391,4 +391,8 @@ export const en: Record<string, string> = {
   "case.left": "{action} done for case {number}; it is no longer in your scope",
   "error.listSep": ", ",
   "field.unknown": "input",
+  "dispatch.why.rule": "by routing rule {id}",
+  "dispatch.why.condition": "the filing condition's default department",
+  "dispatch.why.category": "the category's default department",
+  "dispatch.why.other": "suggested by the system",
 };

@@ -391,4 +391,8 @@ export const zh: Record<string, string> = {
   "case.left": "已{action}案件 {number}，该案件已不在您的办理范围内",
   "error.listSep": "、",
   "field.unknown": "输入",
+  "dispatch.why.rule": "按派遣规则 {id}",
+  "dispatch.why.condition": "立案条件指定的默认部门",
+  "dispatch.why.category": "案件类别指定的默认部门",
+  "dispatch.why.other": "系统建议",
 };

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { t, tCode } from "../i18n";
 import { api, qs } from "../lib/api";
-import { performAction, type CaseDetail, type Suggestion } from "../lib/cases";
+import { performAction, suggestionReason, type CaseDetail, type Suggestion } from "../lib/cases";
 import { subscribe } from "../lib/live";
 import { navigate, useLocation } from "../lib/router";
 import { rememberList, takeFlash } from "../lib/flash";
@@ -297,7 +297,7 @@ function DispatchCell(props: { row: Row; onDispatched: (c: CaseDetail) => void; 
   return (
     <span class="dispatch-cell">
       {s && (
-        <button type="button" class="primary" onClick={go} title={s.reason}>
+        <button type="button" class="primary" onClick={go} title={suggestionReason(s)}>
           {t("dispatch.to", { name: s.department_name })}
         </button>
       )}{" "}
