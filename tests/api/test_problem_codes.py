@@ -102,6 +102,24 @@ def test_every_code_has_a_text_in_each_locale(locale: str) -> None:
     assert "error.generic" in keys  # the fallback for a code without a text
 
 
+def _locale_texts(name: str) -> dict[str, str]:
+    text = (LOCALES / f"{name}.ts").read_text(encoding="utf-8")
+    return dict(re.findall(r'^\s*"([^"]+)":\s*"((?:[^"\\]|\\.)*)",', text, flags=re.M))
+
+
+def test_each_text_uses_only_its_codes_params() -> None:
+    """A text names only the params its code sends (or the status and detail every problem
+    has), the same in both languages: a missing param would show as {name}."""
+    zh, en = _locale_texts("zh"), _locale_texts("en")
+    for code, params in CODES.items():
+        allowed = set(params) | {"status", "detail", "field"}
+        for table in (zh, en):
+            named = set(re.findall(r"\{([a-z_]+)\}", table[f"error.{code}"]))
+            assert named <= allowed, (code, named - allowed)
+        zh_named = set(re.findall(r"\{([a-z_]+)\}", zh[f"error.{code}"]))
+        assert zh_named == set(re.findall(r"\{([a-z_]+)\}", en[f"error.{code}"])), code
+
+
 def test_intake_operator_gets_no_filing_screen() -> None:
     paths = {s.path for s in screens_for([Role.INTAKE_OPERATOR])}
     assert "/work/filing" not in paths and "/work/intake" in paths

@@ -41,7 +41,8 @@ export function CasePage({ caseId }: { caseId: number }) {
   const [notice, setNotice] = useState<string | null>(null);
   // The confirmation of the action just done, kept for when the case leaves the user's
   // scope (a department's 回退, a 派遣 ...): then it is shown on the work list instead.
-  const done = useRef<string | null>(null);
+  // Until the page has read the case after the action (then it is still the user's).
+  const done = useRef<{ message: string; version: number } | null>(null);
 
   const load = useCallback(() => {
     Promise.all([
@@ -52,10 +53,11 @@ export function CasePage({ caseId }: { caseId: number }) {
         setKase(c);
         setCtx(x);
         setError(null);
+        if (done.current && c.version >= done.current.version) done.current = null;
       })
       .catch((e) => {
         if (done.current && e instanceof ApiError && (e.status === 403 || e.status === 404)) {
-          setFlash(done.current);
+          setFlash(done.current.message);
           done.current = null;
           navigate(lastList(currentSession()?.landing ?? "/"), true);
           return;
@@ -223,7 +225,10 @@ export function CasePage({ caseId }: { caseId: number }) {
           onClose={() => setAction(null)}
           onDone={(c) => {
             setNotice(t("action.doneFor", { action: tCode("action", action), number: c.number }));
-            done.current = t("case.left", { action: tCode("action", action), number: c.number });
+            done.current = {
+              message: t("case.left", { action: tCode("action", action), number: c.number }),
+              version: c.version,
+            };
             // The answer is the case after the action; reading it again tells whether the
             // user still sees it (else: back to the work list with the confirmation).
             setKase(c);

@@ -328,7 +328,10 @@ def locate(session: Session, jurisdiction: Jurisdiction, lon: float, lat: float)
         shapely.Point(lon, lat)
     ):
         raise InvalidInput(
-            f"the point ({lon}, {lat}) is outside {jurisdiction.name}", field="lon/lat"
+            f"the point ({lon}, {lat}) is outside {jurisdiction.name}",
+            code="point_outside",
+            params={"jurisdiction": jurisdiction.name},
+            field="lon/lat",
         )
     return Place(None, None, None, None)
 
@@ -737,6 +740,8 @@ def district_of_point(session: Session, city: Jurisdiction, lon: float, lat: flo
             return district
     raise InvalidInput(
         f"the point ({lon}, {lat}) lies in none of the districts of {city.name}: name one",
+        code="point_in_no_district",
+        params={"jurisdiction": city.name},
         field="jurisdiction_id",
     )
 
@@ -829,6 +834,7 @@ def _dispatch_target(session: Session, case: Case, jurisdiction: Jurisdiction, w
         if suggestion is None:
             raise InvalidInput(
                 "no routing rule or default department for this case: name department_id",
+                code="department_required",
                 field="department_id",
             )
         return suggestion.department_id
@@ -840,7 +846,12 @@ def _dispatch_target(session: Session, case: Case, jurisdiction: Jurisdiction, w
     if department is None or department.jurisdiction_id != jurisdiction.id:
         raise InvalidInput(f"unknown department {department_id}", field="department_id")
     if not department.is_active:
-        raise InvalidInput(f"department {department.name} is inactive", field="department_id")
+        raise InvalidInput(
+            f"department {department.name} is inactive",
+            code="department_inactive",
+            params={"department": department.name},
+            field="department_id",
+        )
     return department_id
 
 
@@ -957,7 +968,11 @@ def store_photo(
     if case_id is not None:
         case = get_visible_case(session, principal, case_id)
         if not case_scope(session, principal).acts_on(case):
-            raise Forbidden(f"case {case.number} is not yours to add photos to")
+            raise Forbidden(
+                f"case {case.number} is not yours to add photos to",
+                code="case_out_of_scope",
+                params={"number": case.number},
+            )
         jid = case.jurisdiction_id
     photo = clean_photo(content, settings.max_upload_bytes)
     image, content = photo.kind, photo.content

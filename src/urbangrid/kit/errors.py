@@ -48,6 +48,10 @@ CODES: dict[str, tuple[str, ...]] = {
     "worklist_forbidden": ("queue",),
     "worklist_not_found": ("queue",),
     "unknown_category": ("category_id",),
+    "point_outside": ("jurisdiction",),
+    "point_in_no_district": ("jurisdiction",),
+    "department_required": (),
+    "department_inactive": ("department",),
 }
 
 
