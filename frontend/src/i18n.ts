@@ -41,6 +41,11 @@ export function t(key: string, vars?: Record<string, string | number>): string {
   return text;
 }
 
+/** Whether ``key`` has a text in the current language or in Chinese. */
+export function hasKey(key: string): boolean {
+  return key in tables[current] || key in zh;
+}
+
 /** Translate a domain code (state, action, source ...) with a readable fallback. */
 export function tCode(group: string, code: string | null | undefined): string {
   if (!code) return "—";

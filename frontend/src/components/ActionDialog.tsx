@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { t, tCode } from "../i18n";
 import { api, ApiError } from "../lib/api";
 import {
+  suggestionReason,
   afterUpload,
   PHOTO_ACTIONS,
   REASON_ACTIONS,
@@ -160,7 +161,9 @@ export function ActionDialog(props: {
       props.onDone(updated);
     } catch (e) {
       setBusy(false);
-      if (e instanceof ApiError && e.status === 409) setError(t("action.conflict"));
+      // The server's refusal in the user's language (lib/problem.ts); an older server
+      // without codes: the stale-version conflict still reads as one.
+      if (e instanceof ApiError && e.status === 409 && !e.problem.code) setError(t("action.conflict"));
       else setError(e instanceof Error ? e.message : String(e));
     }
   }
@@ -176,7 +179,7 @@ export function ActionDialog(props: {
               <p class="ok" data-testid="suggestion">
                 {t("dispatch.suggested")}: <strong>{suggestion.department_name}</strong>
                 <br />
-                <small>{suggestion.reason}</small>
+                <small>{suggestionReason(suggestion)}</small>
               </p>
             )}
             <label for="dlg-dep">{t("dispatch.department")}</label>

@@ -1,13 +1,25 @@
 // Thin fetch wrapper: same-origin cookie session, CSRF header on unsafe methods,
-// RFC 9457 problem+json turned into an ApiError with a readable message.
+// RFC 9457 problem+json turned into an ApiError whose message is in the user's language
+// (lib/problem.ts, from the problem's code and params); `problem.detail` keeps the English.
+import { t } from "../i18n";
+import { problemMessage } from "./problem";
 
 export class ApiError extends Error {
   status: number;
   problem: Record<string, unknown>;
   constructor(status: number, problem: Record<string, unknown>) {
-    super(String(problem.detail ?? problem.title ?? `HTTP ${status}`));
+    super(problemMessage(status, problem));
     this.status = status;
     this.problem = problem;
+  }
+}
+
+/** No answer at all (offline, server down): not an ApiError, with a localized message. */
+export class NetworkError extends Error {
+  reason: unknown;
+  constructor(reason: unknown) {
+    super(t("common.networkError"));
+    this.reason = reason;
   }
 }
 
@@ -37,15 +49,21 @@ export async function api<T = unknown>(
     const csrf = cookie("urbangrid_csrf");
     if (csrf) headers.set("X-CSRF-Token", csrf);
   }
-  const res = await fetch(path, { ...init, method, headers, body, credentials: "same-origin" });
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, method, headers, body, credentials: "same-origin" });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new NetworkError(e);
+  }
   if (res.status === 401 && !path.startsWith("/login")) {
     // Session expired: back to the login page, then here again.
     const next = location.pathname + location.search;
     location.assign(`/login?next=${encodeURIComponent(next)}`);
-    throw new ApiError(401, { detail: "session expired" });
+    throw new ApiError(401, { detail: "session expired", code: "login_required" });
   }
   if (!res.ok) {
-    let problem: Record<string, unknown> = { detail: res.statusText };
+    let problem: Record<string, unknown> = { detail: res.statusText || `HTTP ${res.status}` };
     try {
       problem = await res.json();
     } catch {

@@ -1,3 +1,4 @@
+import { t } from "../i18n";
 import { api, ApiError } from "./api";
 
 export interface Attachment {
@@ -67,6 +68,16 @@ export interface Suggestion {
   department_id: number;
   department_name: string;
   reason: string;
+  rule_id?: number | null;
+}
+
+/** Why the server suggests the department, in the user's language (its reason is English:
+ * "routing rule <id>", "filing condition default" or "category default"). */
+export function suggestionReason(s: Suggestion): string {
+  if (s.rule_id !== null && s.rule_id !== undefined) return t("dispatch.why.rule", { id: s.rule_id });
+  if (s.reason === "filing condition default") return t("dispatch.why.condition");
+  if (s.reason === "category default") return t("dispatch.why.category");
+  return t("dispatch.why.other");
 }
 
 /** Actions whose reason (comment) the workflow requires. */
@@ -125,7 +136,7 @@ export async function afterUpload<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      const unseen = e instanceof ApiError && e.status === 422 && /attachment/.test(e.message);
+      const unseen = e instanceof ApiError && e.status === 422 && /attachment/.test(String(e.problem.detail ?? ""));
       if (!unseen || attempt >= 8) throw e;
       await new Promise((ok) => setTimeout(ok, 150 * (attempt + 1)));
     }

@@ -21,6 +21,8 @@ export interface SessionInfo {
   grid_ids: number[];
   landing: string;
   screens: Screen[];
+  // The actions the user's roles may take at all (the server's workflow rules).
+  actions?: string[];
   map_tile_url: string | null;
 }
 
@@ -32,6 +34,11 @@ export function currentSession(): SessionInfo | null {
 
 export function hasRole(s: SessionInfo | null, ...roles: string[]): boolean {
   return !!s && (s.roles.includes("admin") || roles.some((r) => s.roles.includes(r)));
+}
+
+/** Whether the user's roles may take ``action`` at all (a case's own list is finer). */
+export function mayDo(s: SessionInfo | null, action: string): boolean {
+  return !!s && (s.actions ?? []).includes(action);
 }
 
 /** Whether the user reads more than its own platform (a city over districts). */

@@ -1,7 +1,9 @@
 // 案件详情: timeline, photos, map pin on the grid, filing / closing conditions, deadline.
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { t, tCode } from "../i18n";
-import { api } from "../lib/api";
+import { api, ApiError } from "../lib/api";
+import { lastList, setFlash } from "../lib/flash";
+import { navigate } from "../lib/router";
 import { PRIMARY_ACTIONS, type CaseDetail } from "../lib/cases";
 import { subscribe } from "../lib/live";
 import { lazyPage } from "../lib/lazy";
@@ -39,6 +41,10 @@ export function CasePage({ caseId }: { caseId: number }) {
   const [error, setError] = useState<string | null>(null);
   const [action, setAction] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // The confirmation of the action just done, kept for when the case leaves the user's
+  // scope (a department's 回退, a 派遣 ...): then it is shown on the work list instead.
+  // Until the page has read the case after the action (then it is still the user's).
+  const done = useRef<{ message: string; version: number } | null>(null);
 
   const load = useCallback(() => {
     Promise.all([
@@ -49,8 +55,17 @@ export function CasePage({ caseId }: { caseId: number }) {
         setKase(c);
         setCtx(x);
         setError(null);
+        if (done.current && c.version >= done.current.version) done.current = null;
       })
-      .catch((e) => setError(String(e.message ?? e)));
+      .catch((e) => {
+        if (done.current && e instanceof ApiError && (e.status === 403 || e.status === 404)) {
+          setFlash(done.current.message);
+          done.current = null;
+          navigate(lastList(currentSession()?.landing ?? "/"), true);
+          return;
+        }
+        setError(String(e.message ?? e));
+      });
   }, [caseId]);
   useEffect(load, [load]);
   // Another user acting on this case refreshes the page.
@@ -228,8 +243,14 @@ export function CasePage({ caseId }: { caseId: number }) {
           onClose={() => setAction(null)}
           onDone={(c) => {
             setNotice(t("action.doneFor", { action: tCode("action", action), number: c.number }));
-            // The answer is the case after the action; the live feed brings the rest.
+            done.current = {
+              message: t("case.left", { action: tCode("action", action), number: c.number }),
+              version: c.version,
+            };
+            // The answer is the case after the action; reading it again tells whether the
+            // user still sees it (else: back to the work list with the confirmation).
             setKase(c);
+            load();
           }}
         />
       )}

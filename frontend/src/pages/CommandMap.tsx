@@ -239,7 +239,7 @@ export default function CommandMap() {
         div.append(a, p);
         popup.setDOMContent(div);
       })
-      .catch((e) => popup.setHTML(`<p>${String(e.message ?? e)}</p>`));
+      .catch((e) => popup.setText(String(e.message ?? e)));
   }
 
   // ---- data

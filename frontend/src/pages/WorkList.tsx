@@ -2,10 +2,11 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { t, tCode } from "../i18n";
 import { api, qs } from "../lib/api";
-import { performAction, type CaseDetail, type Suggestion } from "../lib/cases";
+import { performAction, suggestionReason, type CaseDetail, type Suggestion } from "../lib/cases";
 import { subscribe } from "../lib/live";
 import { navigate, useLocation } from "../lib/router";
-import { currentSession, isMultiLevel, platformName } from "../lib/session";
+import { rememberList, takeFlash } from "../lib/flash";
+import { currentSession, isMultiLevel, mayDo, platformName } from "../lib/session";
 import { fmtTime } from "../lib/time";
 import { useNow } from "../lib/useNow";
 import { LightBadge } from "../components/LightBadge";
@@ -73,7 +74,8 @@ export function WorkList({ queue }: { queue: string }) {
   const [data, setData] = useState<ListPage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ kase: CaseRef; action: string } | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  // A confirmation from the case page when the case left the user's scope (回退 ...).
+  const [notice, setNotice] = useState<string | null>(takeFlash);
   const page = Number(query.get("page") ?? "1") || 1;
   const status = query.get("status") ?? "";
   const level = query.get("warning_level") ?? "";
@@ -92,6 +94,7 @@ export function WorkList({ queue }: { queue: string }) {
   }, [endpoint, page, status, level, text]);
 
   useEffect(load, [load]);
+  useEffect(() => rememberList(location.pathname + location.search), [endpoint, page, status, level, text]);
   // Refresh when any case changes (another user acted, the SLA watcher warned).
   useEffect(() => {
     let timer: number | undefined;
@@ -230,9 +233,9 @@ export function WorkList({ queue }: { queue: string }) {
                       <button type="button" class="primary" onClick={() => setDialog({ kase: r, action: "assign_inspector" })}>
                         {t("pool.assign")}
                       </button>
-                    ) : r.status === "pending_dispatch" ? (
+                    ) : r.status === "pending_dispatch" && mayDo(session, "dispatch") ? (
                       <DispatchCell row={r} onDispatched={applyUpdate} onOther={() => setDialog({ kase: r, action: "dispatch" })} />
-                    ) : QUICK[r.status] && !isSearch ? (
+                    ) : QUICK[r.status] && !isSearch && mayDo(session, QUICK[r.status]) ? (
                       <button
                         type="button"
                         class="primary"
@@ -302,7 +305,7 @@ function DispatchCell(props: { row: Row; onDispatched: (c: CaseDetail) => void; 
   return (
     <span class="dispatch-cell">
       {s && (
-        <button type="button" class="primary" onClick={go} title={s.reason}>
+        <button type="button" class="primary" onClick={go} title={suggestionReason(s)}>
           {t("dispatch.to", { name: s.department_name })}
         </button>
       )}{" "}

@@ -38,7 +38,9 @@ def check_csrf(request: Request, session_token: str, sent: str | None = None) ->
     expected = csrf_token_for(session_token)
     sent = request.headers.get(CSRF_HEADER) or sent
     if not sent or not hmac.compare_digest(sent, expected):
-        raise Forbidden(f"missing or wrong {CSRF_HEADER} header for a cookie session")
+        raise Forbidden(
+            f"missing or wrong {CSRF_HEADER} header for a cookie session", code="csrf_missing"
+        )
 
 
 def client_address(request: Request) -> str | None:
@@ -78,7 +80,10 @@ def current_principal(
             # A cross-site form cannot read the CSRF cookie to echo it in the header.
             check_csrf(request, token)
     if not token:
-        raise Unauthorized("send 'Authorization: Bearer <token>' (get one at /api/v1/auth/login)")
+        raise Unauthorized(
+            "send 'Authorization: Bearer <token>' (get one at /api/v1/auth/login)",
+            code="login_required",
+        )
     principal = principal_from_token(session, token)
     request.state.principal = principal
     return principal
@@ -108,6 +113,11 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
         if principal.is_admin or principal.has(*roles):
             return principal
         wanted = ", ".join(r.value for r in roles)
-        raise Forbidden(f"this needs one of the roles: {wanted}", required_roles=list(roles))
+        raise Forbidden(
+            f"this needs one of the roles: {wanted}",
+            code="role_required",
+            params={"roles": [r.value for r in roles]},
+            required_roles=list(roles),
+        )
 
     return check

@@ -1,4 +1,6 @@
-"""Render every error as application/problem+json (RFC 9457)."""
+"""Render every error as application/problem+json (RFC 9457), each with a stable ``code``
+and its ``params`` (``urbangrid.kit.errors.CODES``) for the UI to word in the user's
+language; ``detail`` stays the English text for API clients."""
 
 from __future__ import annotations
 
@@ -74,6 +76,8 @@ def install_problem_handlers(app: FastAPI) -> None:
                 "title": "Malformed JSON",
                 "status": 400,
                 "detail": "the request body is not valid JSON",
+                "code": "malformed_json",
+                "params": {},
                 "instance": request.url.path,
                 "errors": errors,
             }
@@ -84,6 +88,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             "title": "Invalid request",
             "status": 422,
             "detail": detail,
+            "code": "validation_error",
+            "params": {"field": errors[0]["field"]} if errors else {},
             "instance": request.url.path,
             "errors": errors,
         }
@@ -98,6 +104,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             "detail": str(exc.detail)
             if exc.status_code != 404
             else f"no resource at {request.url.path}",
+            "code": "route_not_found" if exc.status_code == 404 else "http_error",
+            "params": {},
             "instance": request.url.path,
         }
         return problem_response(exc.status_code, body)

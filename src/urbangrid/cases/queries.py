@@ -295,7 +295,7 @@ def get_visible_case(session: Session, principal: Principal | None, case_id: int
     """One case the caller reads; 404 otherwise (also for ids that do not exist)."""
     case = session.get(Case, case_id) if -(2**63) <= case_id < 2**63 else None
     if case is None or not case_scope(session, principal).reads(case):
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
     return case
 
 
@@ -309,9 +309,16 @@ def check_may_act(scope: CaseScope, case: Case, action: str) -> None:
     ):
         raise Forbidden(
             f"case {case.number} is handled by another platform; you may only 督办 (supervise)",
+            code="other_platform",
+            params={"number": case.number},
             action=action,
         )
-    raise Forbidden(f"case {case.number} is outside your grids, department or tasks", action=action)
+    raise Forbidden(
+        f"case {case.number} is outside your grids, department or tasks",
+        code="case_out_of_scope",
+        params={"number": case.number},
+        action=action,
+    )
 
 
 def allowed_in_scope(scope: CaseScope, case: Case, actions: Iterable[str]) -> list[str]:

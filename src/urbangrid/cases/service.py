@@ -288,15 +288,18 @@ def rebuild_case_state(session: Session, case_id: int) -> wf.CaseState:
 def _raise_refused(refused: wf.ActionRefused, allowed: list[str] | None = None) -> None:
     """The workflow's refusal as a domain error; ``allowed``: the caller's actions as
     ``allowed_for`` lists them (the workflow's narrowed by scope), when known."""
-    extra = {
+    extra: dict[str, Any] = {
         "action": refused.action,
         "allowed_actions": refused.allowed if allowed is None else allowed,
     }
+    coded: dict[str, Any] = {"params": {"action": refused.action, **refused.params}}
+    if refused.code is not None:
+        coded["code"] = refused.code
     if refused.kind == "role":
-        raise Forbidden(refused.reason, **extra) from None
+        raise Forbidden(refused.reason, **coded, **extra) from None
     if refused.kind == "state":
-        raise Conflict(refused.reason, **extra) from None
-    raise InvalidInput(refused.reason, **extra) from None
+        raise Conflict(refused.reason, **coded, **extra) from None
+    raise InvalidInput(refused.reason, **coded, **extra) from None
 
 
 # ---------------------------------------------------------------- location
@@ -324,7 +327,10 @@ def locate(session: Session, jurisdiction: Jurisdiction, lon: float, lat: float)
         shapely.Point(lon, lat)
     ):
         raise InvalidInput(
-            f"the point ({lon}, {lat}) is outside {jurisdiction.name}", field="lon/lat"
+            f"the point ({lon}, {lat}) is outside {jurisdiction.name}",
+            code="point_outside",
+            params={"jurisdiction": jurisdiction.name},
+            field="lon/lat",
         )
     return Place(None, None, None, None)
 
@@ -436,7 +442,12 @@ def _classification(
     if category_id is not None:
         category = session.get(Category, category_id) if 0 < category_id < 2**63 else None
         if category is None:
-            raise InvalidInput(f"unknown category {category_id}", field="category_id")
+            raise InvalidInput(
+                f"unknown category {category_id}",
+                code="unknown_category",
+                params={"category_id": category_id},
+                field="category_id",
+            )
         try:
             check_category_for(session, category, jurisdiction.id)
         except InvalidInput:
@@ -692,6 +703,8 @@ def _case_to_act_on(
         raise Conflict(
             f"case {case.number} changed since you loaded it (your version {version}, "
             f"now {case.version}); reload and try again",
+            code="version_conflict",
+            params={"number": case.number},
             current_version=case.version,
         )
     return case, scope
@@ -708,7 +721,8 @@ def _record(session: Session, case: Case, event: wf.Event, version: int, now: da
         # Another transaction acted on the case between our read and our write; the
         # caller's transaction is rolled back by whoever opened it.
         raise Conflict(
-            "the case was changed by someone else at the same time; reload and try again"
+            "the case was changed by someone else at the same time; reload and try again",
+            code="concurrent_change",
         ) from None
 
 
@@ -727,6 +741,8 @@ def district_of_point(session: Session, city: Jurisdiction, lon: float, lat: flo
             return district
     raise InvalidInput(
         f"the point ({lon}, {lat}) lies in none of the districts of {city.name}: name one",
+        code="point_in_no_district",
+        params={"jurisdiction": city.name},
         field="jurisdiction_id",
     )
 
@@ -851,6 +867,7 @@ def _dispatch_target(session: Session, case: Case, jurisdiction: Jurisdiction, w
         if suggestion is None:
             raise InvalidInput(
                 "no routing rule or default department for this case: name department_id",
+                code="department_required",
                 field="department_id",
             )
         return suggestion.department_id
@@ -862,7 +879,12 @@ def _dispatch_target(session: Session, case: Case, jurisdiction: Jurisdiction, w
     if department is None or department.jurisdiction_id != jurisdiction.id:
         raise InvalidInput(f"unknown department {department_id}", field="department_id")
     if not department.is_active:
-        raise InvalidInput(f"department {department.name} is inactive", field="department_id")
+        raise InvalidInput(
+            f"department {department.name} is inactive",
+            code="department_inactive",
+            params={"department": department.name},
+            field="department_id",
+        )
     return department_id
 
 
@@ -979,7 +1001,11 @@ def store_photo(
     if case_id is not None:
         case = get_visible_case(session, principal, case_id)
         if not case_scope(session, principal).acts_on(case):
-            raise Forbidden(f"case {case.number} is not yours to add photos to")
+            raise Forbidden(
+                f"case {case.number} is not yours to add photos to",
+                code="case_out_of_scope",
+                params={"number": case.number},
+            )
         jid = case.jurisdiction_id
     photo = clean_photo(content, settings.max_upload_bytes)
     image, content = photo.kind, photo.content

@@ -465,16 +465,26 @@ class Context:
 
 class ActionRefused(Exception):
     """An action that may not happen. ``kind``: ``role`` (the caller may not do it: 403),
-    ``state`` (not in this state: 409) or ``input`` (missing reason, bad data: 422)."""
+    ``state`` (not in this state: 409) or ``input`` (missing reason, bad data: 422).
+    ``code`` and ``params``: the machine code of the refusal (``urbangrid.kit.errors.CODES``)
+    and what its message names, when more precise than the kind."""
 
     def __init__(
-        self, kind: str, reason: str, action: Action | str, allowed: Sequence[Action]
+        self,
+        kind: str,
+        reason: str,
+        action: Action | str,
+        allowed: Sequence[Action],
+        code: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
         self.action = str(action)
         self.allowed = [a.value for a in allowed]
+        self.code = code
+        self.params = dict(params or {})
 
 
 # ---------------------------------------------------------------- rules
@@ -606,6 +616,22 @@ REPORT_ROLES: dict[Source, frozenset[str]] = {
 _CENTRE_REPORTERS = frozenset({_R.INTAKE_OPERATOR, _R.SHIFT_LEAD, SYSTEM_ROLE})
 
 
+def action_roles(*actions: Action) -> frozenset[str]:
+    """The roles that may take any of ``actions`` (by ``RULES``): who a screen is for."""
+    return frozenset(role for action in actions for role in RULES[action].roles)
+
+
+def role_actions(roles: Iterable[str]) -> list[Action]:
+    """The actions ``roles`` may take on some case (by ``RULES``; admins: all but the
+    system's): what a UI offers at all, before the case's state and scope narrow it."""
+    held = set(roles)
+    return [
+        action
+        for action, rule in RULES.items()
+        if action is not Action.WARN and (_R.ADMIN in held or held & rule.roles)
+    ]
+
+
 def report_roles(source: Source) -> frozenset[str]:
     return REPORT_ROLES.get(source, _CENTRE_REPORTERS)
 
@@ -731,16 +757,27 @@ def _refuse(
     state: CaseState | None,
     actor: Actor,
     ctx: Context,
+    code: str | None = None,
+    **params: Any,
 ) -> ActionRefused:
     allowed = allowed_actions(state, actor, ctx.config) if state is not None else []
-    return ActionRefused(kind, reason, action, allowed)
+    return ActionRefused(kind, reason, action, allowed, code, params)
 
 
 def _need(
     data: Mapping[str, Any], key: str, action: Action, state: CaseState, actor: Actor, ctx: Context
 ) -> Any:
     if data.get(key) is None:
-        raise _refuse("input", f"{action.value} needs '{key}'", action, state, actor, ctx)
+        raise _refuse(
+            "input",
+            f"{action.value} needs '{key}'",
+            action,
+            state,
+            actor,
+            ctx,
+            "field_required",
+            field=key,
+        )
     return data[key]
 
 
@@ -840,6 +877,8 @@ def decide(state: CaseState, command: Command, actor: Actor, now: datetime, ctx:
             state,
             actor,
             ctx,
+            "action_not_possible",
+            status=state.status.value,
         )
     if not _role_ok(actor, rule.roles) or (
         action is Action.WARN and SYSTEM_ROLE not in actor.roles
@@ -852,6 +891,8 @@ def decide(state: CaseState, command: Command, actor: Actor, now: datetime, ctx:
             state,
             actor,
             ctx,
+            "action_role_required",
+            roles=sorted(rule.roles),
         )
     if not _scope_ok(actor, state, rule):
         raise _refuse(
@@ -861,6 +902,7 @@ def decide(state: CaseState, command: Command, actor: Actor, now: datetime, ctx:
             state,
             actor,
             ctx,
+            "other_department",
         )
     if not _state_ok(action, state, actor, ctx.config):
         if action in TASK_ACTIONS:
@@ -879,6 +921,7 @@ def decide(state: CaseState, command: Command, actor: Actor, now: datetime, ctx:
             state,
             actor,
             ctx,
+            "action_not_now",
         )
     if rule.needs_reason and not command.comment.strip():
         raise _refuse(
@@ -888,6 +931,7 @@ def decide(state: CaseState, command: Command, actor: Actor, now: datetime, ctx:
             state,
             actor,
             ctx,
+            "reason_required",
         )
     data = dict(command.data)
     out: dict[str, Any] = {}

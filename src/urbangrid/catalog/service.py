@@ -92,7 +92,12 @@ def check_category_for(session: Session, category: Category, jurisdiction_id: in
     category, or a shared one the platform has its own version of, is not its category."""
     used = category_in(session, jurisdiction_id, category.kind, category.code)
     if used is None or used.id != category.id:
-        raise InvalidInput(f"unknown category {category.id}", field="category_id")
+        raise InvalidInput(
+            f"unknown category {category.id}",
+            code="unknown_category",
+            params={"category_id": category.id},
+            field="category_id",
+        )
 
 
 def load_national_directory(session: Session) -> int:

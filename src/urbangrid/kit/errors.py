@@ -1,19 +1,84 @@
 """Domain errors. Services raise these; the API renders them as RFC 9457 problem+json
-and the CLI prints the message and exits non-zero."""
+and the CLI prints the message and exits non-zero.
+
+Every problem body carries a stable machine ``code`` and its ``params`` (the action, the
+roles needed, the field ...) beside the English ``detail``: the web UI words the message in
+the user's language from the code and the params. A class has a default code; a raise site
+names a more precise one with ``code=`` (and its params with ``params=``). ``CODES`` lists
+every code the server emits (a test checks each has a Chinese and an English text)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+# code -> the params its message uses. The web UI's locales translate each code
+# (``error.<code>`` in frontend/src/locales/zh.ts and en.ts).
+CODES: dict[str, tuple[str, ...]] = {
+    # one per class: the fallback when a raise site names no precise code
+    "bad_request": (),
+    "not_found": (),
+    "unauthorized": (),
+    "forbidden": (),
+    "conflict": (),
+    "invalid_input": ("field",),
+    "payload_too_large": (),
+    "unsupported_media_type": (),
+    "too_many_requests": ("retry_after",),
+    "import_rejected": (),
+    # from the problem handlers (request validation, unknown routes)
+    "validation_error": ("field",),
+    "malformed_json": (),
+    "route_not_found": (),
+    "http_error": (),
+    # precise codes
+    "login_required": (),
+    "csrf_missing": (),
+    "role_required": ("roles",),
+    "action_role_required": ("action", "roles"),
+    "other_department": ("action",),
+    "other_platform": ("number", "action"),
+    "case_out_of_scope": ("number", "action"),
+    "case_not_found": ("case_id",),
+    "action_not_possible": ("action", "status"),
+    "action_not_now": ("action",),
+    "reason_required": ("action",),
+    "field_required": ("action", "field"),
+    "version_conflict": ("number", "current_version"),
+    "concurrent_change": (),
+    "worklist_forbidden": ("queue",),
+    "worklist_not_found": ("queue",),
+    "unknown_category": ("category_id",),
+    "point_outside": ("jurisdiction",),
+    "point_in_no_district": ("jurisdiction",),
+    "department_required": (),
+    "department_inactive": ("department",),
+}
+
 
 class DomainError(Exception):
     status: int = 400
     title: str = "Bad request"
+    code: str = "bad_request"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+        if code is not None:
+            self.code = code
+        if self.code not in CODES:
+            raise ValueError(f"unknown problem code {self.code!r}: add it to CODES")
+        # The message's params: those named, else the extra fields the code's text uses.
+        wanted = CODES[self.code]
+        self.params: dict[str, Any] = {k: extra[k] for k in wanted if k in extra}
+        self.params.update(params or {})
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -21,6 +86,8 @@ class DomainError(Exception):
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
+            "code": self.code,
+            "params": dict(self.params),
         }
         if instance:
             body["instance"] = instance
@@ -31,21 +98,25 @@ class DomainError(Exception):
 class NotFound(DomainError):
     status = 404
     title = "Not found"
+    code = "not_found"
 
 
 class Unauthorized(DomainError):
     status = 401
     title = "Authentication required"
+    code = "unauthorized"
 
 
 class Forbidden(DomainError):
     status = 403
     title = "Forbidden"
+    code = "forbidden"
 
 
 class Conflict(DomainError):
     status = 409
     title = "Conflict"
+    code = "conflict"
 
 
 class InvalidInput(DomainError):
@@ -53,16 +124,19 @@ class InvalidInput(DomainError):
 
     status = 422
     title = "Invalid input"
+    code = "invalid_input"
 
 
 class PayloadTooLarge(DomainError):
     status = 413
     title = "Payload too large"
+    code = "payload_too_large"
 
 
 class UnsupportedMediaType(DomainError):
     status = 415
     title = "Unsupported media type"
+    code = "unsupported_media_type"
 
 
 class TooManyRequests(DomainError):
@@ -71,6 +145,7 @@ class TooManyRequests(DomainError):
 
     status = 429
     title = "Too many requests"
+    code = "too_many_requests"
 
     def __init__(self, detail: str, retry_after: int, **extra: Any) -> None:
         super().__init__(detail, retry_after=retry_after, **extra)
@@ -82,6 +157,7 @@ class ImportRejected(DomainError):
 
     status = 422
     title = "Import rejected"
+    code = "import_rejected"
 
     def __init__(self, detail: str, errors: list[dict[str, Any]]) -> None:
         super().__init__(detail, errors=errors)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from urbangrid.org.roles import Role
+from urbangrid.web.worklists import QUEUES
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,11 @@ def _roles(*roles: Role) -> frozenset[Role]:
 # so the most operational (time-critical) queues come first.
 SCREENS: tuple[Screen, ...] = (
     Screen("/m", "nav.inspector", _roles(Role.INSPECTOR)),
-    Screen("/work/intake", "nav.intake", _roles(Role.INTAKE_OPERATOR, Role.SHIFT_LEAD)),
-    Screen("/work/filing", "nav.filing", _roles(Role.SHIFT_LEAD, Role.INTAKE_OPERATOR)),
-    Screen("/work/dispatch", "nav.dispatch", _roles(Role.DISPATCHER, Role.SHIFT_LEAD)),
-    Screen("/work/department", "nav.department", _roles(Role.DEPARTMENT_HANDLER)),
-    Screen("/work/approvals", "nav.approvals", _roles(Role.SHIFT_LEAD)),
-    Screen("/work/pool", "nav.pool", _roles(Role.SHIFT_LEAD)),  # 待派发核实核查
-    Screen("/work/checks", "nav.checks", _roles(Role.INSPECTOR)),
+    # The work lists: for the roles that may take their actions (``web.worklists``).
+    *(
+        Screen(f"/work/{name}", f"nav.{name}", QUEUES[name].roles)
+        for name in ("intake", "filing", "dispatch", "department", "approvals", "pool", "checks")
+    ),
     Screen("/map", "nav.map", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
     Screen("/dashboard", "nav.dashboard", _roles(Role.LEADER, Role.SHIFT_LEAD)),
     # 综合评价: the evaluation API's readers

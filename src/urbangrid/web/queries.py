@@ -64,9 +64,18 @@ def worklist(
     """One page of a queue, most urgent first (earliest deadline), with display names."""
     queue = QUEUES.get(queue_name)
     if queue is None:
-        raise NotFound(f"no work list {queue_name!r}", queues=sorted(QUEUES))
+        raise NotFound(
+            f"no work list {queue_name!r}",
+            code="worklist_not_found",
+            params={"queue": queue_name},
+            queues=sorted(QUEUES),
+        )
     if not may_use(queue, principal.roles):
-        raise Forbidden(f"the {queue_name} list is not for your role")
+        raise Forbidden(
+            f"the {queue_name} list is not for your role",
+            code="worklist_forbidden",
+            params={"queue": queue_name},
+        )
     now = now or utcnow()
     filters.check()
     check_filters_in_scope(session, case_scope(session, principal), filters)

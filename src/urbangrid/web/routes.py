@@ -41,6 +41,7 @@ from urbangrid.api.deps import (
 from urbangrid.auth.principal import Principal
 from urbangrid.auth.service import login, principal_from_token, principal_if_valid, revoke_token
 from urbangrid.cases.queries import CaseFilters
+from urbangrid.cases.workflow import role_actions
 from urbangrid.kit.errors import (
     InvalidInput,
     TooManyRequests,
@@ -87,6 +88,9 @@ class SessionOut(BaseModel):
     grid_ids: list[int]
     landing: str
     screens: list[ScreenOut]
+    # The actions the roles may take at all (the workflow's rules): which quick buttons a
+    # work list offers; a case's own list is its ``allowed_actions``.
+    actions: list[str] = []
     map_tile_url: str | None
 
 
@@ -113,6 +117,7 @@ def session_out(principal: Principal, db: Session) -> SessionOut:
         grid_ids=sorted(principal.grid_ids),
         landing=landing_path(roles),
         screens=[ScreenOut(path=s.path, title_key=s.title_key) for s in screens_for(roles)],
+        actions=[a.value for a in role_actions(r.value for r in roles)],
         map_tile_url=get_settings().map_tile_url,
     )
 
@@ -253,7 +258,7 @@ async def case_events_stream(
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
     token = token or request.cookies.get(SESSION_COOKIE)
     if not token:
-        raise Unauthorized("send 'Authorization: Bearer <token>' or log in")
+        raise Unauthorized("send 'Authorization: Bearer <token>' or log in", code="login_required")
     header = request.headers.get("last-event-id", "")
     if after is None and is_digits(header):
         after = int(header)

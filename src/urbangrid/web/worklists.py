@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from urbangrid.cases.workflow import TERMINAL, Status
+from urbangrid.cases.workflow import TERMINAL, Action, Status, action_roles
 from urbangrid.org.roles import Role
 
 
@@ -33,6 +33,13 @@ class Queue:
 _S = Status
 _OPEN = tuple(s for s in Status if s not in TERMINAL)
 
+
+def _for(*actions: Action) -> frozenset[Role]:
+    """A work list is for the roles that may take its actions (the workflow's rules), so
+    nobody sees a list, menu entry or button for what the server would refuse them."""
+    return frozenset(Role(r) for r in action_roles(*actions))
+
+
 QUEUES: dict[str, Queue] = {
     q.name: q
     for q in (
@@ -40,19 +47,15 @@ QUEUES: dict[str, Queue] = {
         Queue(
             "intake",
             (_S.PENDING_INTAKE, _S.SELF_HANDLE_REVIEW),
-            frozenset({Role.INTAKE_OPERATOR, Role.SHIFT_LEAD}),
+            _for(Action.ACCEPT_REPORT),
         ),
-        # 立案 (or 不予立案 / 作废), decided by the shift lead.
-        Queue(
-            "filing",
-            (_S.PENDING_FILING,),
-            frozenset({Role.SHIFT_LEAD, Role.INTAKE_OPERATOR}),
-        ),
+        # 立案 (or 不予立案 / 作废), decided by the shift lead (not the 受理员).
+        Queue("filing", (_S.PENDING_FILING,), _for(Action.FILE, Action.NOT_FILE)),
         # 派遣, plus the extension / suspension requests the dispatcher approves.
         Queue(
             "dispatch",
             (_S.PENDING_DISPATCH, _S.EXTENSION_PENDING, _S.SUSPENSION_PENDING),
-            frozenset({Role.DISPATCHER, Role.SHIFT_LEAD}),
+            _for(Action.DISPATCH, Action.APPROVE_EXTENSION, Action.APPROVE_SUSPENSION),
         ),
         # The department's to-do: accept, handle, feed back; waiting requests; suspended.
         Queue(
@@ -64,21 +67,21 @@ QUEUES: dict[str, Queue] = {
                 _S.SUSPENSION_PENDING,
                 _S.SUSPENDED,
             ),
-            frozenset({Role.DEPARTMENT_HANDLER}),
+            _for(Action.DEPARTMENT_ACCEPT, Action.FEEDBACK),
             Scope.DEPARTMENT,
         ),
         # 值班长审批: 延期, 挂账, 结案 (作废 is decided in the intake and filing lists).
         Queue(
             "approvals",
             (_S.EXTENSION_PENDING, _S.SUSPENSION_PENDING, _S.PENDING_CLOSE),
-            frozenset({Role.SHIFT_LEAD}),
+            _for(Action.CLOSE),
         ),
         # 核实 and 核查 tasks of an inspector (我的任务): sent to it, or of its grids and sent
         # to nobody.
         Queue(
             "checks",
             (_S.PENDING_VERIFY, _S.PENDING_CHECK),
-            frozenset({Role.INSPECTOR}),
+            _for(Action.VERIFY, Action.CHECK_PASS),
             Scope.GRIDS,
         ),
         # 待派发核实核查: the shift lead's pool of tasks no present inspector holds (a grid
