@@ -74,6 +74,7 @@ def test_offline_report_sent_twice_makes_one_case(
     result.filter(has_text="网络不通，已保存在本机").wait_for()
     page.get_by_test_id("report-pending").wait_for()
     assert "待上报 1 件" in page.get_by_test_id("outbox").inner_text()
+    stored = page.evaluate("() => localStorage.getItem('urbangrid_outbox')")
     key = page.evaluate("() => JSON.parse(localStorage.getItem('urbangrid_outbox'))[0].key")
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", key)
 
@@ -100,7 +101,16 @@ def test_offline_report_sent_twice_makes_one_case(
     assert _cases_saying(server.database_url, text) == [(shown.group(1), 1)]
     screenshot(page, "phone-offline-2-sent")
 
-    # Sending the same report again (a lost answer, say) returns that case, not a new one.
+    # The answer was lost, say: the entry, key and all, is still in the outbox after a reload.
+    # The page sends it again on load and gets the same case back, not a second one.
+    page.evaluate("(box) => localStorage.setItem('urbangrid_outbox', box)", stored)
+    page.reload()
+    result.filter(has_text=f"离线保存的上报已送达，案件编号 {shown.group(1)}").wait_for()
+    page.wait_for_function("() => localStorage.getItem('urbangrid_outbox') === '[]'")
+    assert _cases_saying(server.database_url, text) == [(shown.group(1), 1)]
+    screenshot(page, "phone-offline-3-resent-after-reload")
+
+    # The same key with another report is refused.
     again = page.evaluate(
         """async ([key, text]) => {
             const csrf = document.cookie.split('; ').find((c) => c.startsWith('urbangrid_csrf='));
