@@ -81,7 +81,10 @@ def _detail(db: Session, principal: Principal, case: Case) -> CaseDetail:
     response_model=CaseDetail,
     responses={
         **_ERRORS,
-        200: {"description": "a resend: the case made the first time with this Idempotency-Key"},
+        200: {
+            "model": CaseDetail,
+            "description": "a resend: the case made the first time with this Idempotency-Key",
+        },
         409: {"description": "the Idempotency-Key was used for another report (or: state)"},
     },
     **scoped(RouteScope.CASE),
