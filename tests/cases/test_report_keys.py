@@ -196,3 +196,14 @@ def test_a_claim_waits_for_the_first_transaction(engine: Engine) -> None:
     with factory() as s, pytest.raises(Conflict):
         other = service.NewCase(source="inspector", lon=w.lon, lat=w.lat, description="别的")
         service.report_once(s, w.principal("inspector"), other, KEY)
+
+
+def test_a_refused_report_does_not_use_up_its_key(setup: tuple, engine: Engine) -> None:
+    client, w, h = setup
+    keyed = {**h["inspector"], "Idempotency-Key": KEY}
+    bad = client.post("/api/v1/cases", json=_report(w, category_id=999_999), headers=keyed)
+    assert bad.status_code == 422 and bad.json()["field"] == "category_id"
+    assert _count(engine, CaseReportKey) == 0
+    good = client.post("/api/v1/cases", json=_report(w), headers=keyed)
+    assert good.status_code == 201, good.text
+    assert _count(engine, Case) == 1
