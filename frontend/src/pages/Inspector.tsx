@@ -9,6 +9,7 @@ import { afterUpload, uploadPhoto, type CaseDetail } from "../lib/cases";
 import { addAreaLayers, createMap, loadAreas, maplibregl } from "../lib/mapbase";
 import { currentSession } from "../lib/session";
 import { useNow } from "../lib/useNow";
+import { subscribe } from "../lib/live";
 import { LightBadge } from "../components/LightBadge";
 import type { Row } from "./WorkList";
 
@@ -33,6 +34,9 @@ async function shrink(file: File): Promise<Blob> {
 }
 
 interface Draft {
+  // The report's Idempotency-Key: made when the form is started, kept with the outbox entry
+  // (also across reloads), sent with every attempt, so a resend never makes a second case.
+  key: string;
   lon: number;
   lat: number;
   category_id: number | null;
@@ -43,12 +47,31 @@ interface Draft {
   saved_at: string;
 }
 
+/** A random (v4) UUID; crypto.randomUUID exists only in secure contexts. */
+function newKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 function readOutbox(): Draft[] {
   try {
-    return JSON.parse(localStorage.getItem(OUTBOX_KEY) ?? "[]") as Draft[];
+    const box = JSON.parse(localStorage.getItem(OUTBOX_KEY) ?? "[]") as Draft[];
+    // Entries saved before reports had keys get one now (and keep it from here on).
+    const keyed = box.map((d) => (d.key ? d : { ...d, key: newKey() }));
+    if (keyed.some((d, i) => d !== box[i])) localStorage.setItem(OUTBOX_KEY, JSON.stringify(keyed));
+    return keyed;
   } catch {
     return [];
   }
+}
+
+/** A failure the server will answer the same way next time (4xx): the entry leaves the outbox. */
+function refused(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
 }
 
 async function send(d: Draft, photo: Blob | null): Promise<CaseDetail> {
@@ -59,6 +82,7 @@ async function send(d: Draft, photo: Blob | null): Promise<CaseDetail> {
   }
   return afterUpload(() => api<CaseDetail>("/api/v1/cases", {
     method: "POST",
+    headers: { "Idempotency-Key": d.key },
     json: {
       source: "inspector",
       lon: d.lon,
@@ -84,6 +108,13 @@ export default function Inspector() {
   const [result, setResult] = useState<{ ok: boolean; text: string; id?: number } | null>(null);
   const [tasks, setTasks] = useState<Row[] | null>(null);
   const [outbox, setOutbox] = useState<Draft[]>(readOutbox());
+  // The key of the report being written; a new one once it is delivered.
+  const [reportKey, setReportKey] = useState<string>(newKey);
+  const keyRef = useRef(reportKey);
+  keyRef.current = reportKey;
+  const formRef = useRef<HTMLFormElement>(null);
+  const flushing = useRef(false);
+  const pending = outbox.some((d) => d.key === reportKey);
   const mapBox = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MlMap | null>(null);
   const marker = useRef<Marker | null>(null);
@@ -95,6 +126,18 @@ export default function Inspector() {
       .catch(() => setTasks([]));
   }
   useEffect(loadTasks, []);
+  // 我的任务 is live: any case change on the shared event stream reloads it.
+  useEffect(() => {
+    let timer: number | undefined;
+    const unsub = subscribe(() => {
+      clearTimeout(timer);
+      timer = window.setTimeout(loadTasks, 400);
+    });
+    return () => {
+      clearTimeout(timer);
+      unsub();
+    };
+  }, []);
 
   // ---- tap-to-place map
   useEffect(() => {
@@ -139,15 +182,35 @@ export default function Inspector() {
     setPreview(URL.createObjectURL(small));
   }
 
+  /** The report was delivered: empty the form, say which case it became, start a new key. */
+  function clearForm(c: CaseDetail) {
+    setResult({ ok: true, text: t("inspector.sent", { number: c.number }), id: c.id });
+    formRef.current?.reset();
+    setPhoto(null);
+    setPreview(null);
+    setPicked({ category: null, conditionId: null });
+    setFormKey((k) => k + 1);
+    const key = newKey();
+    keyRef.current = key;
+    setReportKey(key);
+  }
+
   async function submit(e: Event) {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
     const f = new FormData(form);
+    if (readOutbox().some((d) => d.key === keyRef.current)) {
+      // This report already waits in the outbox: a second tap queues nothing new.
+      setResult({ ok: true, text: t("inspector.alreadyQueued") });
+      void flushOutbox();
+      return;
+    }
     if (!pos) {
       setResult({ ok: false, text: t("inspector.needPosition") });
       return;
     }
     const draft: Draft = {
+      key: keyRef.current,
       lon: pos.lon,
       lat: pos.lat,
       category_id: picked.category?.id ?? null,
@@ -160,20 +223,15 @@ export default function Inspector() {
     setBusy(true);
     setResult(null);
     try {
-      const c = await send(draft, photo);
-      setResult({ ok: true, text: t("inspector.sent", { number: c.number }), id: c.id });
-      form.reset();
-      setPhoto(null);
-      setPreview(null);
-      setPicked({ category: null, conditionId: null });
-      setFormKey((k) => k + 1);
+      clearForm(await send(draft, photo));
     } catch (err) {
       if (err instanceof ApiError) {
         setResult({ ok: false, text: err.message });
       } else {
         // No network: keep the report on the phone and send it when back online.
+        // The same key goes with it: if the request did arrive, the resend gets that case.
         draft.photo = photo ? await blobToDataUrl(photo) : null;
-        const box = [...readOutbox(), draft];
+        const box = [...readOutbox().filter((d) => d.key !== draft.key), draft];
         try {
           localStorage.setItem(OUTBOX_KEY, JSON.stringify(box));
           setOutbox(box);
@@ -187,29 +245,56 @@ export default function Inspector() {
     }
   }
 
+  /** Send what waits in the outbox, one at a time, each with its own key (one run at once). */
   async function flushOutbox() {
-    const box = readOutbox();
-    const left: Draft[] = [];
-    for (const d of box) {
-      try {
-        const blob = d.photo ? await (await fetch(d.photo)).blob() : null;
-        await send(d, blob);
-      } catch (err) {
-        if (!(err instanceof ApiError)) left.push(d); // still offline: keep it
+    if (flushing.current) return;
+    flushing.current = true;
+    try {
+      const sent: string[] = [];
+      const failed: string[] = [];
+      for (const d of readOutbox()) {
+        let done = false;
+        try {
+          const blob = d.photo ? dataUrlToBlob(d.photo) : null;
+          const c = await send(d, blob);
+          done = true;
+          if (d.key === keyRef.current) clearForm(c);
+          else sent.push(c.number);
+        } catch (err) {
+          if (refused(err)) {
+            done = true; // the server will not take it as it is: say so, drop it
+            failed.push(err.message);
+          } // else still offline or the server is down: keep it
+        }
+        if (done) {
+          const left = readOutbox().filter((x) => x.key !== d.key);
+          localStorage.setItem(OUTBOX_KEY, JSON.stringify(left));
+          setOutbox(left);
+        }
       }
+      if (failed.length) setResult({ ok: false, text: t("inspector.outboxRefused", { detail: failed.join("; ") }) });
+      else if (sent.length) setResult({ ok: true, text: t("inspector.outboxSent", { numbers: sent.join(", ") }) });
+    } finally {
+      flushing.current = false;
     }
-    localStorage.setItem(OUTBOX_KEY, JSON.stringify(left));
-    setOutbox(left);
   }
   useEffect(() => {
-    if (readOutbox().length) flushOutbox();
-    window.addEventListener("online", flushOutbox);
-    return () => window.removeEventListener("online", flushOutbox);
+    if (readOutbox().length) void flushOutbox();
+    const onOnline = () => void flushOutbox();
+    window.addEventListener("online", onOnline);
+    // Also try now and then: "online" does not fire when the network was up but the server not.
+    const timer = window.setInterval(() => {
+      if (navigator.onLine && readOutbox().length) void flushOutbox();
+    }, 30_000);
+    return () => {
+      window.removeEventListener("online", onOnline);
+      clearInterval(timer);
+    };
   }, []);
 
   return (
     <div class="phone">
-      <form class="card" onSubmit={submit} aria-labelledby="report-h">
+      <form class="card" ref={formRef} onSubmit={submit} aria-labelledby="report-h">
         <h1 id="report-h">{t("inspector.report")}</h1>
         <label for="photo">{t("inspector.photo")}</label>
         <input id="photo" type="file" accept="image/*" capture="environment" onChange={onPhoto} />
@@ -245,10 +330,15 @@ export default function Inspector() {
         <button type="submit" class="primary" disabled={busy} style={{ marginTop: "0.75rem" }}>
           {busy ? t("common.saving") : t("inspector.submit")}
         </button>
+        {pending && (
+          <p class="muted" data-testid="report-pending">
+            {t("inspector.pending")}
+          </p>
+        )}
         {outbox.length > 0 && (
-          <p class="muted">
+          <p class="muted" data-testid="outbox">
             {t("inspector.outbox", { n: outbox.length })}{" "}
-            <button type="button" onClick={flushOutbox}>
+            <button type="button" onClick={() => void flushOutbox()}>
               {t("inspector.retry")}
             </button>
           </p>
@@ -274,6 +364,16 @@ export default function Inspector() {
       </section>
     </div>
   );
+}
+
+/** The photo kept in the outbox back as a Blob (not by fetch: the CSP's connect-src has no data:). */
+function dataUrlToBlob(url: string): Blob {
+  const [head, body] = url.split(",", 2);
+  const type = /^data:([^;,]+)/.exec(head)?.[1] ?? "image/jpeg";
+  const raw = head.endsWith(";base64") ? atob(body) : decodeURIComponent(body);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return new Blob([bytes], { type });
 }
 
 function blobToDataUrl(b: Blob): Promise<string> {

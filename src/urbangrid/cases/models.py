@@ -209,3 +209,21 @@ class CaseCounter(Base):
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseReportKey(Base):
+    """The client's key of a report (the ``Idempotency-Key`` header of ``POST /cases``): a
+    resend with the same key returns the case made the first time instead of a second one.
+    Unique per reporting user. ``fingerprint`` is the SHA-256 of the report's content, so a
+    key reused for another report is refused. ``case_id`` is set in the same transaction
+    that claims the key, so a committed row always names its case."""
+
+    __tablename__ = "case_report_keys"
+    __table_args__ = (UniqueConstraint("reporter_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

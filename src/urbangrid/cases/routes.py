@@ -7,7 +7,7 @@ problem+json with ``allowed_actions``: 403 (role / department), 409 (state or st
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,11 +76,47 @@ def _detail(db: Session, principal: Principal, case: Case) -> CaseDetail:
 
 
 @router.post(
-    "", status_code=201, response_model=CaseDetail, responses=_ERRORS, **scoped(RouteScope.CASE)
+    "",
+    status_code=201,
+    response_model=CaseDetail,
+    responses={
+        **_ERRORS,
+        200: {
+            "model": CaseDetail,
+            "description": "a resend: the case made the first time with this Idempotency-Key",
+        },
+        409: {"description": "the Idempotency-Key was used for another report (or: state)"},
+    },
+    **scoped(RouteScope.CASE),
 )
-def create_case(body: CaseCreate, db: DbSession, principal: CurrentPrincipal) -> CaseDetail:
-    """上报 / 登记: a new case from any channel."""
-    case = service.create_case(db, principal, service.NewCase(**body.model_dump()))
+def create_case(
+    body: CaseCreate,
+    db: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="the client's key of this report (a UUID made when the form is "
+            "started), at most 64 visible ASCII characters; a resend with the same key and "
+            "the same report answers 200 with the case made the first time (header "
+            "Idempotent-Replayed: true) and makes no second case; the key with another "
+            "report is 409. Unique per reporting user.",
+        ),
+    ] = None,
+) -> CaseDetail:
+    """上报 / 登记: a new case from any channel (201). With ``Idempotency-Key``, sending the
+    same report again never makes a second case (200, the first case)."""
+    new = service.NewCase(**body.model_dump())
+    if idempotency_key is None:
+        case = service.create_case(db, principal, new)
+    else:
+        reported = service.report_once(db, principal, new, idempotency_key)
+        case = reported.case
+        if reported.replayed:
+            response.status_code = 200
+            response.headers["Idempotent-Replayed"] = "true"
     return _detail(db, principal, case)
 
 

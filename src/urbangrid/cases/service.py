@@ -17,6 +17,8 @@ request, a CLI command, the demo — commits, so one action is one transaction):
 - ``case_events`` (the timeline), ``list_cases(session, principal, filters, page,
   page_size) -> (cases, total)``, ``allowed_for(principal, case)``. Which cases a caller reads
   and acts on is :mod:`urbangrid.cases.queries` (``get_visible_case``), the one policy.
+- ``report_once(session, principal, new, key) -> Reported`` — ``create_case`` keyed by the
+  client's report key (``Idempotency-Key``): a resend returns the first case, never a second.
 - ``transfer_to_district`` — 派遣到区: a city platform sends a case down to its district.
 - ``suggest_department(session, case) -> Suggestion | None`` — 派遣建议.
 - ``state_of(case) -> CaseState`` (snapshot) and ``rebuild_case_state(session, case_id)``
@@ -58,7 +60,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import search, tasks
 from urbangrid.cases import workflow as wf
-from urbangrid.cases.models import Attachment, Case, CaseCounter, CaseEvent, RoutingRule
+from urbangrid.cases.models import (
+    Attachment,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseReportKey,
+    RoutingRule,
+)
 from urbangrid.cases.numbering import DEFAULT_PATTERN, check_pattern, format_case_number
 from urbangrid.cases.photos.validation import clean_photo
 from urbangrid.cases.queries import (
@@ -575,6 +584,125 @@ def create_case(
     session.add(_event_row(case, event, state.version))
     session.flush()
     return case
+
+
+# ---------------------------------------------------------------- reports sent again
+
+REPORT_KEY_MAX = 64
+
+
+def check_report_key(key: str) -> str:
+    """A report's client key (``Idempotency-Key``): 1 to 64 visible ASCII characters (a
+    UUID is 36); 422 naming ``Idempotency-Key`` otherwise."""
+    if not key:
+        raise InvalidInput("the Idempotency-Key is empty", field="Idempotency-Key")
+    if len(key) > REPORT_KEY_MAX:
+        raise InvalidInput(
+            f"the Idempotency-Key is longer than {REPORT_KEY_MAX} characters",
+            field="Idempotency-Key",
+        )
+    if not all("!" <= ch <= "~" for ch in key):
+        raise InvalidInput(
+            "the Idempotency-Key may hold only visible ASCII characters (a UUID, say)",
+            field="Idempotency-Key",
+        )
+    return key
+
+
+def report_fingerprint(session: Session, principal: Principal, new: NewCase) -> str:
+    """SHA-256 of what a report says. A photo counts by its content (the caller's own
+    upload: its SHA-256), so a client that uploaded the same photo again for a resend
+    sends the same report."""
+    photos: list[str] = []
+    for aid in new.attachments:
+        row = session.get(Attachment, aid) if 0 < aid < 2**63 else None
+        mine = row is not None and row.uploaded_by == principal.user_id
+        photos.append(f"sha256:{row.sha256}" if mine and row is not None else f"id:{aid}")
+    content = dataclasses.asdict(new)
+    content["attachments"] = sorted(photos)
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Reported:
+    case: Case
+    replayed: bool  # True: the key was known, ``case`` is the one made the first time
+
+
+def _insert_ignoring_conflict(session: Session, values: dict[str, Any]) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING into case_report_keys; the new id, or None when the
+    key is taken. A concurrent claim of the same key waits for the other transaction: on
+    PostgreSQL for its commit or rollback (unique index), on SQLite for the write lock."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = (
+        dialect_insert(CaseReportKey)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["reporter_id", "key"])
+        .returning(CaseReportKey.id)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def _replay(session: Session, row: CaseReportKey, fingerprint: str) -> Reported:
+    if row.fingerprint != fingerprint:
+        case = session.get(Case, row.case_id) if row.case_id is not None else None
+        raise Conflict(
+            f"the Idempotency-Key {row.key} was used for another report"
+            + (f" (case {case.number})" if case else "")
+            + "; make a new key for a new report",
+            field="Idempotency-Key",
+        )
+    if row.case_id is None:  # defensive: a claim is committed with its case
+        raise Conflict("the report with this Idempotency-Key is still being saved; send it again")
+    case = session.get(Case, row.case_id)
+    assert case is not None
+    return Reported(case, True)
+
+
+def report_once(
+    session: Session,
+    principal: Principal,
+    new: NewCase,
+    key: str,
+    *,
+    now: datetime | None = None,
+) -> Reported:
+    """``create_case`` keyed by the client's report key, unique per reporting user: the first
+    report with a key makes the case; the same report again (a resend from an outbox, two
+    at once) returns that case (``replayed``) and makes none; another report with a used key
+    is 409. A bad key is 422 and nothing is stored."""
+    key = check_report_key(key)
+    if principal.user_id is None:
+        raise InvalidInput("only a user's report carries an Idempotency-Key",
+                           field="Idempotency-Key")  # fmt: skip
+    fingerprint = report_fingerprint(session, principal, new)
+    mine = select(CaseReportKey).where(
+        CaseReportKey.reporter_id == principal.user_id, CaseReportKey.key == key
+    )
+    known = session.scalar(mine)
+    if known is not None:
+        return _replay(session, known, fingerprint)
+    # Claim the key first (the transaction's first write), then make the case.
+    now = now or utcnow()
+    claimed = _insert_ignoring_conflict(
+        session,
+        {"reporter_id": principal.user_id, "key": key, "fingerprint": fingerprint,
+         "created_at": now},
+    )  # fmt: skip
+    if claimed is None:  # another request with this key got there first and committed
+        known = session.scalar(mine.execution_options(populate_existing=True))
+        assert known is not None
+        return _replay(session, known, fingerprint)
+    case = create_case(session, principal, new, now=now)
+    session.execute(
+        update(CaseReportKey).where(CaseReportKey.id == claimed).values(case_id=case.id)
+    )
+    return Reported(case, False)
 
 
 # ---------------------------------------------------------------- actions
