@@ -1,7 +1,7 @@
 """cases: client keys of reports (case_report_keys), so a resent report makes no second case
 
 Revision ID: 0018_report_keys
-Revises: 0016_worker_heartbeats
+Revises: 0017_task_assignment
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 
 revision: str = "0018_report_keys"
 # 0017 is written on another branch; the chain is put in order when both land.
-down_revision: str | Sequence[str] | None = "0016_worker_heartbeats"
+down_revision: str | Sequence[str] | None = "0017_task_assignment"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
