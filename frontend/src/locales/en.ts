@@ -418,4 +418,8 @@ export const en: Record<string, string> = {
   "error.point_in_no_district": "The position lies in none of the districts of {jurisdiction}; choose a district platform",
   "error.department_required": "No routing rule or default department for this case: choose a department",
   "error.department_inactive": "Department “{department}” is inactive; choose another",
+  "error.weak_password": "Password too weak: at least {min_length} characters of two kinds (letters, digits, symbols), not containing the username",
+  "error.wrong_password": "The current password is wrong",
+  "error.last_admin": "Not possible: this user is the last active administrator of the platform",
+  "error.user_exists": "The username “{username}” is taken",
 };

@@ -418,4 +418,8 @@ export const zh: Record<string, string> = {
   "error.point_in_no_district": "该位置不在{jurisdiction}下属任何区内，请指定区平台",
   "error.department_required": "此案件没有派遣规则或默认部门，请选择部门",
   "error.department_inactive": "部门“{department}”已停用，请选择其他部门",
+  "error.weak_password": "密码太弱：至少 {min_length} 位，含字母、数字、符号中的两类，且不能包含用户名",
+  "error.wrong_password": "当前密码不正确",
+  "error.last_admin": "不能停用该用户或去掉其管理员角色：他是本平台最后一名在用的管理员",
+  "error.user_exists": "用户名“{username}”已被使用",
 };

@@ -32,6 +32,7 @@ KINDS = (
     "unlock",  # an admin lifted a lockout
     "refused",  # 401 / 403 answers
     "admin",  # a change by an administrator (users, departments, settings, keys …)
+    "password",  # a user changed its own password (or failed to: wrong current password)
 )
 
 

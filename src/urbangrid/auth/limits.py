@@ -114,3 +114,14 @@ class Limiter:
     def clear(self, key: str) -> bool:
         with self.engine.begin() as conn:
             return conn.execute(sa.delete(T).where(T.c.key == key)).rowcount > 0
+
+    def blocked_keys(self, prefix: str, now: datetime | None = None) -> frozenset[str]:
+        """The keys starting with ``prefix`` blocked now, without the prefix."""
+        now = now or utcnow()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(T.c.key).where(
+                    T.c.key.startswith(prefix, autoescape=True), T.c.blocked_until > now
+                )
+            )
+            return frozenset(r.key[len(prefix) :] for r in rows)

@@ -7,6 +7,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from urbangrid.kit.errors import InvalidInput
 from urbangrid.settings import get_settings
 
 
@@ -39,3 +40,29 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def password_weakness(password: str, username: str | None = None) -> str | None:
+    """Why ``password`` is too weak (None: it is acceptable). One rule for every password
+    set (creation, reset by an administrator, a user's own change): at least 8 characters,
+    of at least two kinds (letters, digits, others), and not containing the username."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"a password needs at least {MIN_PASSWORD_LENGTH} characters"
+    kinds = {"letter" if c.isalpha() else "digit" if c.isdigit() else "other" for c in password}
+    if len(kinds) < 2:
+        return "a password needs at least two kinds of characters (letters, digits, others)"
+    if username and len(username) >= 3 and username.lower() in password.lower():
+        return "a password must not contain the username"
+    return None
+
+
+def check_password(password: str, username: str | None = None, *, field: str = "password") -> None:
+    """Refuse a weak password (422, code ``weak_password``)."""
+    reason = password_weakness(password, username)
+    if reason is not None:
+        raise InvalidInput(
+            reason, code="weak_password", field=field, params={"min_length": MIN_PASSWORD_LENGTH}
+        )

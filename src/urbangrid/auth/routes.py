@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from urbangrid.api.deps import (
+    SESSION_COOKIE,
     CurrentPrincipal,
     DbSession,
     bearer_scheme,
@@ -25,12 +26,13 @@ from urbangrid.auth import audit, service
 from urbangrid.auth.limits import Limiter
 from urbangrid.auth.models import SecurityEvent
 from urbangrid.auth.principal import Principal
-from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
+from urbangrid.kit.errors import DomainError, Forbidden, InvalidInput, NotFound
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.spreadsheet import safe_cell
 from urbangrid.org import service as org
 from urbangrid.org.models import User
 from urbangrid.org.roles import Role
+from urbangrid.org.schemas import PasswordChange
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -206,4 +208,46 @@ def unlock(body: UnlockIn, db: DbSession, principal: Admin, request: Request) ->
         principal=principal,
         address=client_address(request),
         detail={"username": body.username, "address": body.address},
+    )
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    summary="Change your own password (修改密码)",
+    responses={422: {"description": "wrong current password, or a weak new one"}},
+    **scoped(RouteScope.AUTHENTICATED),
+)
+def change_password(
+    body: PasswordChange,
+    db: DbSession,
+    principal: CurrentPrincipal,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> None:
+    """The current password is checked; the new one follows the rules of every password
+    (8+ characters of 2+ kinds, not the username). Your other sessions and tokens end; the
+    one of this call stays."""
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    address = client_address(request)
+    try:
+        org.change_own_password(
+            db,
+            principal.user_id,
+            body.current_password,
+            body.new_password,
+            keep_hash=service.token_hash(token) if token else None,
+        )
+    except DomainError as exc:
+        # nothing was written by this session yet: the log entry goes in its own transaction
+        audit.record(
+            request.app.state.engine,
+            "password",
+            principal=principal,
+            address=address,
+            detail={"change": "own password refused", "reason": exc.code},
+        )
+        raise
+    audit.add(
+        db, "password", principal=principal, address=address, detail={"change": "own password"}
     )

@@ -77,6 +77,11 @@ def address_key(address: str | None) -> str:
     return f"login:address:{address or 'unknown'}"
 
 
+def locked_accounts(engine: Engine) -> frozenset[str]:
+    """The (lower-case) names of the accounts locked out now by failed logins."""
+    return Limiter(engine).blocked_keys(account_key(""))
+
+
 def login(
     session: Session,
     username: str,
@@ -148,6 +153,11 @@ def principal_if_valid(session: Session, token: str | None) -> Principal | None:
         return principal_from_token(session, token)
     except Unauthorized:
         return None
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a token (to keep the caller's own session when others end)."""
+    return _digest(token)
 
 
 def revoke_token(session: Session, token: str) -> bool:

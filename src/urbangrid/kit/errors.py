@@ -52,6 +52,10 @@ CODES: dict[str, tuple[str, ...]] = {
     "point_in_no_district": ("jurisdiction",),
     "department_required": (),
     "department_inactive": ("department",),
+    "weak_password": ("min_length",),
+    "wrong_password": (),
+    "last_admin": ("jurisdiction",),
+    "user_exists": ("username",),
 }
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from urbangrid import __version__
-from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
+from urbangrid.api.deps import CurrentPrincipal, DbSession, client_address, require_roles
 from urbangrid.auth import audit
+from urbangrid.auth.limits import Limiter
 from urbangrid.auth.principal import Principal
+from urbangrid.auth.service import account_key, locked_accounts
 from urbangrid.kit.errors import NotFound
 from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
@@ -24,12 +26,15 @@ from urbangrid.org import service
 from urbangrid.org.models import Jurisdiction, Street
 from urbangrid.org.roles import Role
 from urbangrid.org.schemas import (
+    ActiveBody,
     CommunityOut,
     DepartmentCreate,
     DepartmentOut,
     GridOut,
     JurisdictionOut,
     OnLeaveBody,
+    PasswordReset,
+    RolesBody,
     StreetOut,
     UserCreate,
     UserOut,
@@ -150,6 +155,7 @@ def me(db: DbSession, principal: CurrentPrincipal) -> Any:
 
 @router.get("/org/users", response_model=list[UserOut], **scoped(RouteScope.JURISDICTION))
 def users(
+    request: Request,
     db: DbSession,
     principal: Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.LEADER))],
     role: Role | None = Query(None),
@@ -157,6 +163,10 @@ def users(
     """The users of your platform and the platforms below it."""
     readable = service.readable_jurisdictions(db, principal)
     out = [service.user_out(db, u) for u in service.list_users(db, readable)]
+    if Role.ADMIN in principal.roles:
+        locked = locked_accounts(request.app.state.engine)
+        for u in out:
+            u.locked = u.username.strip().lower() in locked
     return [u for u in out if role is None or role in u.roles]
 
 
@@ -224,3 +234,74 @@ def create_user(body: UserCreate, db: DbSession, principal: Admin) -> Any:
         },
     )
     return service.user_out(db, user)
+
+
+@router.put("/org/users/{user_id}/active", response_model=UserOut, **scoped(RouteScope.ADMIN))
+def set_active(
+    user_id: int, body: ActiveBody, db: DbSession, principal: Admin, request: Request
+) -> Any:
+    """启用 / 停用 a user of your subtree (another platform's is 404). A disabled user
+    cannot log in and its sessions end; the last active admin of a platform stays."""
+    user = service.set_active(db, principal, user_id, body.active)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        address=client_address(request),
+        detail={
+            "change": "user enabled" if body.active else "user disabled",
+            "user": user.username,
+        },
+    )
+    return service.user_out(db, user)
+
+
+@router.put("/org/users/{user_id}/roles", response_model=UserOut, **scoped(RouteScope.ADMIN))
+def set_roles(
+    user_id: int, body: RolesBody, db: DbSession, principal: Admin, request: Request
+) -> Any:
+    """A user's roles (and department, of the user's own platform). The last active admin of
+    a platform keeps the admin role."""
+    user = service.set_roles(db, principal, user_id, body.roles, body.department_code)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        address=client_address(request),
+        detail={
+            "change": "roles",
+            "user": user.username,
+            "roles": sorted(r.value for r in body.roles),
+            "department_code": body.department_code,
+        },
+    )
+    return service.user_out(db, user)
+
+
+@router.post("/org/users/{user_id}/password", status_code=204, **scoped(RouteScope.ADMIN))
+def reset_password(
+    user_id: int, body: PasswordReset, db: DbSession, principal: Admin, request: Request
+) -> None:
+    """重置密码: set a new password for a user of your subtree; its sessions and tokens end."""
+    user = service.reset_password(db, principal, user_id, body.password)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        address=client_address(request),
+        detail={"change": "password reset", "user": user.username},
+    )
+
+
+@router.post("/org/users/{user_id}/unlock", status_code=204, **scoped(RouteScope.ADMIN))
+def unlock_user(user_id: int, db: DbSession, principal: Admin, request: Request) -> None:
+    """解锁: lift the lockout of a user of your subtree after too many failed logins."""
+    user = service.managed_user(db, principal, user_id)
+    Limiter(request.app.state.engine).clear(account_key(user.username))
+    audit.add(
+        db,
+        "unlock",
+        principal=principal,
+        address=client_address(request),
+        detail={"username": user.username},
+    )

@@ -91,6 +91,8 @@ class UserOut(BaseModel):
     grid_codes: list[str]
     is_active: bool
     on_leave: bool = False  # 请假: no 核实 / 核查 task goes to it (its grids' go to the pool)
+    # Locked out by failed logins (an administrator's list only; an admin unlocks it).
+    locked: bool = False
 
 
 class OnLeaveBody(BaseModel):
@@ -104,8 +106,34 @@ class UserCreate(BaseModel):
 
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     display_name: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=1, max_length=256, description="8+ characters, 2+ kinds")
     roles: list[Role] = Field(min_length=1)
     department_code: str | None = None
     grid_codes: list[str] = []
     jurisdiction: str | None = Field(None, description="a platform of your subtree (6 digits)")
+
+
+class ActiveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool = Field(description="启用 (true) or 停用 (false)")
+
+
+class RolesBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[Role] = Field(min_length=1, max_length=20)
+    department_code: str | None = Field(None, max_length=32)
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=256, description="8+ characters, 2+ kinds")
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256, description="8+ characters, 2+ kinds")

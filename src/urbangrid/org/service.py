@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from urbangrid.auth.passwords import hash_password
+from urbangrid.auth.passwords import check_password, hash_password, verify_password
 from urbangrid.auth.principal import Principal
 from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from urbangrid.kit.text import is_digits
+from urbangrid.kit.types import utcnow
 from urbangrid.org import tree
 from urbangrid.org.models import (
     Community,
@@ -310,9 +311,13 @@ def create_user(
     grid_codes: Sequence[str] = (),
 ) -> User:
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} already exists", field="username")
-    if len(password) < 8:
-        raise InvalidInput("password must have at least 8 characters", field="password")
+        raise Conflict(
+            f"user {username!r} already exists",
+            code="user_exists",
+            field="username",
+            params={"username": username},
+        )
+    check_password(password, username)
     try:
         role_set = sorted({Role(r) for r in roles})
     except ValueError as exc:
@@ -401,5 +406,135 @@ def set_on_leave(session: Session, principal: Principal, user_id: int, on_leave:
     if user is None or (readable is not None and user.jurisdiction_id not in readable):
         raise NotFound(f"no user {user_id}")
     user.on_leave = on_leave
+    session.flush()
+    return user
+
+
+# --- administration of users (用户管理) and passwords ---------------------------------------
+
+
+def managed_user(session: Session, principal: Principal, user_id: int) -> User:
+    """A user an administrator manages: one of its subtree's platforms. Any other (another
+    platform's, or none at all) is answered as one that does not exist (404)."""
+    user = session.get(User, user_id) if 0 < user_id < 2**63 else None
+    readable = readable_jurisdictions(session, principal)
+    if user is None or (readable is not None and user.jurisdiction_id not in readable):
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def _refuse_last_admin(session: Session, user: User) -> None:
+    """An active admin who is the last active admin of its platform stays one: nobody could
+    administer the platform otherwise."""
+    if not user.is_active or Role.ADMIN.value not in user.role_names:
+        return
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.id != user.id,
+            User.is_active.is_(True),
+            UserRole.role == Role.ADMIN.value,
+            User.jurisdiction_id.is_(None)
+            if user.jurisdiction_id is None
+            else User.jurisdiction_id == user.jurisdiction_id,
+        )
+    )
+    if not others:
+        j = session.get(Jurisdiction, user.jurisdiction_id) if user.jurisdiction_id else None
+        code = j.code if j is not None else ""
+        raise Conflict(
+            f"{user.username} is the last active administrator of its platform",
+            code="last_admin",
+            params={"jurisdiction": code},
+        )
+
+
+def revoke_user_tokens(session: Session, user_id: int, *, keep_hash: str | None = None) -> int:
+    """End every session and bearer token of the user (but ``keep_hash``'s)."""
+    from urbangrid.auth.models import ApiToken  # auth imports org: import here
+
+    stmt = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    if keep_hash is not None:
+        stmt = stmt.where(ApiToken.token_hash != keep_hash)
+    return session.execute(stmt.values(revoked_at=utcnow())).rowcount or 0
+
+
+def set_active(session: Session, principal: Principal, user_id: int, active: bool) -> User:
+    """停用 / 启用 a user of the admin's subtree. A disabled user cannot log in and its
+    sessions and tokens end; the last active admin of a platform is not disabled."""
+    user = managed_user(session, principal, user_id)
+    if not active:
+        _refuse_last_admin(session, user)
+        revoke_user_tokens(session, user.id)
+    user.is_active = active
+    session.flush()
+    return user
+
+
+def set_roles(
+    session: Session,
+    principal: Principal,
+    user_id: int,
+    roles: Sequence[Role],
+    department_code: str | None,
+) -> User:
+    """Replace a user's roles (and department). The department is one of the user's own
+    platform (another platform's is 404); the last active admin keeps the admin role."""
+    user = managed_user(session, principal, user_id)
+    role_set = sorted(set(roles))
+    if not role_set:
+        raise InvalidInput("a user needs at least one role", field="roles")
+    if Role.ADMIN not in role_set:
+        _refuse_last_admin(session, user)
+    department = None
+    if department_code:
+        if user.jurisdiction_id is None:
+            raise InvalidInput("a department needs a jurisdiction", field="department_code")
+        department = get_department_by_code(session, user.jurisdiction_id, department_code)
+    if Role.DEPARTMENT_HANDLER in role_set and department is None:
+        raise InvalidInput("a department handler needs a department", field="department_code")
+    user.roles = [UserRole(role=r.value) for r in role_set]
+    user.department_id = department.id if department else None
+    session.flush()
+    return user
+
+
+def reset_password(session: Session, principal: Principal, user_id: int, password: str) -> User:
+    """An administrator sets a new password (重置密码): the user's sessions and tokens end."""
+    user = managed_user(session, principal, user_id)
+    check_password(password, user.username)
+    user.password_hash = hash_password(password)
+    revoke_user_tokens(session, user.id)
+    session.flush()
+    return user
+
+
+def change_own_password(
+    session: Session,
+    user_id: int,
+    current: str,
+    new: str,
+    *,
+    keep_hash: str | None = None,
+) -> User:
+    """A user's own change (修改密码): the current password is checked, the new one follows
+    the rules of every password. The user's other sessions and tokens end."""
+    user = get_user(session, user_id)
+    if not verify_password(user.password_hash, current):
+        raise InvalidInput(
+            "the current password is wrong", code="wrong_password", field="current_password"
+        )
+    check_password(new, user.username, field="new_password")
+    if new == current:
+        raise InvalidInput(
+            "the new password is the current one",
+            code="weak_password",
+            field="new_password",
+            params={"min_length": 8},
+        )
+    user.password_hash = hash_password(new)
+    revoke_user_tokens(session, user.id, keep_hash=keep_hash)
     session.flush()
     return user
