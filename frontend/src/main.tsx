@@ -10,11 +10,13 @@ import { Login } from "./pages/Login";
 import { WorkList } from "./pages/WorkList";
 import { CasePage } from "./pages/CasePage";
 import { NotFound } from "./pages/NotFound";
+import { Password } from "./pages/Password";
 
 const CommandMap = lazyPage(() => import("./pages/CommandMap"));
 const Dashboard = lazyPage(() => import("./pages/Dashboard"));
 const Inspector = lazyPage(() => import("./pages/Inspector"));
 const Evaluation = lazyPage(() => import("./pages/Evaluation"));
+const UserAdmin = lazyPage(() => import("./pages/UserAdmin"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -31,6 +33,8 @@ function Routed({ path }: { path: string }) {
   if (path === "/dashboard") return <Dashboard />;
   if (path === "/evaluation") return <Evaluation />;
   if (path === "/m") return <Inspector />;
+  if (path === "/admin/users") return <UserAdmin />;
+  if (path === "/password") return <Password />;
   return <NotFound />;
 }
 

@@ -59,6 +59,14 @@ export function Shell(props: {
             {session.display_name}
             <small>{session.roles.map((r) => tCode("role", r)).join(" · ")}</small>
           </span>
+          <a
+            class="user-link"
+            href="/password"
+            data-testid="change-password"
+            aria-current={path === "/password" ? "page" : undefined}
+          >
+            {t("shell.password")}
+          </a>
           <LangSwitch />
           <button type="button" class="ghost" onClick={() => logout()}>
             {t("shell.logout")}

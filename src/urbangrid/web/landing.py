@@ -36,10 +36,13 @@ SCREENS: tuple[Screen, ...] = (
     # 综合评价: the evaluation API's readers
     Screen("/evaluation", "nav.evaluation", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
     Screen("/cases", "nav.cases", frozenset(Role) - {Role.INSPECTOR}),
+    # 用户管理: the users of the admin's platforms
+    Screen("/admin/users", "nav.users", _roles(Role.ADMIN)),
 )
 
 # Pages served to anyone with a session whatever the role (the API still checks rights).
-COMMON_PAGE_PREFIXES: tuple[str, ...] = ("/cases/",)
+# 修改密码 (/password) is everyone's, reached from the user menu rather than the navigation.
+COMMON_PAGE_PREFIXES: tuple[str, ...] = ("/cases/", "/password")
 
 # A leader's day starts on the map (一张图), an admin's on the dashboard, whatever the
 # order of SCREENS says.
