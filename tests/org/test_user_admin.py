@@ -271,3 +271,19 @@ def test_every_change_is_in_the_security_log(
     ]
     log = client.get("/api/v1/auth/security-events", headers=h).json()
     assert any(e["detail"].get("change") == "password reset" for e in log)
+
+
+def test_guessing_the_current_password_locks_the_account(
+    client: TestClient, world: dict[str, int]
+) -> None:
+    h = _auth(client, "d1_insp")
+    wrong = {"current_password": "Guess#0000", "new_password": "New#pass99"}
+    for _ in range(10):
+        assert client.post("/api/v1/auth/password", json=wrong, headers=h).status_code == 422
+    right = {"current_password": PASSWORD, "new_password": "New#pass99"}
+    r = client.post("/api/v1/auth/password", json=right, headers=h)
+    assert r.status_code == 429
+    assert _login(client, "d1_insp").status_code == 429  # the login is locked too
+    admin = _auth(client, "d1_admin")
+    assert client.post(f"{API}/{world['d1_insp']}/unlock", headers=admin).status_code == 204
+    assert client.post("/api/v1/auth/password", json=right, headers=h).status_code == 204

@@ -23,10 +23,10 @@ from urbangrid.api.deps import (
     require_roles,
 )
 from urbangrid.auth import audit, service
-from urbangrid.auth.limits import Limiter
+from urbangrid.auth.limits import LOGIN_ACCOUNT, Limiter
 from urbangrid.auth.models import SecurityEvent
 from urbangrid.auth.principal import Principal
-from urbangrid.kit.errors import DomainError, Forbidden, InvalidInput, NotFound
+from urbangrid.kit.errors import DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.spreadsheet import safe_cell
 from urbangrid.org import service as org
@@ -230,6 +230,16 @@ def change_password(
     one of this call stays."""
     token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
     address = client_address(request)
+    # A wrong current password counts like a failed login: guessing it here locks the
+    # account as guessing at the login form does.
+    limiter = Limiter(request.app.state.engine)
+    key = service.account_key(principal.username)
+    waiting = limiter.blocked(key)
+    if waiting:
+        raise TooManyRequests(
+            "too many wrong passwords; try again later or ask an administrator",
+            retry_after=waiting,
+        )
     try:
         org.change_own_password(
             db,
@@ -247,6 +257,8 @@ def change_password(
             address=address,
             detail={"change": "own password refused", "reason": exc.code},
         )
+        if exc.code == "wrong_password":
+            limiter.hit(key, LOGIN_ACCOUNT)
         raise
     audit.add(
         db, "password", principal=principal, address=address, detail={"change": "own password"}
