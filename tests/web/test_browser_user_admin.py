@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_browser_a11y import UNNAMED
 from web_harness import DemoFacts, LiveServer, log_in
 
 pytestmark = pytest.mark.browser
@@ -61,6 +62,9 @@ def test_admin_creates_a_user_resets_its_password_and_the_user_changes_it(
     row.wait_for()
     assert "领导" in row.inner_text() and "启用" in row.inner_text()
     screenshot(page, "user-admin-created")
+    page.get_by_test_id("users-new").click()  # the form open again: every control named
+    assert page.evaluate(UNNAMED) == []
+    page.get_by_test_id("users-new").click()
 
     # reset its password
     row.get_by_role("button", name="重置密码").click()
@@ -68,6 +72,15 @@ def test_admin_creates_a_user_resets_its_password_and_the_user_changes_it(
     row.get_by_role("button", name="确定").click()
     _wait_text(page, "users-notice", "browser_leader")
     screenshot(page, "user-admin-reset")
+    # in English, the server's refusal too
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("heading", name="Users").wait_for()
+    own = page.locator("tr[data-username=admin]")
+    own.get_by_role("button", name="Disable").click()
+    _wait_text(page, "users-error", "last active administrator")
+    assert "Active" in own.inner_text()
+    screenshot(page, "user-admin-last-admin-en")
+    page.get_by_role("button", name="中文").click()
     admin.close()
 
     # the user logs in with the reset password and changes it
@@ -85,6 +98,7 @@ def test_admin_creates_a_user_resets_its_password_and_the_user_changes_it(
     page.get_by_label("当前密码").fill("Reset#2026")
     page.get_by_role("button", name="修改密码").click()
     page.get_by_test_id("password-done").wait_for()
+    assert page.evaluate(UNNAMED) == []
     screenshot(page, "password-changed")
     # this session stays; the new password is the one that logs in
     page.goto(f"{base}/map")
