@@ -66,6 +66,16 @@ def test_admin_creates_a_user_resets_its_password_and_the_user_changes_it(
     assert page.evaluate(UNNAMED) == []
     page.get_by_test_id("users-new").click()
 
+    # give it a second role
+    row.get_by_role("button", name="角色设置").click()
+    form = row.get_by_test_id("roles-form")
+    form.get_by_label("派遣员").check()
+    assert page.evaluate(UNNAMED) == []
+    screenshot(page, "user-admin-roles")
+    form.get_by_role("button", name="确定").click()
+    _wait_text(page, "users-notice", "已保存 browser_leader 的角色")
+    assert "派遣员" in row.inner_text() and "领导" in row.inner_text()
+
     # reset its password
     row.get_by_role("button", name="重置密码").click()
     row.get_by_label("新密码").fill("Reset#2026")

@@ -451,6 +451,8 @@ export const en: Record<string, string> = {
   "users.enable": "Enable",
   "users.resetPassword": "Reset password",
   "users.unlock": "Unlock",
+  "users.editRoles": "Roles",
+  "users.rolesSaved": "Roles of {username} saved",
   "users.confirm": "OK",
   "users.created": "User {username} created",
   "users.passwordReset": "Password of {username} reset; all its sessions ended",

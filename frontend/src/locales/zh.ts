@@ -451,6 +451,8 @@ export const zh: Record<string, string> = {
   "users.enable": "启用",
   "users.resetPassword": "重置密码",
   "users.unlock": "解锁",
+  "users.editRoles": "角色设置",
+  "users.rolesSaved": "已保存 {username} 的角色",
   "users.confirm": "确定",
   "users.created": "已创建用户 {username}",
   "users.passwordReset": "已重置 {username} 的密码，其登录已全部退出",

@@ -47,6 +47,7 @@ export default function UserAdmin() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [resetting, setResetting] = useState<number | null>(null);
+  const [editing, setEditing] = useState<number | null>(null);
   const [creating, setCreating] = useState(false);
   const [platform, setPlatform] = useState<string>("");
 
@@ -119,6 +120,60 @@ export default function UserAdmin() {
       t("users.passwordReset", { username: user.username }),
     );
     if (ok) setResetting(null);
+  }
+
+  async function saveRoles(ev: Event, user: User) {
+    ev.preventDefault();
+    const data = new FormData(ev.currentTarget as HTMLFormElement);
+    const ok = await act(
+      () =>
+        api(`/api/v1/org/users/${user.id}/roles`, {
+          method: "PUT",
+          json: {
+            roles: data.getAll("roles").map(String),
+            department_code: String(data.get("department_code") ?? "") || null,
+          },
+        }),
+      t("users.rolesSaved", { username: user.username }),
+    );
+    if (ok) setEditing(null);
+  }
+
+  function rolesForm(u: User) {
+    const current = departments.find((d) => d.id === u.department_id)?.code ?? "";
+    return (
+      <form class="card roles-form" onSubmit={(ev) => saveRoles(ev, u)} data-testid="roles-form">
+        <fieldset class="checks" aria-label={t("users.roles")}>
+          {ROLES.map((r) => (
+            <label key={r}>
+              <input type="checkbox" name="roles" value={r} defaultChecked={u.roles.includes(r)} />{" "}
+              {tCode("role", r)}
+            </label>
+          ))}
+        </fieldset>
+        <label>
+          {t("users.department")}{" "}
+          <select name="department_code" defaultValue={current}>
+            <option value="">—</option>
+            {departments
+              .filter((d) => d.jurisdiction_id === u.jurisdiction_id)
+              .map((d) => (
+                <option key={d.id} value={d.code}>
+                  {d.name}
+                </option>
+              ))}
+          </select>
+        </label>
+        <div>
+          <button type="submit" class="primary">
+            {t("users.confirm")}
+          </button>{" "}
+          <button type="button" class="ghost" onClick={() => setEditing(null)}>
+            {t("common.cancel")}
+          </button>
+        </div>
+      </form>
+    );
   }
 
   return (
@@ -215,7 +270,9 @@ export default function UserAdmin() {
                   {u.locked && <span class="badge light-red">{t("users.locked")}</span>}
                 </td>
                 <td class="actions">
-                  {resetting === u.id ? (
+                  {editing === u.id ? (
+                    rolesForm(u)
+                  ) : resetting === u.id ? (
                     <form class="inline" onSubmit={(ev) => reset(ev, u)} data-testid="reset-form">
                       <input
                         name="password"
@@ -250,7 +307,24 @@ export default function UserAdmin() {
                       >
                         {u.is_active ? t("users.disable") : t("users.enable")}
                       </button>{" "}
-                      <button type="button" data-action="reset" onClick={() => setResetting(u.id)}>
+                      <button
+                        type="button"
+                        data-action="roles"
+                        onClick={() => {
+                          setResetting(null);
+                          setEditing(u.id);
+                        }}
+                      >
+                        {t("users.editRoles")}
+                      </button>{" "}
+                      <button
+                        type="button"
+                        data-action="reset"
+                        onClick={() => {
+                          setEditing(null);
+                          setResetting(u.id);
+                        }}
+                      >
                         {t("users.resetPassword")}
                       </button>{" "}
                       {u.locked && (
