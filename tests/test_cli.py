@@ -124,3 +124,23 @@ def test_users_create(db_url: str, use_database) -> None:
     assert bad_role.exit_code == 1 and "wizard" in bad_role.output
     listed = runner.invoke(app, ["users", "list"])
     assert "newbie" in listed.output and "x2" not in listed.output
+
+
+def test_users_reset_password(db_url: str, use_database) -> None:
+    use_database(db_url)
+    assert runner.invoke(app, ["demo", "--no-cases"]).exit_code == 0
+    weak = runner.invoke(app, ["users", "reset-password", "admin", "--password", "short"])
+    assert weak.exit_code == 1 and "8 characters" in weak.output
+    missing = runner.invoke(app, ["users", "reset-password", "nobody", "--password", "New#pass99"])
+    assert missing.exit_code == 1 and "no user" in missing.output
+    ok = runner.invoke(
+        app, ["users", "reset-password", "admin", "--password-stdin"], input="New#pass99\n"
+    )
+    assert ok.exit_code == 0, ok.output
+    from urbangrid.auth.passwords import verify_password
+
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        user = session.scalar(select(User).where(User.username == "admin"))
+        assert user is not None and verify_password(user.password_hash, "New#pass99")
+    engine.dispose()

@@ -212,6 +212,41 @@ def users_create(
         typer.echo(f"created user {user.username} ({', '.join(user.role_names)})")
 
 
+@users.command("reset-password")
+@reports_errors
+def users_reset_password(
+    username: str,
+    password: str | None = typer.Option(
+        None, help="the new password (default: asked on the terminal, or --password-stdin)"
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="read the new password from standard input"
+    ),
+) -> None:
+    """Set a new password for a user (say, the only admin who forgot it); its sessions and
+    tokens end. The same password rules as everywhere else apply."""
+    from sqlalchemy import select
+
+    from urbangrid.auth import audit
+    from urbangrid.kit.errors import NotFound
+    from urbangrid.org import service
+    from urbangrid.org.models import User
+
+    new = _new_password(password, password_stdin)
+    with open_session() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user {username}")
+        service.set_password(session, user, new)
+        audit.add(
+            session,
+            "admin",
+            username=username,
+            detail={"change": "password reset", "user": username, "by": "command line"},
+        )
+    typer.echo(f"{username}: password reset; its sessions ended")
+
+
 def _new_password(given: str | None, from_stdin: bool) -> str:
     """The new user's password: --password, the first line of standard input
     (--password-stdin), or asked twice on the terminal. Never empty."""

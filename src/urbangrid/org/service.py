@@ -503,7 +503,12 @@ def set_roles(
 
 def reset_password(session: Session, principal: Principal, user_id: int, password: str) -> User:
     """An administrator sets a new password (重置密码): the user's sessions and tokens end."""
-    user = managed_user(session, principal, user_id)
+    return set_password(session, managed_user(session, principal, user_id), password)
+
+
+def set_password(session: Session, user: User, password: str) -> User:
+    """A new password by the rules of every password; the user's sessions and tokens end
+    (an administrator's reset, or ``urbangrid users reset-password`` on the server)."""
     check_password(password, user.username)
     user.password_hash = hash_password(password)
     revoke_user_tokens(session, user.id)
