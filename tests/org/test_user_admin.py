@@ -287,3 +287,15 @@ def test_guessing_the_current_password_locks_the_account(
     admin = _auth(client, "d1_admin")
     assert client.post(f"{API}/{world['d1_insp']}/unlock", headers=admin).status_code == 204
     assert client.post("/api/v1/auth/password", json=right, headers=h).status_code == 204
+
+
+def test_the_screens_user_admin_for_admins_password_for_everyone() -> None:
+    from urbangrid.web.landing import may_open, screens_for
+
+    assert "/admin/users" in [s.path for s in screens_for([Role.ADMIN])]
+    for role in Role:
+        if role is Role.ADMIN:
+            continue
+        assert "/admin/users" not in [s.path for s in screens_for([role])]
+        assert not may_open([role], "/admin/users")
+        assert may_open([role], "/password")
