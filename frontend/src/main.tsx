@@ -15,6 +15,7 @@ const CommandMap = lazyPage(() => import("./pages/CommandMap"));
 const Dashboard = lazyPage(() => import("./pages/Dashboard"));
 const Inspector = lazyPage(() => import("./pages/Inspector"));
 const Evaluation = lazyPage(() => import("./pages/Evaluation"));
+const Register = lazyPage(() => import("./pages/Register"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -31,6 +32,7 @@ function Routed({ path }: { path: string }) {
   if (path === "/dashboard") return <Dashboard />;
   if (path === "/evaluation") return <Evaluation />;
   if (path === "/m") return <Inspector />;
+  if (path === "/register") return <Register />;
   return <NotFound />;
 }
 

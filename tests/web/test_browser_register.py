@@ -1,0 +1,177 @@
+"""The 受理员 registers a 12345 call on the 登记 screen: from the empty form to the case
+number, timed; and the form names the missing field when location or category is left out
+(issue 15, scope item 1)."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_harness import DemoFacts, LiveServer, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def _case_by_number(database_url: str, number: str) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from urbangrid.cases.models import Case, CaseReportKey
+    from urbangrid.catalog.models import Category
+    from urbangrid.db import make_engine, session_scope
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        case = session.scalar(select(Case).where(Case.number == number))
+        assert case is not None
+        category = session.get(Category, case.category_id) if case.category_id else None
+        keys = session.scalars(select(CaseReportKey).where(CaseReportKey.case_id == case.id)).all()
+        row = {
+            "source": case.source,
+            "status": case.status,
+            "category": category.code if category else None,
+            "lon": case.lon,
+            "lat": case.lat,
+            "description": case.description,
+            "reporter_name": case.reporter_name,
+            "reporter_phone": case.reporter_phone,
+            "urgency": case.urgency,
+            "keys": len(keys),
+        }
+    engine.dispose()
+    return row
+
+
+def _cases_saying(database_url: str, text: str) -> int:
+    from sqlalchemy import func, select
+
+    from urbangrid.cases.models import Case
+    from urbangrid.db import make_engine, session_scope
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        n = session.scalar(select(func.count(Case.id)).where(Case.description == text))
+    engine.dispose()
+    return int(n or 0)
+
+
+def _place_on_map(page: Any) -> None:
+    pick = page.get_by_test_id("reg-map")
+    pick.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('[data-testid=reg-map] canvas') !== null")
+    page.wait_for_timeout(300)
+    box = pick.bounding_box()
+    assert box is not None
+    pick.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+    page.get_by_test_id("reg-position").filter(has_text="(地图点选)").wait_for()
+
+
+def test_intake_registers_a_hotline_call(
+    browser: Any,
+    demo_server: tuple[LiveServer, DemoFacts],
+    screenshot: Callable[[Any, str], Path],
+) -> None:
+    server, _ = demo_server
+    text = f"12345 来电：人行道井盖破损 {uuid.uuid4().hex[:8]}"
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, server.url, "intake", "/work/intake")
+    # The menu offers 登记 to the 受理员.
+    page.get_by_role("link", name="登记", exact=True).click()
+    page.wait_for_url(f"{server.url}/register")
+    page.get_by_role("heading", name="案件登记").wait_for()
+    page.wait_for_function("() => document.querySelector('[data-testid=reg-map] canvas') !== null")
+
+    started = time.perf_counter()
+    page.get_by_label("12345 热线").check()
+    page.get_by_label("问题描述").fill(text)
+    page.get_by_role("combobox", name="问题类别").fill("01001")
+    page.get_by_role("option", name=re.compile(r"01001")).first.click()
+    page.get_by_label("立案条件").select_option(index=1)
+    # The demo has no 门牌 addresses: the search finds nothing and the operator places the
+    # point by hand.
+    page.get_by_label("地址", exact=True).fill("不存在路 999 号")
+    page.get_by_role("button", name="查找地址").click()
+    page.get_by_test_id("reg-address-msg").filter(has_text="未找到该地址").wait_for()
+    _place_on_map(page)
+    page.get_by_label("姓名").fill("王先生")
+    page.get_by_label("联系电话").fill("13800001234")
+    page.get_by_label("需要回电").check()
+    screenshot(page, "register-1-filled")
+    submit = page.get_by_test_id("reg-submit")
+    # A double click sends the form twice at most once per key: one case.
+    submit.dblclick()
+    result = page.get_by_test_id("reg-result")
+    result.filter(has_text=re.compile(r"已登记，案件编号 \S+")).wait_for()
+    elapsed = time.perf_counter() - started
+    print(f"\nregistration, empty form to case number: {elapsed:.2f} s")
+
+    shown = re.search(r"案件编号 (\S+)", result.inner_text())
+    assert shown is not None
+    number = shown.group(1)
+    screenshot(page, "register-2-registered")
+    case = _case_by_number(server.database_url, number)
+    assert case["source"] == "hotline"
+    assert case["category"] == "01001"
+    assert case["description"] == text
+    assert case["reporter_name"] == "王先生"
+    assert case["reporter_phone"] == "13800001234"
+    assert case["keys"] == 1
+    assert _cases_saying(server.database_url, text) == 1
+    # The point is the one shown on the form before it was cleared: inside the demo area.
+    assert -180 <= case["lon"] <= 180 and -90 <= case["lat"] <= 90
+    # The form is empty again for the next call.
+    assert page.get_by_label("问题描述").input_value() == ""
+    assert "输入地址查找" in page.get_by_test_id("reg-position").inner_text()
+
+    # The link opens the case; it is in the normal queue (受理).
+    page.get_by_test_id("reg-case-link").click()
+    page.wait_for_url(re.compile(r".*/cases/\d+$"))
+    page.get_by_text(number).first.wait_for()
+    screenshot(page, "register-3-case")
+    assert "13800001234" not in page.content()
+    assert errors == []
+
+
+def test_register_names_the_missing_fields(
+    browser: Any,
+    demo_server: tuple[LiveServer, DemoFacts],
+    screenshot: Callable[[Any, str], Path],
+) -> None:
+    server, _ = demo_server
+    text = f"来访：占道经营 {uuid.uuid4().hex[:8]}"
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    log_in(page, server.url, "intake", "/work/intake")
+    page.goto(f"{server.url}/register")
+    page.get_by_role("heading", name="案件登记").wait_for()
+    page.get_by_label("来访").check()
+    page.get_by_label("问题描述").fill(text)
+
+    # Nothing placed, no category: both fields are named.
+    page.get_by_test_id("reg-submit").click()
+    page.get_by_test_id("reg-err-location").filter(has_text="请填写位置").wait_for()
+    page.get_by_test_id("reg-err-category").filter(has_text="请选择问题类别").wait_for()
+    screenshot(page, "register-bad-1-both-missing")
+
+    # A category but still no location: only the location is named.
+    page.get_by_role("combobox", name="问题类别").fill("01001")
+    page.get_by_role("option", name=re.compile(r"01001")).first.click()
+    page.get_by_test_id("reg-submit").click()
+    page.get_by_test_id("reg-err-location").wait_for()
+    assert page.get_by_test_id("reg-err-category").count() == 0
+    screenshot(page, "register-bad-2-no-location")
+    assert _cases_saying(server.database_url, text) == 0
+
+    # Placed by hand: the form registers (a walk-in is a public report, source web).
+    _place_on_map(page)
+    page.get_by_test_id("reg-submit").click()
+    result = page.get_by_test_id("reg-result")
+    result.filter(has_text="已登记").wait_for()
+    number = re.search(r"案件编号 (\S+)", result.inner_text())
+    assert number is not None
+    assert _case_by_number(server.database_url, number.group(1))["source"] == "web"
