@@ -175,3 +175,14 @@ def test_register_names_the_missing_fields(
     number = re.search(r"案件编号 (\S+)", result.inner_text())
     assert number is not None
     assert _case_by_number(server.database_url, number.group(1))["source"] == "web"
+
+    # The next call about the same place and category: the form hints 疑似重复 with the case
+    # just registered, before anything is sent.
+    page.get_by_label("问题描述").fill(text + "（再次来电）")
+    page.get_by_role("combobox", name="问题类别").fill("01001")
+    page.get_by_role("option", name=re.compile(r"01001")).first.click()
+    _place_on_map(page)
+    hint = page.get_by_test_id("reg-duplicates")
+    hint.filter(has_text=number.group(1)).wait_for()
+    assert "疑似重复" in hint.inner_text()
+    screenshot(page, "register-bad-3-duplicate-hint")

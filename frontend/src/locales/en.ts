@@ -445,4 +445,7 @@ export const en: Record<string, string> = {
   "register.openCase": "Open the case",
   "register.commentChannel": "Channel: {channel}",
   "register.commentCallback": "The caller wants a call back",
+  "register.duplicates": "Possible duplicate: {n} open case(s) nearby",
+  "register.duplicateInfo": "{m} m away · {score}% similar",
+  "register.duplicatesHelp": "If it is the same problem, open the earlier case to check it rather than registering it again.",
 };

@@ -52,6 +52,14 @@ interface Location {
   community_name: string | null;
   street_name: string | null;
 }
+interface Duplicate {
+  case_id: number;
+  number: string;
+  status: string;
+  score: number;
+  distance_m: number;
+  description: string;
+}
 type FieldErrors = Partial<Record<"location" | "category" | "description" | "phone" | "other", string>>;
 
 /** Which form field a server problem names (``params.field``). */
@@ -79,6 +87,8 @@ export default function Register() {
   const [result, setResult] = useState<{ number: string; id: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const [formKey, setFormKey] = useState(0);
+  const [description, setDescription] = useState("");
+  const [dups, setDups] = useState<Duplicate[]>([]);
   const keyRef = useRef(newKey());
   const formRef = useRef<HTMLFormElement>(null);
   const mapBox = useRef<HTMLDivElement>(null);
@@ -92,6 +102,22 @@ export default function Register() {
     map.on("click", (e) => place(e.lngLat.lng, e.lngLat.lat, "tap"));
     return () => map.remove();
   }, []);
+
+  // 疑似重复: open cases near the point with a related category or similar text.
+  const categoryId = picked.category?.id ?? null;
+  useEffect(() => {
+    if (!pos) {
+      setDups([]);
+      return;
+    }
+    const timer = setTimeout(() => {
+      const query = qs({ lon: pos.lon, lat: pos.lat, text: description.trim(), category_id: categoryId });
+      api<Duplicate[]>(`/api/v1/intake/duplicates/nearby${query}`)
+        .then(setDups)
+        .catch(() => setDups([]));
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [pos, categoryId, description]);
 
   function place(lon: number, lat: number, how: Pos["how"]) {
     setPos({ lon, lat, how });
@@ -141,6 +167,8 @@ export default function Register() {
     setAddress("");
     setHits(null);
     setAddrMsg(null);
+    setDescription("");
+    setDups([]);
     setChannel(channels[0].id);
     marker.current?.remove();
     marker.current = null;
@@ -237,7 +265,15 @@ export default function Register() {
             </fieldset>
 
             <label for="reg-desc">{t("case.description")}</label>
-            <textarea id="reg-desc" name="description" maxLength={4000} rows={4} aria-describedby={errId("description")} />
+            <textarea
+              id="reg-desc"
+              name="description"
+              maxLength={4000}
+              rows={4}
+              value={description}
+              onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)}
+              aria-describedby={errId("description")}
+            />
             {fieldError("description")}
 
             <div aria-invalid={errors.category ? "true" : undefined} aria-describedby={errId("category")}>
@@ -315,6 +351,25 @@ export default function Register() {
               data-testid="reg-map"
             />
             {fieldError("location")}
+            {dups.length > 0 && (
+              <div class="dup-hint" role="status" data-testid="reg-duplicates">
+                <strong>{t("register.duplicates", { n: dups.length })}</strong>
+                <ul>
+                  {dups.map((d) => (
+                    <li key={d.case_id}>
+                      <a href={`/cases/${d.case_id}`} target="_blank" rel="noopener">
+                        {d.number}
+                      </a>{" "}
+                      <span class="muted">
+                        {t("register.duplicateInfo", { m: Math.round(d.distance_m), score: Math.round(d.score * 100) })}
+                      </span>{" "}
+                      {d.description}
+                    </li>
+                  ))}
+                </ul>
+                <p class="muted">{t("register.duplicatesHelp")}</p>
+              </div>
+            )}
           </div>
         </div>
         {fieldError("other")}

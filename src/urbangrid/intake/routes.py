@@ -486,6 +486,25 @@ class MergeIn(BaseModel):
     comment: str = Field("", max_length=1000)
 
 
+@router.get(f"{INTAKE}/duplicates/nearby", tags=["intake"], **scoped(RouteScope.CASES))
+def duplicates_nearby(
+    db: DbSession,
+    principal: Operator,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    text: Annotated[str, Query(max_length=4000)] = "",
+    category_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    radius_m: Annotated[float, Query(gt=0, le=5000)] = 100.0,
+    days: Annotated[float, Query(gt=0, le=90)] = 7.0,
+) -> list[dict[str, Any]]:
+    """疑似重复 while registering (登记): open cases the caller reads near the point with a
+    related category or similar text, best first (at most 5), before the case exists."""
+    rules = Rules(radius_m=radius_m, window=timedelta(days=days))
+    return duplicates.candidates_at(
+        db, principal, lon=lon, lat=lat, text=text, category_id=category_id, rules=rules
+    )
+
+
 @router.get(f"{INTAKE}/cases/{{case_id}}/duplicates", tags=["intake"], **scoped(RouteScope.CASE))
 def duplicate_candidates(
     case_id: int,
