@@ -448,4 +448,5 @@ export const en: Record<string, string> = {
   "register.duplicates": "Possible duplicate: {n} open case(s) nearby",
   "register.duplicateInfo": "{m} m away · {score}% similar",
   "register.duplicatesHelp": "If it is the same problem, open the earlier case to check it rather than registering it again.",
+  "register.suggested": "Suggested categories:",
 };

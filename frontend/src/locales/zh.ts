@@ -448,4 +448,5 @@ export const zh: Record<string, string> = {
   "register.duplicates": "疑似重复：附近有 {n} 件未结案件",
   "register.duplicateInfo": "相距 {m} 米 · 相似度 {score}%",
   "register.duplicatesHelp": "如是同一问题，请打开原案件核对，不必重复登记。",
+  "register.suggested": "智能分类建议：",
 };

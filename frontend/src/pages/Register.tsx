@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Map as MlMap, Marker } from "maplibre-gl";
 import { t } from "../i18n";
 import { api, ApiError, qs } from "../lib/api";
-import { CategoryPicker, type Picked } from "../components/CategoryPicker";
+import { CategoryPicker, type Category, type Picked } from "../components/CategoryPicker";
 import type { CaseDetail } from "../lib/cases";
 import { addAreaLayers, createMap, loadAreas, maplibregl } from "../lib/mapbase";
 import { currentSession } from "../lib/session";
@@ -52,6 +52,13 @@ interface Location {
   community_name: string | null;
   street_name: string | null;
 }
+interface Suggestion {
+  confidence: number;
+  category_id: number | null;
+  category_name: string | null;
+  category_kind: string | null;
+  category_code: string | null;
+}
 interface Duplicate {
   case_id: number;
   number: string;
@@ -89,6 +96,8 @@ export default function Register() {
   const [formKey, setFormKey] = useState(0);
   const [description, setDescription] = useState("");
   const [dups, setDups] = useState<Duplicate[]>([]);
+  const [suggested, setSuggested] = useState<Suggestion[]>([]);
+  const [pick, setPick] = useState<Category | null>(null);
   const keyRef = useRef(newKey());
   const formRef = useRef<HTMLFormElement>(null);
   const mapBox = useRef<HTMLDivElement>(null);
@@ -102,6 +111,33 @@ export default function Register() {
     map.on("click", (e) => place(e.lngLat.lng, e.lngLat.lat, "tap"));
     return () => map.remove();
   }, []);
+
+  // 智能分类: the classifier's top 3 for the description (nothing when no model is set up).
+  useEffect(() => {
+    const text = description.trim();
+    if (text.length < 4) {
+      setSuggested([]);
+      return;
+    }
+    const timer = setTimeout(() => {
+      api<Suggestion[]>(`/api/v1/intake/suggestions${qs({ text })}`)
+        .then((s) => setSuggested(s.filter((x) => x.category_id !== null)))
+        .catch(() => setSuggested([]));
+    }, 400);
+    return () => clearTimeout(timer);
+  }, [description]);
+
+  function takeSuggestion(s: Suggestion) {
+    setPick({
+      id: s.category_id!,
+      kind: s.category_kind ?? "",
+      code: s.category_code ?? "",
+      name: s.category_name ?? "",
+      local_name: null,
+      big_name: "",
+      pinyin: "",
+    });
+  }
 
   // 疑似重复: open cases near the point with a related category or similar text.
   const categoryId = picked.category?.id ?? null;
@@ -169,6 +205,8 @@ export default function Register() {
     setAddrMsg(null);
     setDescription("");
     setDups([]);
+    setSuggested([]);
+    setPick(null);
     setChannel(channels[0].id);
     marker.current?.remove();
     marker.current = null;
@@ -275,9 +313,19 @@ export default function Register() {
               aria-describedby={errId("description")}
             />
             {fieldError("description")}
+            {suggested.length > 0 && (
+              <div class="suggested" data-testid="reg-suggestions">
+                <span class="muted">{t("register.suggested")}</span>{" "}
+                {suggested.map((s) => (
+                  <button type="button" key={s.category_id} class="chip" onClick={() => takeSuggestion(s)}>
+                    {s.category_name} ({s.category_code}) {Math.round(s.confidence * 100)}%
+                  </button>
+                ))}
+              </div>
+            )}
 
             <div aria-invalid={errors.category ? "true" : undefined} aria-describedby={errId("category")}>
-              <CategoryPicker key={formKey} idPrefix="reg" onChange={(p) => {
+              <CategoryPicker key={formKey} idPrefix="reg" pick={pick} onChange={(p) => {
                 setPicked(p);
                 if (p.category) setErrors((e) => ({ ...e, category: undefined }));
               }} emptyConditionLabel={t("inspector.conditionLater")} />

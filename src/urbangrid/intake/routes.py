@@ -481,6 +481,13 @@ Operator = Annotated[
 ]
 
 
+# 登记: the centre and leaders register cases (``cases.workflow.REPORT_ROLES``).
+Registrar = Annotated[
+    Principal,
+    Depends(require_roles(Role.INTAKE_OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER)),
+]
+
+
 class MergeIn(BaseModel):
     master_case_id: int
     comment: str = Field("", max_length=1000)
@@ -548,6 +555,19 @@ def reporter_notifications(
         }
         for n in duplicates.notifications(db, case_id)
     ]
+
+
+@router.get(f"{INTAKE}/suggestions", tags=["intake"], **scoped(RouteScope.JURISDICTION))
+def text_suggestions(
+    db: DbSession,
+    principal: Registrar,
+    text: Annotated[str, Query(max_length=4000)] = "",
+    jurisdiction: Annotated[str | None, Query(description="6-digit code")] = None,
+) -> list[dict[str, Any]]:
+    """智能分类 while registering (登记): the classifier's top 3 categories with confidence
+    for a description not yet sent (422 when no model is configured)."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction, field="jurisdiction")
+    return suggestions.suggest_text(db, j, text)
 
 
 @router.get(f"{INTAKE}/cases/{{case_id}}/suggestions", tags=["intake"], **scoped(RouteScope.CASE))
