@@ -167,6 +167,24 @@ def test_register_names_the_missing_fields(
     screenshot(page, "register-bad-2-no-location")
     assert _cases_saying(server.database_url, text) == 0
 
+    # A point outside the platform's grids: the server's 422 (code and params) is shown on
+    # the location field, in Chinese.
+    pick = page.get_by_test_id("reg-map")
+    page.wait_for_function("() => document.querySelector('[data-testid=reg-map] canvas') !== null")
+    pick.click(position={"x": 12, "y": 12})
+    page.get_by_test_id("reg-position").filter(has_text="(地图点选)").wait_for()
+    page.get_by_test_id("reg-submit").click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=reg-submit]').disabled")
+    page.wait_for_function(
+        "() => /位置|范围|网格/.test("
+        "document.querySelector('[data-testid=reg-err-location]')?.textContent ?? '')"
+    )
+    assert page.get_by_test_id("reg-err-category").count() == 0
+    shown = page.get_by_test_id("reg-err-location").inner_text()
+    assert not re.search(r"[a-z]{4,}", shown), shown  # no raw English
+    screenshot(page, "register-bad-3-outside")
+    assert _cases_saying(server.database_url, text) == 0
+
     # Placed by hand: the form registers (a walk-in is a public report, source web).
     _place_on_map(page)
     page.get_by_test_id("reg-submit").click()
@@ -185,4 +203,4 @@ def test_register_names_the_missing_fields(
     hint = page.get_by_test_id("reg-duplicates")
     hint.filter(has_text=number.group(1)).wait_for()
     assert "疑似重复" in hint.inner_text()
-    screenshot(page, "register-bad-3-duplicate-hint")
+    screenshot(page, "register-bad-4-duplicate-hint")

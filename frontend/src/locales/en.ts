@@ -415,6 +415,7 @@ export const en: Record<string, string> = {
   "dispatch.why.category": "the category's default department",
   "dispatch.why.other": "suggested by the system",
   "error.point_outside": "The position is outside {jurisdiction}; locate again",
+  "error.point_outside_grids": "The position is {distance_m} m outside the unit grids of {jurisdiction}; place it again",
   "error.point_in_no_district": "The position lies in none of the districts of {jurisdiction}; choose a district platform",
   "error.department_required": "No routing rule or default department for this case: choose a department",
   "error.department_inactive": "Department “{department}” is inactive; choose another",

@@ -415,6 +415,7 @@ export const zh: Record<string, string> = {
   "dispatch.why.category": "案件类别指定的默认部门",
   "dispatch.why.other": "系统建议",
   "error.point_outside": "该位置不在{jurisdiction}范围内，请重新定位",
+  "error.point_outside_grids": "该位置在{jurisdiction}的单元网格外 {distance_m} 米，请重新定位",
   "error.point_in_no_district": "该位置不在{jurisdiction}下属任何区内，请指定区平台",
   "error.department_required": "此案件没有派遣规则或默认部门，请选择部门",
   "error.department_inactive": "部门“{department}”已停用，请选择其他部门",
