@@ -204,3 +204,68 @@ def test_register_names_the_missing_fields(
     hint.filter(has_text=number.group(1)).wait_for()
     assert "疑似重复" in hint.inner_text()
     screenshot(page, "register-bad-4-duplicate-hint")
+
+
+def test_register_offers_the_classifier_top_three(
+    browser: Any,
+    demo_server: tuple[LiveServer, DemoFacts],
+    screenshot: Callable[[Any, str], Path],
+    tmp_path: Path,
+) -> None:
+    """With the bureau's classifier configured, typing the description offers its top 3
+    categories with confidence; one click fills the category."""
+    from sqlalchemy import select
+
+    from urbangrid.catalog.models import Category
+    from urbangrid.db import make_engine, session_scope
+    from urbangrid.demo.loader import DEMO_CODE
+    from urbangrid.intake.classifier.model import TrainParams, train
+    from urbangrid.intake.classifier.store import save_model
+    from urbangrid.intake.open311_service import service_code
+    from urbangrid.org.models import Jurisdiction
+
+    server, _ = demo_server
+    engine = make_engine(server.database_url)
+    phrases = ("供水井盖破损有人差点踩空", "污水井盖缺失污水外溢", "雨水井盖移位下雨积水")
+    places = ("东门", "西门", "小区", "路边", "桥下")
+    with session_scope(engine) as session:
+        cats = [
+            session.scalar(
+                select(Category).where(Category.kind == "component", Category.code == code)
+            )
+            for code in ("01001", "01002", "01003")
+        ]
+        assert all(cats)
+        labels = [service_code(c) for c in cats if c is not None]
+        texts = [f"{p}{phrase}{n}" for phrase in phrases for p in places for n in range(6)]
+        model = train(texts, [lab for lab in labels for _ in range(30)], TrainParams(folds=3))
+        path = save_model(model, tmp_path / "model.zip")
+        j = session.scalar(select(Jurisdiction).where(Jurisdiction.code == DEMO_CODE))
+        assert j is not None
+        before = dict(j.settings or {})
+        intake = {**before.get("intake", {}), "classifier_model": str(path)}
+        j.settings = {**before, "intake": intake}
+    try:
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        log_in(page, server.url, "intake", "/work/intake")
+        page.goto(f"{server.url}/register")
+        page.get_by_role("heading", name="案件登记").wait_for()
+        page.get_by_label("问题描述").fill("小区门口供水井盖破损，有人差点踩空")
+        chips = page.get_by_test_id("reg-suggestions")
+        chips.wait_for()
+        buttons = chips.get_by_role("button")
+        assert buttons.count() == 3
+        first = buttons.first.inner_text()
+        assert "(01001)" in first and re.search(r"\d+%", first), first
+        buttons.first.click()
+        page.wait_for_function(
+            "() => document.getElementById('reg-cat')?.value.includes('(01001)')"
+        )
+        page.get_by_label("立案条件").wait_for()
+        screenshot(page, "register-4-suggestions")
+    finally:
+        with session_scope(engine) as session:
+            j = session.scalar(select(Jurisdiction).where(Jurisdiction.code == DEMO_CODE))
+            assert j is not None
+            j.settings = before
+        engine.dispose()
