@@ -269,3 +269,53 @@ def test_register_offers_the_classifier_top_three(
             assert j is not None
             j.settings = before
         engine.dispose()
+
+
+def test_register_places_the_point_from_an_address(
+    browser: Any,
+    demo_server: tuple[LiveServer, DemoFacts],
+    screenshot: Callable[[Any, str], Path],
+) -> None:
+    """An address the 门牌 list knows places the point (and its grid) without a map click."""
+    from sqlalchemy import select
+
+    from urbangrid.db import make_engine, session_scope
+    from urbangrid.demo.loader import DEMO_CODE
+    from urbangrid.geo.addresses import AddressRow, import_addresses
+    from urbangrid.org.models import Jurisdiction
+
+    server, facts = demo_server
+    street = f"登记测试路{uuid.uuid4().hex[:6]}号"
+    engine = make_engine(server.database_url)
+    with session_scope(engine) as session:
+        j = session.scalar(select(Jurisdiction).where(Jurisdiction.code == DEMO_CODE))
+        assert j is not None
+        import_addresses(
+            session, j, [AddressRow(1, street, facts.inspector_lon, facts.inspector_lat)]
+        )
+    engine.dispose()
+
+    text = f"媒体报道：井盖缺失 {uuid.uuid4().hex[:8]}"
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    log_in(page, server.url, "intake", "/work/intake")
+    page.goto(f"{server.url}/register")
+    page.get_by_role("heading", name="案件登记").wait_for()
+    page.get_by_label("媒体曝光").check()
+    page.get_by_label("问题描述").fill(text)
+    page.get_by_role("combobox", name="问题类别").fill("01001")
+    page.get_by_role("option", name=re.compile(r"01001")).first.click()
+    page.get_by_label("地址", exact=True).fill(street)
+    page.get_by_role("button", name="查找地址").click()
+    position = page.get_by_test_id("reg-position")
+    position.filter(has_text="(地址定位)").wait_for()
+    position.filter(has_text=facts.inspector_grid).wait_for()
+    screenshot(page, "register-5-address")
+    page.get_by_test_id("reg-submit").click()
+    result = page.get_by_test_id("reg-result")
+    result.filter(has_text="已登记").wait_for()
+    number = re.search(r"案件编号 (\S+)", result.inner_text())
+    assert number is not None
+    case = _case_by_number(server.database_url, number.group(1))
+    assert case["source"] == "media" and case["category"] == "01001"
+    assert abs(case["lon"] - facts.inspector_lon) < 1e-6
+    assert abs(case["lat"] - facts.inspector_lat) < 1e-6
