@@ -133,9 +133,22 @@ def test_intake_registers_a_hotline_call(
     page.get_by_test_id("reg-case-link").click()
     page.wait_for_url(re.compile(r".*/cases/\d+$"))
     page.get_by_text(number).first.wait_for()
+    # The 受理员 calls back: the phone is on the case page for that role.
+    page.get_by_test_id("caller-phone").filter(has_text="13800001234").wait_for()
     screenshot(page, "register-3-case")
-    assert "13800001234" not in page.content()
+    case_id = int(page.url.rsplit("/", 1)[1])
     assert errors == []
+
+    # A leader reads the case but does not call back: no phone, neither page nor API.
+    other = browser.new_page(viewport={"width": 1366, "height": 900})
+    log_in(other, server.url, "leader", "/map")
+    other.goto(f"{server.url}/cases/{case_id}")
+    other.get_by_text(number).first.wait_for()
+    assert other.get_by_test_id("caller-phone").count() == 0
+    assert "13800001234" not in other.content()
+    api = other.evaluate("async (id) => (await fetch(`/api/v1/cases/${id}`)).json()", case_id)
+    assert api["number"] == number and api["caller_phone"] is None
+    assert "13800001234" not in str(api)
 
 
 def test_register_names_the_missing_fields(

@@ -432,7 +432,7 @@ export const en: Record<string, string> = {
   "register.callerName": "Name",
   "register.callerPhone": "Phone",
   "register.callback": "Wants a call back",
-  "register.phonePrivate": "The phone number is only for replies and follow-up calls; case pages do not show it.",
+  "register.phonePrivate": "Only intake operators and shift leads see the phone number, for replies and follow-up calls.",
   "register.address": "Address",
   "register.findAddress": "Find address",
   "register.addressNotFound": "No such address found: place the point on the map",
@@ -450,4 +450,5 @@ export const en: Record<string, string> = {
   "register.duplicateInfo": "{m} m away · {score}% similar",
   "register.duplicatesHelp": "If it is the same problem, open the earlier case to check it rather than registering it again.",
   "register.suggested": "Suggested categories:",
+  "case.callerPhone": "Phone (reply / follow-up)",
 };

@@ -432,7 +432,7 @@ export const zh: Record<string, string> = {
   "register.callerName": "姓名",
   "register.callerPhone": "联系电话",
   "register.callback": "需要回电",
-  "register.phonePrivate": "联系电话只用于答复和回访，不在案件页面公开。",
+  "register.phonePrivate": "联系电话只有受理员和值班长可见，用于答复和回访。",
   "register.address": "地址",
   "register.findAddress": "查找地址",
   "register.addressNotFound": "未找到该地址，请在地图上点选问题位置",
@@ -450,4 +450,5 @@ export const zh: Record<string, string> = {
   "register.duplicateInfo": "相距 {m} 米 · 相似度 {score}%",
   "register.duplicatesHelp": "如是同一问题，请打开原案件核对，不必重复登记。",
   "register.suggested": "智能分类建议：",
+  "case.callerPhone": "联系电话（答复/回访）",
 };
