@@ -332,3 +332,35 @@ def test_register_places_the_point_from_an_address(
     assert case["source"] == "media" and case["category"] == "01001"
     assert abs(case["lon"] - facts.inspector_lon) < 1e-6
     assert abs(case["lat"] - facts.inspector_lat) < 1e-6
+
+
+def test_leader_registers_an_assignment(
+    browser: Any,
+    demo_server: tuple[LiveServer, DemoFacts],
+) -> None:
+    """A leader registers 领导交办 only (the channel the workflow lets a leader report on)."""
+    server, _ = demo_server
+    text = f"领导交办：河道漂浮物 {uuid.uuid4().hex[:8]}"
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    log_in(page, server.url, "leader", "/map")
+    page.get_by_role("link", name="登记", exact=True).click()
+    page.get_by_role("heading", name="案件登记").wait_for()
+    radios = page.get_by_role("radio")
+    assert radios.count() == 1
+    assert page.get_by_label("领导交办").is_checked()
+    page.get_by_label("问题描述").fill(text)
+    page.get_by_role("combobox", name="问题类别").fill("01001")
+    page.get_by_role("option", name=re.compile(r"01001")).first.click()
+    _place_on_map(page)
+    page.get_by_test_id("reg-submit").click()
+    result = page.get_by_test_id("reg-result")
+    result.filter(has_text="已登记").wait_for()
+    number = re.search(r"案件编号 (\S+)", result.inner_text())
+    assert number is not None
+    assert _case_by_number(server.database_url, number.group(1))["source"] == "leader"
+    # The 疑似重复 hint works for a leader too (no refused request behind the form).
+    page.get_by_label("问题描述").fill(text)
+    page.get_by_role("combobox", name="问题类别").fill("01001")
+    page.get_by_role("option", name=re.compile(r"01001")).first.click()
+    _place_on_map(page)
+    page.get_by_test_id("reg-duplicates").filter(has_text=number.group(1)).wait_for()

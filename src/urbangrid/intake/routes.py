@@ -496,7 +496,7 @@ class MergeIn(BaseModel):
 @router.get(f"{INTAKE}/duplicates/nearby", tags=["intake"], **scoped(RouteScope.CASES))
 def duplicates_nearby(
     db: DbSession,
-    principal: Operator,
+    principal: Registrar,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
     text: Annotated[str, Query(max_length=4000)] = "",
