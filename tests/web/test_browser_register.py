@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_browser_a11y import UNNAMED
 from web_harness import DemoFacts, LiveServer, log_in
 
 pytestmark = pytest.mark.browser
@@ -164,6 +165,7 @@ def test_register_names_the_missing_fields(
     page.get_by_role("heading", name="案件登记").wait_for()
     page.get_by_label("来访").check()
     page.get_by_label("问题描述").fill(text)
+    assert page.evaluate(UNNAMED) == []  # every control of the form has a name
 
     # Nothing placed, no category: both fields are named.
     page.get_by_test_id("reg-submit").click()
