@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from test_browser_a11y import UNNAMED
-from web_harness import DemoFacts, LiveServer, log_in
+from web_harness import DemoFacts, LiveServer, log_in, tiny_png
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 def _case_by_number(database_url: str, number: str) -> dict[str, Any]:
     from sqlalchemy import select
 
-    from urbangrid.cases.models import Case, CaseReportKey
+    from urbangrid.cases.models import Attachment, Case, CaseReportKey
     from urbangrid.catalog.models import Category
     from urbangrid.db import make_engine, session_scope
 
@@ -42,6 +42,9 @@ def _case_by_number(database_url: str, number: str) -> dict[str, Any]:
             "reporter_phone": case.reporter_phone,
             "urgency": case.urgency,
             "keys": len(keys),
+            "photos": len(
+                session.scalars(select(Attachment).where(Attachment.case_id == case.id)).all()
+            ),
         }
     engine.dispose()
     return row
@@ -324,6 +327,10 @@ def test_register_places_the_point_from_an_address(
     position = page.get_by_test_id("reg-position")
     position.filter(has_text="(地址定位)").wait_for()
     position.filter(has_text=facts.inspector_grid).wait_for()
+    page.get_by_label("照片（市民提供，可多张）").set_input_files(
+        {"name": "p.png", "mimeType": "image/png", "buffer": tiny_png()}
+    )
+    page.get_by_test_id("reg-photo-count").filter(has_text="已选 1 张照片").wait_for()
     screenshot(page, "register-5-address")
     page.get_by_test_id("reg-submit").click()
     result = page.get_by_test_id("reg-result")
@@ -332,6 +339,7 @@ def test_register_places_the_point_from_an_address(
     assert number is not None
     case = _case_by_number(server.database_url, number.group(1))
     assert case["source"] == "media" and case["category"] == "01001"
+    assert case["photos"] == 1
     assert abs(case["lon"] - facts.inspector_lon) < 1e-6
     assert abs(case["lat"] - facts.inspector_lat) < 1e-6
 

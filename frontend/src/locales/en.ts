@@ -451,4 +451,6 @@ export const en: Record<string, string> = {
   "register.duplicatesHelp": "If it is the same problem, open the earlier case to check it rather than registering it again.",
   "register.suggested": "Suggested categories:",
   "case.callerPhone": "Phone (reply / follow-up)",
+  "register.photos": "Photos (from the caller, several allowed)",
+  "register.photoCount": "{n} photo(s) chosen",
 };

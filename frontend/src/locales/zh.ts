@@ -451,4 +451,6 @@ export const zh: Record<string, string> = {
   "register.duplicatesHelp": "如是同一问题，请打开原案件核对，不必重复登记。",
   "register.suggested": "智能分类建议：",
   "case.callerPhone": "联系电话（答复/回访）",
+  "register.photos": "照片（市民提供，可多张）",
+  "register.photoCount": "已选 {n} 张照片",
 };

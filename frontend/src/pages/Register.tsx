@@ -6,7 +6,7 @@ import type { Map as MlMap, Marker } from "maplibre-gl";
 import { t } from "../i18n";
 import { api, ApiError, qs } from "../lib/api";
 import { CategoryPicker, type Category, type Picked } from "../components/CategoryPicker";
-import type { CaseDetail } from "../lib/cases";
+import { afterUpload, uploadPhoto, type CaseDetail } from "../lib/cases";
 import { addAreaLayers, createMap, loadAreas, maplibregl } from "../lib/mapbase";
 import { currentSession } from "../lib/session";
 
@@ -98,6 +98,7 @@ export default function Register() {
   const [dups, setDups] = useState<Duplicate[]>([]);
   const [suggested, setSuggested] = useState<Suggestion[]>([]);
   const [pick, setPick] = useState<Category | null>(null);
+  const [photos, setPhotos] = useState<File[]>([]);
   const keyRef = useRef(newKey());
   const formRef = useRef<HTMLFormElement>(null);
   const mapBox = useRef<HTMLDivElement>(null);
@@ -207,6 +208,7 @@ export default function Register() {
     setDups([]);
     setSuggested([]);
     setPick(null);
+    setPhotos([]);
     setChannel(channels[0].id);
     marker.current?.remove();
     marker.current = null;
@@ -237,7 +239,9 @@ export default function Register() {
     setBusy(true);
     setResult(null);
     try {
-      const c = await api<CaseDetail>("/api/v1/cases", {
+      const attachments: number[] = [];
+      for (const file of photos) attachments.push((await uploadPhoto(file, null, "before")).id);
+      const c = await afterUpload(() => api<CaseDetail>("/api/v1/cases", {
         method: "POST",
         headers: { "Idempotency-Key": keyRef.current },
         json: {
@@ -252,8 +256,9 @@ export default function Register() {
           reporter_name: name || null,
           reporter_phone: phone || null,
           comment: notes.join("；"),
+          attachments,
         },
-      });
+      }));
       setResult({ number: c.number, id: c.id });
       reset();
     } catch (err) {
@@ -331,6 +336,20 @@ export default function Register() {
               }} emptyConditionLabel={t("inspector.conditionLater")} />
             </div>
             {fieldError("category")}
+
+            <label for="reg-photos">{t("register.photos")}</label>
+            <input
+              id="reg-photos"
+              type="file"
+              accept="image/*"
+              multiple
+              onChange={(e) => setPhotos(Array.from((e.target as HTMLInputElement).files ?? []).slice(0, 6))}
+            />
+            {photos.length > 0 && (
+              <p class="muted" data-testid="reg-photo-count">
+                {t("register.photoCount", { n: photos.length })}
+              </p>
+            )}
 
             <label class="inline">
               <input type="checkbox" name="urgent" /> {t("register.urgent")}
