@@ -170,7 +170,9 @@ def query_for(world: ScopeWorld, path: str, kind: str | None) -> dict[str, str]:
         }
     if path.endswith("/addresses/search"):
         return {"q": "路"}
-    if path.endswith(("/geo/convert", "/geo/locate", "/geo/addresses/reverse")):
+    if path.endswith(
+        ("/geo/convert", "/geo/locate", "/geo/addresses/reverse", "/duplicates/nearby")
+    ):
         return {"lon": "120.0005", "lat": "30.0005"}
     return {}
 

@@ -258,3 +258,31 @@ def test_case_list_counts_up_to_a_cap_and_pages_common_words_alike(
     assert [c["id"] for c in common["items"]] == [c["id"] for c in rare["items"]]
     assert len(rare["items"]) == common["total"] == 3
     assert common["items"][0]["description"] == "雨水井盖松动"  # newest first
+
+
+def test_caller_phone_only_for_the_roles_that_call_back(
+    setup: tuple[TestClient, World, dict], engine: Engine
+) -> None:
+    """Private data: the phone registered with a case is read back by the 受理员 and the
+    值班长 (答复 / 回访), by nobody else who reads the case."""
+    client, w, h = setup
+    body = {
+        "source": "hotline",
+        "lon": w.lon,
+        "lat": w.lat,
+        "description": "来电：路灯不亮",
+        "reporter_name": "王先生",
+        "reporter_phone": "13800001234",
+    }
+    made = client.post("/api/v1/cases", json=body, headers=h["intake"])
+    assert made.status_code == 201 and made.json()["caller_phone"] == "13800001234"
+    cid = made.json()["id"]
+    for who in ("intake", "lead"):
+        got = client.get(f"/api/v1/cases/{cid}", headers=h[who]).json()
+        assert got["caller_phone"] == "13800001234", who
+    for who in ("leader", "dispatcher", "admin"):
+        r = client.get(f"/api/v1/cases/{cid}", headers=h[who])
+        if r.status_code == 200:
+            assert r.json()["caller_phone"] is None and "13800001234" not in r.text, who
+    listed = client.get("/api/v1/cases?page_size=50", headers=h["intake"])
+    assert "13800001234" not in listed.text  # lists never carry it

@@ -135,6 +135,30 @@ _reports = st.builds(
 )
 
 
+def test_duplicates_nearby_before_the_case_exists(
+    client: TestClient, town: Town, session: Session
+) -> None:
+    """登记: the hint for a report not yet sent — by point, category and text."""
+    a = post(client, town, "西门路灯不亮")
+    far = post(client, town, "西门路灯不亮", north_m=500)
+    ops = bearer(session, town, "intake")
+    url = "/api/v1/intake/duplicates/nearby"
+    query = {
+        "lon": town.lon,
+        "lat": town.lat + 10 * M,
+        "text": "西门路灯坏了",
+        "category_id": town.category.id,
+    }
+    got = client.get(url, params=query, headers=ops).json()
+    assert [c["number"] for c in got] == [a]
+    assert got[0]["same_category"] is True and 5 < got[0]["distance_m"] < 15
+    wider = client.get(url, params={**query, "radius_m": 1000}, headers=ops).json()
+    assert {c["number"] for c in wider} == {a, far}
+    # A bad point is the caller's 422, naming the field.
+    bad = client.get(url, params={**query, "lat": 91}, headers=ops)
+    assert bad.status_code == 422 and bad.json()["params"]["field"] == "lat"
+
+
 @given(_reports, _reports)
 def test_score_respects_the_limits(new: dr.Report, old: dr.Report) -> None:
     rules = dr.Rules()

@@ -61,6 +61,8 @@ def test_suggestions_rank_the_right_category_first(
     url = f"/api/v1/intake/cases/{case_id}/suggestions"
     missing = client.get(url, headers=ops)
     assert missing.status_code == 422  # no model configured yet
+    typed = client.get("/api/v1/intake/suggestions", params={"text": "垃圾"}, headers=ops)
+    assert typed.status_code == 422 and typed.json()["params"]["field"] == "settings"
     town.jurisdiction.settings = {"intake": {"classifier_model": str(path)}}
     session.merge(town.jurisdiction)
     session.commit()
@@ -70,3 +72,11 @@ def test_suggestions_rank_the_right_category_first(
     # A label given as a category name is found by name (噪声扰民 is 06028).
     assert "M06028" in {g["service_code"] for g in got}
     assert got[0]["department_name"] == "环卫所"  # the category's default department
+    # 登记: the same ranking for a description not yet sent, with the category's code.
+    typed = client.get(
+        "/api/v1/intake/suggestions", params={"text": "东门这里垃圾堆积好几天了"}, headers=ops
+    )
+    assert typed.status_code == 200, typed.text
+    assert [g["service_code"] for g in typed.json()] == [g["service_code"] for g in got]
+    assert typed.json()[0]["category_code"] == town.category.code
+    assert client.get("/api/v1/intake/suggestions", params={"text": " "}, headers=ops).json() == []

@@ -36,6 +36,8 @@ export function CategoryPicker(props: {
   onChange: (p: Picked) => void;
   conditionRequired?: boolean;
   emptyConditionLabel?: string;
+  /** A category chosen from outside (e.g. a classifier suggestion): taken when it changes. */
+  pick?: Category | null;
 }) {
   const { idPrefix } = props;
   const [query, setQuery] = useState("");
@@ -61,6 +63,10 @@ export function CategoryPicker(props: {
     }, 150);
     return () => clearTimeout(timer);
   }, [query]);
+
+  useEffect(() => {
+    if (props.pick) choose(props.pick);
+  }, [props.pick]);
 
   function choose(c: Category) {
     setCategory(c);

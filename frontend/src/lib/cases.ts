@@ -52,6 +52,7 @@ export interface CaseDetail {
   closing_type: string | null;
   reporter_id: number | null;
   reporter_name: string | null;
+  caller_phone?: string | null;
   limit_value: string | null;
   limit_unit: string | null;
   extension_total: string;

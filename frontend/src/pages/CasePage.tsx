@@ -162,6 +162,16 @@ export function CasePage({ caseId }: { caseId: number }) {
               <dd>{tCode("source", kase.source)}</dd>
               <dt>{t("case.reporter")}</dt>
               <dd>{kase.reporter_name ?? person(kase.reporter_id)}</dd>
+              {kase.caller_phone && (
+                <>
+                  <dt>{t("case.callerPhone")}</dt>
+                  <dd>
+                    <a href={`tel:${kase.caller_phone}`} data-native data-testid="caller-phone">
+                      {kase.caller_phone}
+                    </a>
+                  </dd>
+                </>
+              )}
               <dt>{t("case.reportedAt")}</dt>
               <dd>{fmtTime(kase.reported_at)}</dd>
               <dt>{t("case.place")}</dt>

@@ -64,8 +64,15 @@ def _summary(case: Case) -> CaseSummary:
     return out
 
 
+# Who calls a reporter back (答复 / 回访) and so reads the phone number registered with a case.
+CALLBACK_ROLES: tuple[Role, ...] = (Role.INTAKE_OPERATOR, Role.SHIFT_LEAD)
+
+
 def _detail(db: Session, principal: Principal, case: Case) -> CaseDetail:
     out = CaseDetail.model_validate(case)
+    # Private data: the caller's phone only for the roles that call back (答复 / 回访).
+    if principal.has(*CALLBACK_ROLES):
+        out.caller_phone = case.reporter_phone
     out.status_label = STATUS_LABELS_ZH[Status(case.status)]
     out.allowed_actions = service.allowed_for(db, principal, case)
     out.timeline = [EventOut.model_validate(e) for e in service.case_events(db, case.id)]

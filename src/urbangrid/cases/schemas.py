@@ -159,6 +159,11 @@ class CaseDetail(CaseSummary):
     component_id: int | None
     reporter_id: int | None
     reporter_name: str | None
+    caller_phone: str | None = Field(
+        None,
+        description="the reporter's phone (reporter_phone), only for the roles that call "
+        "back (受理员, 值班长: 答复 / 回访); null for everyone else",
+    )
     self_handled: bool
     limit_value: Decimal | None
     limit_unit: str | None

@@ -191,6 +191,8 @@ def locate_point(
     raise InvalidInput(
         f"the point ({lon}, {lat}) is {d:,.0f} m outside the unit grids of "
         f"{entry.jurisdiction_name}",
+        code="point_outside_grids",
+        params={"jurisdiction": entry.jurisdiction_name, "distance_m": round(d)},
         field="lon/lat",
         distance_m=round(d, 1),
     )

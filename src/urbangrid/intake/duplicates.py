@@ -79,25 +79,69 @@ def candidates(
     case = get_visible_case(session, principal, case_id)
     if case.id in _inexact_case_ids(session, [case.id]):
         return []  # a stand-in point says nothing about where the problem is
+    category = session.get(Category, case.category_id) if case.category_id else None
+    return _ranked(
+        session, principal, _as_report(case, category), case.jurisdiction_id, rules, limit
+    )
+
+
+def candidates_at(
+    session: Session,
+    principal: Principal | None,
+    *,
+    lon: float,
+    lat: float,
+    text: str,
+    category_id: int | None,
+    rules: rules_mod.Rules = rules_mod.Rules(),
+    limit: int = 5,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """疑似重复 before a case exists: the open cases the caller reads that may report the
+    problem being registered at (``lon``, ``lat``) with ``text``, best first."""
+    category = session.get(Category, category_id) if category_id else None
+    new = rules_mod.Report(
+        id=0,
+        kind=category.kind if category else None,
+        category_id=category.id if category else None,
+        big_code=category.big_code if category else None,
+        lon=lon,
+        lat=lat,
+        at=now or utcnow(),
+        text=text,
+    )
+    return _ranked(session, principal, new, None, rules, limit)
+
+
+def _ranked(
+    session: Session,
+    principal: Principal | None,
+    new: rules_mod.Report,
+    jurisdiction_id: int | None,
+    rules: rules_mod.Rules,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The open cases the caller reads near ``new`` (within the rules' radius and window),
+    ranked by the duplicate rules."""
     lat_pad = rules.radius_m / 111_000
-    lon_pad = rules.radius_m / (111_000 * max(0.01, math.cos(math.radians(case.lat))))
+    lon_pad = rules.radius_m / (111_000 * max(0.01, math.cos(math.radians(new.lat))))
     stmt = select(Case).where(
         case_scope(session, principal).condition(),
-        Case.jurisdiction_id == case.jurisdiction_id,
-        Case.id != case.id,
+        Case.id != new.id,
         open_condition(),
-        Case.lat.between(case.lat - lat_pad, case.lat + lat_pad),
-        Case.lon.between(case.lon - lon_pad, case.lon + lon_pad),
-        Case.reported_at.between(case.reported_at - rules.window, case.reported_at + rules.window),
+        Case.lat.between(new.lat - lat_pad, new.lat + lat_pad),
+        Case.lon.between(new.lon - lon_pad, new.lon + lon_pad),
+        Case.reported_at.between(new.at - rules.window, new.at + rules.window),
     )
+    if jurisdiction_id is not None:
+        stmt = stmt.where(Case.jurisdiction_id == jurisdiction_id)
     olds = list(session.scalars(stmt.limit(500)))
     inexact = _inexact_case_ids(session, [c.id for c in olds])
     olds = [c for c in olds if c.id not in inexact]
-    cat_ids = {c.category_id for c in [case, *olds] if c.category_id}
+    cat_ids = {c.category_id for c in olds if c.category_id}
     categories = {
         c.id: c for c in session.scalars(select(Category).where(Category.id.in_(cat_ids)))
     }
-    new = _as_report(case, categories.get(case.category_id or -1))
     by_id = {c.id: c for c in olds}
     ranked = rules_mod.rank(
         new, (_as_report(c, categories.get(c.category_id or -1)) for c in olds), rules

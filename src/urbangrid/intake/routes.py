@@ -481,9 +481,35 @@ Operator = Annotated[
 ]
 
 
+# 登记: the centre and leaders register cases (``cases.workflow.REPORT_ROLES``).
+Registrar = Annotated[
+    Principal,
+    Depends(require_roles(Role.INTAKE_OPERATOR, Role.SHIFT_LEAD, Role.DISPATCHER, Role.LEADER)),
+]
+
+
 class MergeIn(BaseModel):
     master_case_id: int
     comment: str = Field("", max_length=1000)
+
+
+@router.get(f"{INTAKE}/duplicates/nearby", tags=["intake"], **scoped(RouteScope.CASES))
+def duplicates_nearby(
+    db: DbSession,
+    principal: Registrar,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    text: Annotated[str, Query(max_length=4000)] = "",
+    category_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    radius_m: Annotated[float, Query(gt=0, le=5000)] = 100.0,
+    days: Annotated[float, Query(gt=0, le=90)] = 7.0,
+) -> list[dict[str, Any]]:
+    """疑似重复 while registering (登记): open cases the caller reads near the point with a
+    related category or similar text, best first (at most 5), before the case exists."""
+    rules = Rules(radius_m=radius_m, window=timedelta(days=days))
+    return duplicates.candidates_at(
+        db, principal, lon=lon, lat=lat, text=text, category_id=category_id, rules=rules
+    )
 
 
 @router.get(f"{INTAKE}/cases/{{case_id}}/duplicates", tags=["intake"], **scoped(RouteScope.CASE))
@@ -529,6 +555,19 @@ def reporter_notifications(
         }
         for n in duplicates.notifications(db, case_id)
     ]
+
+
+@router.get(f"{INTAKE}/suggestions", tags=["intake"], **scoped(RouteScope.JURISDICTION))
+def text_suggestions(
+    db: DbSession,
+    principal: Registrar,
+    text: Annotated[str, Query(max_length=4000)] = "",
+    jurisdiction: Annotated[str | None, Query(description="6-digit code")] = None,
+) -> list[dict[str, Any]]:
+    """智能分类 while registering (登记): the classifier's top 3 categories with confidence
+    for a description not yet sent (422 when no model is configured)."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction, field="jurisdiction")
+    return suggestions.suggest_text(db, j, text)
 
 
 @router.get(f"{INTAKE}/cases/{{case_id}}/suggestions", tags=["intake"], **scoped(RouteScope.CASE))

@@ -48,10 +48,34 @@ def _category(session: Session, label: str, jurisdiction: Jurisdiction) -> Categ
 
 def suggest(session: Session, case: Case, *, k: int = 3) -> list[dict[str, Any]]:
     """Top ``k`` (category, department, confidence) for the case's description."""
-    from urbangrid.intake.classifier.model import predict_top_k
-
     jurisdiction = session.get(Jurisdiction, case.jurisdiction_id)
     assert jurisdiction is not None
+    return suggest_text(
+        session,
+        jurisdiction,
+        case.description or "",
+        street_id=case.street_id,
+        community_id=case.community_id,
+        grid_id=case.grid_id,
+        k=k,
+    )
+
+
+def suggest_text(
+    session: Session,
+    jurisdiction: Jurisdiction,
+    text: str,
+    *,
+    street_id: int | None = None,
+    community_id: int | None = None,
+    grid_id: int | None = None,
+    k: int = 3,
+) -> list[dict[str, Any]]:
+    """Top ``k`` (category, department, confidence) for ``text`` in ``jurisdiction`` — for a
+    case or for a report still being registered (登记); the department is routed at the
+    given place (street / community / grid), or by the category alone without one."""
+    from urbangrid.intake.classifier.model import predict_top_k
+
     path = model_path(jurisdiction)
     if path is None:
         raise InvalidInput(
@@ -61,10 +85,10 @@ def suggest(session: Session, case: Case, *, k: int = 3) -> list[dict[str, Any]]
         )
     if not path.is_file():
         raise InvalidInput(f"the classifier model {path} is missing", field="settings")
-    if not (case.description or "").strip():
+    if not text.strip():
         return []
     model = _model(str(path), path.stat().st_mtime)
-    [ranked] = predict_top_k(model, [case.description], k=k)
+    [ranked] = predict_top_k(model, [text], k=k)
     out = []
     for label, confidence in ranked:
         category = _category(session, label, jurisdiction)
@@ -74,17 +98,19 @@ def suggest(session: Session, case: Case, *, k: int = 3) -> list[dict[str, Any]]
             "category_id": category.id if category else None,
             "service_code": service_code(category) if category else None,
             "category_name": (category.local_name or category.name) if category else None,
+            "category_kind": category.kind if category else None,
+            "category_code": category.code if category else None,
             "department_id": None,
             "department_name": None,
         }
         if category is not None:
             probe = Case(
-                jurisdiction_id=case.jurisdiction_id,
+                jurisdiction_id=jurisdiction.id,
                 category_id=category.id,
                 filing_condition_id=None,
-                street_id=case.street_id,
-                community_id=case.community_id,
-                grid_id=case.grid_id,
+                street_id=street_id,
+                community_id=community_id,
+                grid_id=grid_id,
             )
             hint = cases.suggest_department(session, probe)
             if hint is not None:

@@ -49,6 +49,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "worklist_not_found": ("queue",),
     "unknown_category": ("category_id",),
     "point_outside": ("jurisdiction",),
+    "point_outside_grids": ("jurisdiction", "distance_m"),
     "point_in_no_district": ("jurisdiction",),
     "department_required": (),
     "department_inactive": ("department",),

@@ -31,6 +31,9 @@ SCREENS: tuple[Screen, ...] = (
         Screen(f"/work/{name}", f"nav.{name}", QUEUES[name].roles)
         for name in ("intake", "filing", "dispatch", "department", "approvals", "pool", "checks")
     ),
+    # 登记: the centre registers calls, walk-ins and media reports; a leader his assignments
+    # (the channels ``cases.workflow.report_roles`` lets them report on).
+    Screen("/register", "nav.register", _roles(Role.INTAKE_OPERATOR, Role.SHIFT_LEAD, Role.LEADER)),
     Screen("/map", "nav.map", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
     Screen("/dashboard", "nav.dashboard", _roles(Role.LEADER, Role.SHIFT_LEAD)),
     # 综合评价: the evaluation API's readers
