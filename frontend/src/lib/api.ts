@@ -87,3 +87,13 @@ export function qs(params: Record<string, string | number | boolean | null | und
   const s = q.toString();
   return s ? `?${s}` : "";
 }
+
+/** A random (v4) UUID, the Idempotency-Key of a report; crypto.randomUUID exists only in secure contexts. */
+export function newKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

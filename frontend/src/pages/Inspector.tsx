@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Map as MlMap, Marker } from "maplibre-gl";
 import { t, tCode } from "../i18n";
-import { api, ApiError, qs } from "../lib/api";
+import { api, ApiError, newKey, qs } from "../lib/api";
 import { CategoryPicker, type Picked } from "../components/CategoryPicker";
 import { afterUpload, uploadPhoto, type CaseDetail } from "../lib/cases";
 import { addAreaLayers, createMap, loadAreas, maplibregl } from "../lib/mapbase";
@@ -45,16 +45,6 @@ interface Draft {
   address: string;
   photo: string | null; // data URL, kept only while offline
   saved_at: string;
-}
-
-/** A random (v4) UUID; crypto.randomUUID exists only in secure contexts. */
-function newKey(): string {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 function readOutbox(): Draft[] {

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Map as MlMap, Marker } from "maplibre-gl";
 import { t } from "../i18n";
-import { api, ApiError, qs } from "../lib/api";
+import { api, ApiError, newKey, qs } from "../lib/api";
 import { CategoryPicker, type Category, type Picked } from "../components/CategoryPicker";
 import { afterUpload, uploadPhoto, type CaseDetail } from "../lib/cases";
 import { addAreaLayers, createMap, loadAreas, maplibregl } from "../lib/mapbase";
@@ -25,15 +25,6 @@ export const CHANNELS: { id: string; source: string }[] = [
 function channelsFor(roles: string[]): typeof CHANNELS {
   const centre = roles.some((r) => r === "intake_operator" || r === "shift_lead" || r === "admin");
   return centre ? CHANNELS : CHANNELS.filter((c) => c.id === "leader");
-}
-
-function newKey(): string {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 interface Pos {
