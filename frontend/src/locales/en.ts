@@ -423,6 +423,10 @@ export const en: Record<string, string> = {
   "error.wrong_password": "The current password is wrong",
   "error.last_admin": "Not possible: this user is the last active administrator of the platform",
   "error.user_exists": "The username “{username}” is taken",
+  "error.callback_role": "Only intake operators and shift leads reply to and call back the caller",
+  "error.reply_empty": "Say what the caller was told",
+  "error.bad_satisfaction": "Choose a satisfaction: satisfied, basically satisfied or dissatisfied",
+  "error.satisfaction_unreached": "No satisfaction when the caller was not reached",
   // 用户管理 and 修改密码
   "nav.users": "Users",
   "shell.password": "Change password",

@@ -423,6 +423,10 @@ export const zh: Record<string, string> = {
   "error.wrong_password": "当前密码不正确",
   "error.last_admin": "不能停用该用户或去掉其管理员角色：他是本平台最后一名在用的管理员",
   "error.user_exists": "用户名“{username}”已被使用",
+  "error.callback_role": "只有受理员、值班长可以答复、回访来电人",
+  "error.reply_empty": "请填写答复内容",
+  "error.bad_satisfaction": "请选择满意度：满意、基本满意或不满意",
+  "error.satisfaction_unreached": "未联系上来电人时不填写满意度",
   // 用户管理 and 修改密码
   "nav.users": "用户管理",
   "shell.password": "修改密码",

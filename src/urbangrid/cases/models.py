@@ -73,6 +73,8 @@ class Case(Base):
     )
     reporter_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reporter_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # 需要回访: the caller asked to be called back (read like the phone: callback roles only).
+    reporter_callback: Mapped[bool] = mapped_column(Boolean, default=False)
     urgency: Mapped[str] = mapped_column(String(16), default="normal")  # normal | urgent
 
     # ---- workflow snapshot (see workflow.CaseState)

@@ -299,6 +299,15 @@ def get_visible_case(session: Session, principal: Principal | None, case_id: int
     return case
 
 
+# Who calls a case's caller back (答复 / 回访) and so reads the caller's details registered
+# with it (name, phone, wish to be called back): nobody else, whatever else they read.
+CALLBACK_ROLES: tuple[Role, ...] = (Role.INTAKE_OPERATOR, Role.SHIFT_LEAD)
+
+
+def reads_caller(principal: Principal) -> bool:
+    return principal.has(*CALLBACK_ROLES)
+
+
 def check_may_act(scope: CaseScope, case: Case, action: str) -> None:
     """403 when the caller reads the case but may not take ``action`` on it for its scope
     (a city on a district's case, an inspector on its report in another's grid)."""

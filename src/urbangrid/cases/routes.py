@@ -17,7 +17,12 @@ from urbangrid.auth import audit
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import search, service
 from urbangrid.cases.models import Case, RoutingRule
-from urbangrid.cases.queries import CaseFilters, get_visible_attachment, get_visible_case
+from urbangrid.cases.queries import (
+    CaseFilters,
+    get_visible_attachment,
+    get_visible_case,
+    reads_caller,
+)
 from urbangrid.cases.schemas import (
     ActionBody,
     ApproveExtensionBody,
@@ -64,15 +69,15 @@ def _summary(case: Case) -> CaseSummary:
     return out
 
 
-# Who calls a reporter back (答复 / 回访) and so reads the phone number registered with a case.
-CALLBACK_ROLES: tuple[Role, ...] = (Role.INTAKE_OPERATOR, Role.SHIFT_LEAD)
-
-
 def _detail(db: Session, principal: Principal, case: Case) -> CaseDetail:
     out = CaseDetail.model_validate(case)
-    # Private data: the caller's phone only for the roles that call back (答复 / 回访).
-    if principal.has(*CALLBACK_ROLES):
+    # Private data: the caller's name, phone and wish to be called back only for the roles
+    # that call back (答复 / 回访).
+    if reads_caller(principal):
         out.caller_phone = case.reporter_phone
+        out.callback_wanted = case.reporter_callback
+    else:
+        out.reporter_name = None
     out.status_label = STATUS_LABELS_ZH[Status(case.status)]
     out.allowed_actions = service.allowed_for(db, principal, case)
     out.timeline = [EventOut.model_validate(e) for e in service.case_events(db, case.id)]

@@ -24,6 +24,7 @@ class CaseCreate(BaseModel):
     urgency: str = Field("normal", pattern="^(normal|urgent)$")
     reporter_name: str | None = Field(None, max_length=64)
     reporter_phone: str | None = Field(None, max_length=32)
+    callback_wanted: bool = Field(False, description="需要回访: the caller asks to be called back")
     external_id: str | None = Field(None, max_length=64)
     component_id: int | None = None
     self_handled: bool = Field(False, description="自处理: the inspector fixed it on the spot")
@@ -163,6 +164,11 @@ class CaseDetail(CaseSummary):
         None,
         description="the reporter's phone (reporter_phone), only for the roles that call "
         "back (受理员, 值班长: 答复 / 回访); null for everyone else",
+    )
+    callback_wanted: bool | None = Field(
+        None,
+        description="需要回访: the caller asked to be called back; like caller_phone, only "
+        "for the roles that call back, null for everyone else",
     )
     self_handled: bool
     limit_value: Decimal | None

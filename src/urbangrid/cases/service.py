@@ -391,6 +391,7 @@ class NewCase:
     urgency: str = "normal"
     reporter_name: str | None = None
     reporter_phone: str | None = None
+    callback_wanted: bool = False
     external_id: str | None = None
     component_id: int | None = None
     self_handled: bool = False
@@ -570,6 +571,7 @@ def create_case(
         reporter_id=actor.user_id,
         reporter_name=new.reporter_name,
         reporter_phone=new.reporter_phone,
+        reporter_callback=new.callback_wanted,
         urgency=new.urgency,
         created_at=now,
         updated_at=now,

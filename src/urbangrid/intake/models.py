@@ -191,6 +191,27 @@ class DuplicateLink(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
 
 
+class CallerContact(Base):
+    """答复 / 回访 of a case's caller, recorded by the centre (受理员, 值班长).
+
+    ``kind`` reply (答复: what the caller was told, ``content``) or callback (回访: whether
+    the caller was ``reached`` and, when reached, their ``satisfaction`` — the same words as
+    the 12345 platform's callbacks, ``hotline_rates.CALLBACK_RESULTS``). Kept apart from
+    the workflow: neither moves the case; evaluation may count satisfaction from here."""
+
+    __tablename__ = "intake_caller_contacts"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reply | callback
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    content: Mapped[str] = mapped_column(Text, default="")
+    reached: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    satisfaction: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
 class ReporterNotification(Base):
     """A progress message owed to one reporter (by the channel they used)."""
 

@@ -20,12 +20,13 @@ from urbangrid.auth import audit
 from urbangrid.auth.limits import Limiter, per_minute
 from urbangrid.auth.principal import Principal
 from urbangrid.cases.queries import get_visible_case
-from urbangrid.intake import duplicates, hotline, suggestions, webhooks
+from urbangrid.intake import callbacks, duplicates, hotline, suggestions, webhooks
 from urbangrid.intake import keys as client_keys
 from urbangrid.intake import open311_format as fmt
 from urbangrid.intake import open311_service as o311
 from urbangrid.intake.duplicate_rules import Rules
 from urbangrid.intake.models import ClientKey, WebhookSubscription
+from urbangrid.intake.schemas import CallerCallbackIn, CallerOut, ContactOut, ReplyIn
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.types import CalendarDateTime, utcnow
@@ -555,6 +556,67 @@ def reporter_notifications(
         }
         for n in duplicates.notifications(db, case_id)
     ]
+
+
+# ---------------------------------------------------------------- 答复 / 回访
+
+
+@router.get(
+    f"{INTAKE}/cases/{{case_id}}/caller",
+    tags=["intake"],
+    response_model=CallerOut,
+    **scoped(RouteScope.CASE),
+)
+def case_caller(case_id: int, db: DbSession, principal: CurrentPrincipal) -> CallerOut:
+    """The caller of a case (name, phone, 需要回访), its report count and the 答复 / 回访
+    recorded so far; for the 受理员 and the 值班长 only (403 ``callback_role``)."""
+    f = callbacks.caller_file(db, principal, case_id)
+    return CallerOut(
+        case_id=f.case.id,
+        name=f.case.reporter_name,
+        phone=f.case.reporter_phone,
+        callback_wanted=f.case.reporter_callback,
+        reports=f.reports,
+        contacts=[ContactOut.model_validate(c) for c in f.contacts],
+    )
+
+
+@router.post(
+    f"{INTAKE}/cases/{{case_id}}/replies",
+    tags=["intake"],
+    status_code=201,
+    response_model=ContactOut,
+    **scoped(RouteScope.CASE),
+)
+def reply_to_caller(
+    case_id: int, body: ReplyIn, db: DbSession, principal: CurrentPrincipal
+) -> ContactOut:
+    """答复: record what the caller was told (by the caller of this route, now)."""
+    row = callbacks.record_reply(db, principal, case_id, body.content)
+    return ContactOut.model_validate(row)
+
+
+@router.post(
+    f"{INTAKE}/cases/{{case_id}}/callbacks",
+    tags=["intake"],
+    status_code=201,
+    response_model=ContactOut,
+    **scoped(RouteScope.CASE),
+)
+def call_back(
+    case_id: int, body: CallerCallbackIn, db: DbSession, principal: CurrentPrincipal
+) -> ContactOut:
+    """回访: record whether the caller was reached and their satisfaction (422
+    ``bad_satisfaction`` / ``satisfaction_unreached``)."""
+    row = callbacks.record_callback(
+        db,
+        principal,
+        case_id,
+        reached=body.reached,
+        satisfaction=body.satisfaction,
+        note=body.note,
+    )
+    return ContactOut.model_validate(row)
 
 
 @router.get(f"{INTAKE}/suggestions", tags=["intake"], **scoped(RouteScope.JURISDICTION))

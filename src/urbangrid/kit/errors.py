@@ -57,6 +57,10 @@ CODES: dict[str, tuple[str, ...]] = {
     "wrong_password": (),
     "last_admin": ("jurisdiction",),
     "user_exists": ("username",),
+    "callback_role": (),
+    "reply_empty": (),
+    "bad_satisfaction": ("allowed",),
+    "satisfaction_unreached": (),
 }
 
 
