@@ -147,6 +147,7 @@ def test_reply_and_callback_are_recorded(
         ("callback", True, "basically"),
     ]
     assert caller["contacts"][0]["content"] == "已转环卫所处理，三日内办结"
+    assert caller["contacts"][0]["user_name"] == w.users["intake"].display_name
     assert _stored(engine) == (3, 3)  # one row and one outbox message each
     with session_factory(engine)() as s:
         payloads: list[dict[str, Any]] = [

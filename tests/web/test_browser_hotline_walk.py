@@ -255,5 +255,39 @@ def test_hotline_call_registered_and_walked_to_closing(
         + f"\nregistration (empty form to case number): {register_seconds:.2f} s, "
         f"{register_clicks} clicks (with the 登记 menu link)"
     )
+
+    # ---- After 结案 the 受理员 answers the caller (答复) and calls back (回访) on the case
+    # page; not part of the walk's count.
+    case_url = insp.url
+    intake.goto(case_url)
+    panel = intake.get_by_test_id("caller-panel")
+    panel.get_by_test_id("caller-name").filter(has_text="王先生").wait_for()
+    assert panel.get_by_test_id("caller-wish").inner_text() == "需要回访"
+    assert panel.get_by_test_id("caller-reports").inner_text() == "1"
+    intake.get_by_test_id("caller-phone").filter(has_text="13800005678").wait_for()
+    panel.get_by_role("button", name="答复").click()
+    panel.get_by_label("答复内容").fill("井盖已更换，感谢来电")
+    panel.get_by_role("button", name="保存").click()
+    contacts = panel.get_by_test_id("caller-contacts")
+    contacts.locator('li[data-kind="reply"]').filter(has_text="井盖已更换").wait_for()
+    # A 回访 with the caller reached but no satisfaction chosen: refused, in Chinese, and
+    # the form keeps what was typed.
+    panel.get_by_role("button", name="回访").click()
+    panel.get_by_label("备注").fill("市民表示满意")
+    panel.get_by_role("button", name="保存").click()
+    panel.get_by_test_id("caller-error").filter(has_text="请选择满意度").wait_for()
+    assert panel.get_by_label("备注").input_value() == "市民表示满意"
+    panel.get_by_label("满意", exact=True).check()
+    panel.get_by_role("button", name="保存").click()
+    contacts.locator('li[data-kind="callback"]').filter(has_text="满意").wait_for()
+    assert panel.get_by_test_id("caller-error").count() == 0
+    assert "李受理" in contacts.inner_text()
+    screenshot(intake, "walk-6-reply-and-callback")
+    # The department's handler reads the case, not its caller.
+    dept.goto(case_url)
+    dept.get_by_test_id("case-status").filter(has_text="已结案").wait_for()
+    assert dept.get_by_test_id("caller-panel").count() == 0
+    assert "13800005678" not in dept.content() and "王先生" not in dept.content()
+
     for page in (intake, insp, lead, disp, dept):
         assert page.js_errors == [], page.js_errors

@@ -12,6 +12,7 @@ import { fmtTime } from "../lib/time";
 import { useNow } from "../lib/useNow";
 import { LightBadge } from "../components/LightBadge";
 import { ActionDialog } from "../components/ActionDialog";
+import { CALLBACK_ROLES, CallerPanel } from "../components/CallerPanel";
 
 const CaseMap = lazyPage(() => import("../components/CaseMap"));
 
@@ -205,6 +206,9 @@ export function CasePage({ caseId }: { caseId: number }) {
             <h3>{t("photo.after")}</h3>
             <Photos items={after} testid="after-photos" />
           </section>
+          {session?.roles.some((r) => CALLBACK_ROLES.includes(r)) && (
+            <CallerPanel caseId={kase.id} />
+          )}
         </div>
         <div>
           <section class="card" aria-labelledby="map-h" style={{ height: "320px", display: "flex", flexDirection: "column" }}>

@@ -226,7 +226,6 @@ export default function Register() {
     const phone = String(f.get("caller_phone") ?? "").trim();
     const callback = f.get("callback") === "on";
     const notes = [t("register.commentChannel", { channel: t(`register.channel.${ch.id}`) })];
-    if (callback) notes.push(t("register.commentCallback"));
     setBusy(true);
     setResult(null);
     try {
@@ -246,6 +245,7 @@ export default function Register() {
           urgency: f.get("urgent") === "on" ? "urgent" : "normal",
           reporter_name: name || null,
           reporter_phone: phone || null,
+          callback_wanted: callback,
           comment: notes.join("；"),
           attachments,
         },

@@ -27,6 +27,7 @@ from urbangrid.intake.hotline_rates import CALLBACK_RESULTS
 from urbangrid.intake.models import CallerContact, Report
 from urbangrid.kit.errors import Forbidden, InvalidInput
 from urbangrid.kit.types import utcnow
+from urbangrid.org.models import User
 
 REPLY = "reply"
 CALLBACK = "callback"
@@ -39,6 +40,7 @@ class CallerFile:
     case: Case
     reports: int  # calls and reports on this case: the first, plus those attached later
     contacts: list[CallerContact]
+    names: dict[int, str]  # display names of the users who recorded the contacts
 
 
 def _check_role(principal: Principal) -> None:
@@ -67,7 +69,10 @@ def caller_file(session: Session, principal: Principal, case_id: int) -> CallerF
         .where(CallerContact.case_id == case.id)
         .order_by(CallerContact.at, CallerContact.id)
     ).all()
-    return CallerFile(case, report_count(session, case.id), list(rows))
+    ids = {r.user_id for r in rows if r.user_id is not None}
+    found = session.execute(select(User.id, User.display_name).where(User.id.in_(ids or {-1})))
+    names = {int(uid): str(name) for uid, name in found}
+    return CallerFile(case, report_count(session, case.id), list(rows), names)
 
 
 def _case_to_record_on(session: Session, principal: Principal, case_id: int, kind: str) -> Case:

@@ -577,7 +577,12 @@ def case_caller(case_id: int, db: DbSession, principal: CurrentPrincipal) -> Cal
         phone=f.case.reporter_phone,
         callback_wanted=f.case.reporter_callback,
         reports=f.reports,
-        contacts=[ContactOut.model_validate(c) for c in f.contacts],
+        contacts=[
+            ContactOut.model_validate(c).model_copy(
+                update={"user_name": f.names.get(c.user_id or 0)}
+            )
+            for c in f.contacts
+        ],
     )
 
 

@@ -33,6 +33,7 @@ class ContactOut(BaseModel):
     case_id: int
     kind: str = Field(description="reply (答复) | callback (回访)")
     user_id: int | None
+    user_name: str | None = Field(None, description="who recorded it (display name)")
     at: datetime
     content: str
     reached: bool | None
