@@ -215,3 +215,106 @@ def test_satisfaction_rule() -> None:
     for reached, value in ((True, None), (True, "满意"), (False, "dissatisfied")):
         with pytest.raises(InvalidInput):
             check_callback(reached, value)
+
+
+def _png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    raw = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def _counts(engine: Engine) -> tuple[int, int]:
+    from urbangrid.cases.models import Case
+    from urbangrid.intake.models import Report
+
+    with session_factory(engine)() as s:
+        cases = s.scalar(select(func.count(Case.id)))
+        reports = s.scalar(select(func.count(Report.id)))
+    return int(cases or 0), int(reports or 0)
+
+
+def test_call_attached_to_an_open_case(
+    setup: tuple[TestClient, World, dict], engine: Engine
+) -> None:
+    """并入: a second call about the same problem is recorded on the open case (no new
+    case); the caller gets its number; a resend records it once."""
+    client, w, h = setup
+    cid = _dispatched_call(client, w, h)
+    number = client.get(f"/api/v1/cases/{cid}", headers=h["intake"]).json()["number"]
+    photo = client.post(
+        "/api/v1/cases/photos",
+        files={"file": ("p.png", _png(), "image/png")},
+        data={"kind": "before"},
+        headers=h["intake"],
+    )
+    assert photo.status_code == 201, photo.text
+    before = _counts(engine)
+    call = {
+        "channel": "walk_in",
+        "description": "来访：同一处垃圾满溢，已两天",
+        "reporter_name": "李女士",
+        "reporter_phone": "13900008888",
+        "callback_wanted": True,
+        "attachments": [photo.json()["id"]],
+    }
+    key = {"Idempotency-Key": "7f1f3c52-0000-4000-8000-000000000001"}
+    r = client.post(f"/api/v1/intake/cases/{cid}/calls", json=call, headers={**h["intake"], **key})
+    assert r.status_code == 201, r.text
+    assert (r.json()["number"], r.json()["reports"], r.json()["replayed"]) == (number, 2, False)
+    assert _counts(engine) == (before[0], before[1] + 1)  # no new case, one more report
+    shown = client.get(f"/api/v1/cases/{cid}", headers=h["hw"]).json()
+    assert photo.json()["id"] in [a["id"] for a in shown["attachments"]]
+    again = client.post(
+        f"/api/v1/intake/cases/{cid}/calls", json=call, headers={**h["intake"], **key}
+    )
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    assert _counts(engine) == (before[0], before[1] + 1)
+    caller = client.get(f"/api/v1/intake/cases/{cid}/caller", headers=h["lead"]).json()
+    assert caller["reports"] == 2
+    calls = [(c["name"], c["phone"], c["callback_wanted"], c["channel"]) for c in caller["calls"]]
+    assert calls == [("李女士", "13900008888", True, "walk_in")]
+    # The first caller stays the case's caller; the department never reads either.
+    assert caller["phone"] == PHONE
+    r = client.get(f"/api/v1/cases/{cid}", headers=h["hw"])
+    assert "13900008888" not in r.text and "李女士" not in r.text
+    for who in ("hw", "inspector"):
+        r = client.post(f"/api/v1/intake/cases/{cid}/calls", json=call, headers=h[who])
+        assert (r.status_code, r.json()["code"]) == (403, "callback_role"), who
+
+
+def test_attaching_to_a_case_closed_meanwhile_is_refused(
+    setup: tuple[TestClient, World, dict], engine: Engine
+) -> None:
+    client, w, h = setup
+    body = {"source": "hotline", "lon": w.lon, "lat": w.lat, "description": "来电：噪音"}
+    made = client.post("/api/v1/cases", json=body, headers=h["intake"]).json()
+    call = {"channel": "hotline", "description": "又一位市民反映噪音"}
+    bad = [
+        ({**call, "channel": "fax"}, 422, "invalid_input"),
+        ({**call, "description": "  "}, 422, "call_text_empty"),
+        ({**call, "attachments": [987654]}, 422, "invalid_input"),
+    ]
+    before = _counts(engine)
+    for payload, status, code in bad:
+        url = f"/api/v1/intake/cases/{made['id']}/calls"
+        r = client.post(url, json=payload, headers=h["intake"])
+        assert (r.status_code, r.json()["code"]) == (status, code), payload
+    voided = client.post(
+        f"/api/v1/cases/{made['id']}/void",
+        json={"version": made["version"], "comment": "误报"},
+        headers=h["lead"],
+    )
+    assert voided.status_code == 200, voided.text
+    r = client.post(f"/api/v1/intake/cases/{made['id']}/calls", json=call, headers=h["intake"])
+    assert r.status_code == 409 and r.json()["code"] == "case_closed_meanwhile"
+    assert r.json()["params"]["number"] == made["number"]
+    assert _counts(engine) == before
+    r = client.post("/api/v1/intake/cases/987654/calls", json=call, headers=h["intake"])
+    assert r.status_code == 404

@@ -423,6 +423,8 @@ export const en: Record<string, string> = {
   "error.wrong_password": "The current password is wrong",
   "error.last_admin": "Not possible: this user is the last active administrator of the platform",
   "error.user_exists": "The username “{username}” is taken",
+  "error.case_closed_meanwhile": "Case {number} has ended meanwhile; register the call as a new case",
+  "error.call_text_empty": "Say what the caller reports",
   "error.callback_role": "Only intake operators and shift leads reply to and call back the caller",
   "error.reply_empty": "Say what the caller was told",
   "error.bad_satisfaction": "Choose a satisfaction: satisfied, basically satisfied or dissatisfied",

@@ -423,6 +423,8 @@ export const zh: Record<string, string> = {
   "error.wrong_password": "当前密码不正确",
   "error.last_admin": "不能停用该用户或去掉其管理员角色：他是本平台最后一名在用的管理员",
   "error.user_exists": "用户名“{username}”已被使用",
+  "error.case_closed_meanwhile": "案件 {number} 已办结，不能再并入；请登记为新案件",
+  "error.call_text_empty": "请填写来电反映的问题",
   "error.callback_role": "只有受理员、值班长可以答复、回访来电人",
   "error.reply_empty": "请填写答复内容",
   "error.bad_satisfaction": "请选择满意度：满意、基本满意或不满意",

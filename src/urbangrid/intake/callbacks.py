@@ -16,16 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from urbangrid.auth.principal import Principal
-from urbangrid.cases.models import Case
+from urbangrid.cases import workflow as wf
+from urbangrid.cases.models import Attachment, Case
 from urbangrid.cases.queries import case_scope, check_may_act, get_visible_case, reads_caller
 from urbangrid.intake import outbox
 from urbangrid.intake.hotline_rates import CALLBACK_RESULTS
 from urbangrid.intake.models import CallerContact, Report
-from urbangrid.kit.errors import Forbidden, InvalidInput
+from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput
 from urbangrid.kit.types import utcnow
 from urbangrid.org.models import User
 
@@ -41,6 +43,7 @@ class CallerFile:
     reports: int  # calls and reports on this case: the first, plus those attached later
     contacts: list[CallerContact]
     names: dict[int, str]  # display names of the users who recorded the contacts
+    calls: list[Report]  # calls attached to the case after the first (with their callers)
 
 
 def _check_role(principal: Principal) -> None:
@@ -51,13 +54,22 @@ def _check_role(principal: Principal) -> None:
         )
 
 
-def report_count(session: Session, case_id: int) -> int:
-    """The case's own report plus every report attached to it later (merged calls)."""
-    extra = session.scalar(
-        select(func.count(Report.id)).where(
-            Report.case_id == case_id, Report.original_case_id != case_id
-        )
+# ``intake_reports.channel`` of a call the centre attached to an open case (登记 → 疑似重复).
+ATTACHED = "register"
+
+
+def _attached_calls(case_id: int) -> ColumnElement[bool]:
+    """Reports on the case besides its first: merged duplicates' and attached calls."""
+    return and_(
+        Report.case_id == case_id,
+        or_(Report.original_case_id != case_id, Report.channel == ATTACHED),
     )
+
+
+def report_count(session: Session, case_id: int) -> int:
+    """The case's own report plus every report attached to it later (merged duplicates,
+    calls attached from the 登记 form)."""
+    extra = session.scalar(select(func.count(Report.id)).where(_attached_calls(case_id)))
     return 1 + int(extra or 0)
 
 
@@ -72,7 +84,14 @@ def caller_file(session: Session, principal: Principal, case_id: int) -> CallerF
     ids = {r.user_id for r in rows if r.user_id is not None}
     found = session.execute(select(User.id, User.display_name).where(User.id.in_(ids or {-1})))
     names = {int(uid): str(name) for uid, name in found}
-    return CallerFile(case, report_count(session, case.id), list(rows), names)
+    calls = list(
+        session.scalars(
+            select(Report)
+            .where(_attached_calls(case.id), Report.channel == ATTACHED)
+            .order_by(Report.received_at, Report.id)
+        )
+    )
+    return CallerFile(case, report_count(session, case.id), list(rows), names, calls)
 
 
 def _case_to_record_on(session: Session, principal: Principal, case_id: int, kind: str) -> Case:
@@ -178,3 +197,98 @@ def record_callback(
     session.flush()
     _publish(session, case, row)
     return row
+
+
+# The 登记 form's channels (frontend Register.tsx CHANNELS).
+CALL_CHANNELS = ("hotline", "walk_in", "leader", "media", "other")
+
+
+@dataclass(frozen=True)
+class NewCall:
+    """A call the 登记 form attaches to an open case instead of making a new one."""
+
+    channel: str  # the form's channel: hotline | walk_in | leader | media | other
+    description: str
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    callback_wanted: bool = False
+    address: str = ""
+    attachments: tuple[int, ...] = ()  # the caller's own uploads (or photos of this case)
+
+
+def attach_call(
+    session: Session,
+    principal: Principal,
+    case_id: int,
+    call: NewCall,
+    *,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Case, Report, bool]:
+    """疑似重复 → 并入: record the call on the open case ``case_id`` as one more report (no
+    new case); the caller is then given that case's number. 409 ``case_closed_meanwhile``
+    when the case ended since the hint was shown. With ``key`` (the form's
+    Idempotency-Key) a resend answers the call recorded the first time (third value True).
+
+    What follows: one ``intake_reports`` row (channel ``register``; the caller's details in
+    it, read only by the callback roles), the photos join the case, and the reporter
+    hears of the case's next steps like every reporter (``duplicates._tell_reporters``)."""
+    case = _case_to_record_on(session, principal, case_id, "attach_call")
+    external_id = f"{principal.user_id}:{key}"[:64] if key else None
+    if external_id is not None:
+        known = session.scalar(
+            select(Report).where(Report.channel == ATTACHED, Report.external_id == external_id)
+        )
+        if known is not None:
+            if known.case_id != case.id:
+                raise Conflict(
+                    "this form was already attached to another case",
+                    code="concurrent_change",
+                )
+            return case, known, True
+    if case.status in wf.TERMINAL_VALUES:
+        raise Conflict(
+            f"case {case.number} is {case.status} now: register the call as a new case",
+            code="case_closed_meanwhile",
+            params={"number": case.number},
+        )
+    if call.channel not in CALL_CHANNELS:
+        raise InvalidInput(f"channel is one of {', '.join(CALL_CHANNELS)}", field="channel")
+    text = call.description.strip()
+    if not text:
+        raise InvalidInput(
+            "say what the caller reports", code="call_text_empty", field="description"
+        )
+    photos: list[Attachment] = []
+    for aid in dict.fromkeys(call.attachments):
+        photo = session.get(Attachment, aid) if 0 < aid < 2**63 else None
+        if photo is None:
+            raise InvalidInput(f"unknown attachment {aid}", field="attachments")
+        mine = photo.case_id is None and photo.uploaded_by == principal.user_id
+        if not (mine or photo.case_id == case.id):
+            raise InvalidInput(f"unknown attachment {aid}", field="attachments")
+        photos.append(photo)
+    for photo in photos:  # the caller's photos join the case's 上报照片
+        photo.case_id = case.id
+        photo.jurisdiction_id = case.jurisdiction_id
+    report = Report(
+        jurisdiction_id=case.jurisdiction_id,
+        channel=ATTACHED,
+        external_id=external_id,
+        case_id=case.id,
+        original_case_id=case.id,
+        first_name=(call.reporter_name or "").strip()[:100] or None,
+        phone=(call.reporter_phone or "").strip()[:40] or None,
+        address_string=call.address.strip() or None,
+        attributes={
+            "channel": call.channel,
+            "description": text,
+            "callback_wanted": call.callback_wanted,
+            "attachments": [p.id for p in photos],
+            "by": principal.user_id,
+        },
+        received_at=now or utcnow(),
+    )
+    session.add(report)
+    session.flush()
+    return case, report, False

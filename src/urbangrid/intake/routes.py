@@ -26,7 +26,15 @@ from urbangrid.intake import open311_format as fmt
 from urbangrid.intake import open311_service as o311
 from urbangrid.intake.duplicate_rules import Rules
 from urbangrid.intake.models import ClientKey, WebhookSubscription
-from urbangrid.intake.schemas import CallerCallbackIn, CallerOut, ContactOut, ReplyIn
+from urbangrid.intake.schemas import (
+    AttachedOut,
+    CallerCallbackIn,
+    CallerOut,
+    CallIn,
+    CallOut,
+    ContactOut,
+    ReplyIn,
+)
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.types import CalendarDateTime, utcnow
@@ -583,6 +591,64 @@ def case_caller(case_id: int, db: DbSession, principal: CurrentPrincipal) -> Cal
             )
             for c in f.contacts
         ],
+        calls=[
+            CallOut(
+                at=r.received_at,
+                channel=str(r.attributes.get("channel", "")),
+                name=r.first_name,
+                phone=r.phone,
+                callback_wanted=bool(r.attributes.get("callback_wanted")),
+                description=str(r.attributes.get("description", "")),
+            )
+            for r in f.calls
+        ],
+    )
+
+
+@router.post(
+    f"{INTAKE}/cases/{{case_id}}/calls",
+    tags=["intake"],
+    status_code=201,
+    response_model=AttachedOut,
+    responses={
+        200: {"model": AttachedOut, "description": "a resend with the same Idempotency-Key"},
+        409: {"description": "case_closed_meanwhile: the case ended since the hint"},
+    },
+    **scoped(RouteScope.CASE),
+)
+def attach_call(
+    case_id: int,
+    body: CallIn,
+    db: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None,
+) -> AttachedOut:
+    """并入: record a call on an open case listed as 疑似重复 instead of registering a new
+    case; answers the case number to give the caller."""
+    case, _, replayed = callbacks.attach_call(
+        db,
+        principal,
+        case_id,
+        callbacks.NewCall(
+            channel=body.channel,
+            description=body.description,
+            reporter_name=body.reporter_name,
+            reporter_phone=body.reporter_phone,
+            callback_wanted=body.callback_wanted,
+            address=body.address,
+            attachments=tuple(body.attachments),
+        ),
+        key=idempotency_key,
+    )
+    if replayed:
+        response.status_code = 200
+    return AttachedOut(
+        case_id=case.id,
+        number=case.number,
+        status=case.status,
+        reports=callbacks.report_count(db, case.id),
+        replayed=replayed,
     )
 
 

@@ -61,6 +61,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "reply_empty": (),
     "bad_satisfaction": ("allowed",),
     "satisfaction_unreached": (),
+    "case_closed_meanwhile": ("number",),
+    "call_text_empty": (),
 }
 
 
