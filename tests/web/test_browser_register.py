@@ -374,3 +374,108 @@ def test_leader_registers_an_assignment(
     page.get_by_role("option", name=re.compile(r"01001")).first.click()
     _place_on_map(page)
     page.get_by_test_id("reg-duplicates").filter(has_text=number.group(1)).wait_for()
+
+
+def _reports_on(database_url: str, case_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from urbangrid.db import make_engine, session_scope
+    from urbangrid.intake.models import Report
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        n = session.scalar(select(func.count(Report.id)).where(Report.case_id == case_id))
+    engine.dispose()
+    return int(n or 0)
+
+
+def test_register_attaches_a_call_to_a_duplicate(
+    browser: Any,
+    demo_server: tuple[LiveServer, DemoFacts],
+    screenshot: Callable[[Any, str], Path],
+) -> None:
+    """并入 from the 疑似重复 hint: the call is recorded on the open case (no new case) and
+    the operator gives the caller that number; a case closed meanwhile is refused with the
+    form kept as it was."""
+    from sqlalchemy import select
+    from web_harness import ApiUser
+
+    from urbangrid.db import make_engine, session_scope
+    from urbangrid.demo.loader import DEMO_CODE
+    from urbangrid.geo.addresses import AddressRow, import_addresses
+    from urbangrid.org.models import Jurisdiction
+
+    server, facts = demo_server
+    # A place of its own (the other tests' cases are elsewhere), with a 门牌 address.
+    lon, lat = facts.inspector_lon + 0.0003, facts.inspector_lat + 0.0001
+    street = f"并入测试路{uuid.uuid4().hex[:6]}号"
+    engine = make_engine(server.database_url)
+    with session_scope(engine) as session:
+        j = session.scalar(select(Jurisdiction).where(Jurisdiction.code == DEMO_CODE))
+        assert j is not None
+        import_addresses(session, j, [AddressRow(1, street, lon, lat)])
+    engine.dispose()
+    api = ApiUser(server.url, "intake")
+    category = api.get("/api/v1/catalog/categories/component/01001")["id"]
+    first = {"source": "hotline", "lon": lon, "lat": lat, "category_id": category}
+    open_case = api.post("/api/v1/cases", {**first, "description": "井盖破损，第一位来电"})
+    doomed = api.post("/api/v1/cases", {**first, "description": "井盖破损，另一案"})
+    api.close()
+
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, server.url, "intake", "/work/intake")
+    page.goto(f"{server.url}/register")
+    page.get_by_role("heading", name="案件登记").wait_for()
+
+    def fill_call(text: str) -> Any:
+        page.get_by_label("问题描述").fill(text)
+        page.get_by_role("combobox", name="问题类别").fill("01001")
+        page.get_by_role("option", name=re.compile(r"01001")).first.click()
+        page.get_by_label("地址", exact=True).fill(street)
+        page.get_by_role("button", name="查找地址").click()
+        page.get_by_test_id("reg-position").filter(has_text="(地址定位)").wait_for()
+        page.get_by_label("姓名").fill("赵女士")
+        page.get_by_label("联系电话").fill("13700002222")
+        page.get_by_label("需要回电").check()
+        hint = page.get_by_test_id("reg-duplicates")
+        hint.filter(has_text=open_case["number"]).filter(has_text=doomed["number"]).wait_for()
+        return hint
+
+    text = f"来电：井盖破损又有人反映 {uuid.uuid4().hex[:6]}"
+    hint = fill_call(text)
+    screenshot(page, "register-6-duplicate-attach")
+    hint.get_by_role("button", name=f"将来电并入案件 {open_case['number']}").click()
+    result = page.get_by_test_id("reg-result")
+    result.filter(has_text=f"已并入案件 {open_case['number']}（共 2 次反映）").wait_for()
+    assert _cases_saying(server.database_url, text) == 0  # no new case
+    assert _reports_on(server.database_url, open_case["id"]) == 1
+    assert page.get_by_label("问题描述").input_value() == ""  # ready for the next call
+
+    # The case page shows the count and the added caller to the 受理员.
+    page.get_by_test_id("reg-case-link").click()
+    panel = page.get_by_test_id("caller-panel")
+    panel.get_by_test_id("caller-reports").filter(has_text="2").wait_for()
+    calls = panel.get_by_test_id("caller-calls")
+    assert "赵女士" in calls.inner_text() and "13700002222" in calls.inner_text()
+    assert text in calls.inner_text() and "需要回访" in calls.inner_text()
+    screenshot(page, "register-7-attached-call-on-case")
+
+    # The other case is closed (作废) meanwhile: 并入 is refused, the form keeps its content.
+    page.goto(f"{server.url}/register")
+    page.get_by_role("heading", name="案件登记").wait_for()
+    hint = fill_call(text + "（二）")
+    lead = ApiUser(server.url, "shiftlead")
+    lead.act(doomed, "void", comment="误报")
+    lead.close()
+    hint.get_by_role("button", name=f"将来电并入案件 {doomed['number']}").click()
+    refusal = page.get_by_test_id("reg-err-dup")
+    refusal.filter(has_text=f"案件 {doomed['number']} 已办结").wait_for()
+    assert page.get_by_label("问题描述").input_value() == text + "（二）"
+    assert page.get_by_label("联系电话").input_value() == "13700002222"
+    assert page.get_by_test_id("reg-result").count() == 0
+    assert _reports_on(server.database_url, doomed["id"]) == 0
+    assert _cases_saying(server.database_url, text + "（二）") == 0
+    screenshot(page, "register-8-attach-refused")
+    assert errors == []

@@ -22,6 +22,15 @@ interface Contact {
   satisfaction: string | null;
 }
 
+interface Call {
+  at: string;
+  channel: string;
+  name: string | null;
+  phone: string | null;
+  callback_wanted: boolean;
+  description: string;
+}
+
 interface Caller {
   case_id: number;
   name: string | null;
@@ -29,6 +38,7 @@ interface Caller {
   callback_wanted: boolean;
   reports: number;
   contacts: Contact[];
+  calls: Call[];
 }
 
 export function CallerPanel({ caseId }: { caseId: number }) {
@@ -87,6 +97,26 @@ export function CallerPanel({ caseId }: { caseId: number }) {
         <dt>{t("caller.reports")}</dt>
         <dd data-testid="caller-reports">{caller.reports}</dd>
       </dl>
+      {caller.calls.length > 0 && (
+        <>
+          <h3>{t("caller.calls")}</h3>
+          <ul data-testid="caller-calls">
+            {caller.calls.map((c, i) => (
+              <li key={i}>
+                <time dateTime={c.at}>{fmtTime(c.at)}</time> · {t(`register.channel.${c.channel}`)} ·{" "}
+                {c.name || "—"}{" "}
+                {c.phone && (
+                  <a href={`tel:${c.phone}`} data-native>
+                    {c.phone}
+                  </a>
+                )}
+                {c.callback_wanted && <span class="badge"> {t("caller.wants")}</span>}
+                <div>“{c.description}”</div>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <h3>{t("caller.contacts")}</h3>
       {caller.contacts.length === 0 ? (
         <p class="muted">{t("caller.none")}</p>

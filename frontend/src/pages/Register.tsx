@@ -58,7 +58,7 @@ interface Duplicate {
   distance_m: number;
   description: string;
 }
-type FieldErrors = Partial<Record<"location" | "category" | "description" | "phone" | "other", string>>;
+type FieldErrors = Partial<Record<"location" | "category" | "description" | "phone" | "other" | "dup", string>>;
 
 /** Which form field a server problem names (``params.field``). */
 function fieldOf(problem: Record<string, unknown>): keyof FieldErrors {
@@ -82,7 +82,7 @@ export default function Register() {
   const [hits, setHits] = useState<AddressHit[] | null>(null);
   const [addrMsg, setAddrMsg] = useState<string | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [result, setResult] = useState<{ number: string; id: number } | null>(null);
+  const [result, setResult] = useState<{ number: string; id: number; attached?: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const [formKey, setFormKey] = useState(0);
   const [description, setDescription] = useState("");
@@ -260,6 +260,50 @@ export default function Register() {
     }
   }
 
+  // 并入: the call is about a case already open (疑似重复): record it there, no new case;
+  // the caller is given that case's number. The form keeps its content when refused.
+  async function attachTo(d: Duplicate) {
+    if (busy || !formRef.current) return;
+    const f = new FormData(formRef.current);
+    const text = description.trim();
+    if (!text) {
+      setErrors({ description: t("error.call_text_empty") });
+      document.getElementById("reg-desc")?.focus();
+      return;
+    }
+    setBusy(true);
+    setResult(null);
+    setErrors({});
+    try {
+      const attachments: number[] = [];
+      for (const file of photos) attachments.push((await uploadPhoto(file, null, "before")).id);
+      const name = String(f.get("caller_name") ?? "").trim();
+      const phone = String(f.get("caller_phone") ?? "").trim();
+      const out = await api<{ case_id: number; number: string; reports: number }>(
+        `/api/v1/intake/cases/${d.case_id}/calls`,
+        {
+          method: "POST",
+          headers: { "Idempotency-Key": keyRef.current },
+          json: {
+            channel,
+            description: text,
+            reporter_name: name || null,
+            reporter_phone: phone || null,
+            callback_wanted: f.get("callback") === "on",
+            address: address.trim(),
+            attachments,
+          },
+        },
+      );
+      setResult({ number: out.number, id: out.case_id, attached: out.reports });
+      reset();
+    } catch (err) {
+      setErrors({ dup: err instanceof Error ? err.message : String(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
   const errId = (k: keyof FieldErrors) => (errors[k] ? `reg-err-${k}` : undefined);
   const fieldError = (k: keyof FieldErrors) =>
     errors[k] ? (
@@ -273,7 +317,9 @@ export default function Register() {
       <h1 id="reg-h">{t("register.title")}</h1>
       {result && (
         <p class="ok" role="status" data-testid="reg-result">
-          {t("register.done", { number: result.number })}{" "}
+          {result.attached
+            ? t("register.attached", { number: result.number, n: result.attached })
+            : t("register.done", { number: result.number })}{" "}
           <a href={`/cases/${result.id}`} data-testid="reg-case-link">
             {t("register.openCase")}
           </a>
@@ -421,13 +467,23 @@ export default function Register() {
                       <span class="muted">
                         {t("register.duplicateInfo", { m: Math.round(d.distance_m), score: Math.round(d.score * 100) })}
                       </span>{" "}
-                      {d.description}
+                      {d.description}{" "}
+                      <button
+                        type="button"
+                        class="chip"
+                        disabled={busy}
+                        onClick={() => void attachTo(d)}
+                        aria-label={t("register.attachTo", { number: d.number })}
+                      >
+                        {t("register.attach")}
+                      </button>
                     </li>
                   ))}
                 </ul>
                 <p class="muted">{t("register.duplicatesHelp")}</p>
               </div>
             )}
+            {fieldError("dup")}
           </div>
         </div>
         {fieldError("other")}
