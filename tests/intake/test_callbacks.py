@@ -257,8 +257,9 @@ def test_call_attached_to_an_open_case(
     assert photo.status_code == 201, photo.text
     before = _counts(engine)
     call = {
-        "channel": "walk_in",
-        "description": "来访：同一处垃圾满溢，已两天",
+        "channel": "other",
+        "channel_note": "市长信箱",
+        "description": "市长信箱：同一处垃圾满溢，已两天",
         "reporter_name": "李女士",
         "reporter_phone": "13900008888",
         "callback_wanted": True,
@@ -278,8 +279,11 @@ def test_call_attached_to_an_open_case(
     assert _counts(engine) == (before[0], before[1] + 1)
     caller = client.get(f"/api/v1/intake/cases/{cid}/caller", headers=h["lead"]).json()
     assert caller["reports"] == 2
-    calls = [(c["name"], c["phone"], c["callback_wanted"], c["channel"]) for c in caller["calls"]]
-    assert calls == [("李女士", "13900008888", True, "walk_in")]
+    calls = [
+        (c["name"], c["phone"], c["callback_wanted"], c["channel"], c["channel_note"])
+        for c in caller["calls"]
+    ]
+    assert calls == [("李女士", "13900008888", True, "other", "市长信箱")]
     # The first caller stays the case's caller; the department never reads either.
     assert caller["phone"] == PHONE
     r = client.get(f"/api/v1/cases/{cid}", headers=h["hw"])

@@ -479,3 +479,46 @@ def test_register_attaches_a_call_to_a_duplicate(
     assert _cases_saying(server.database_url, text + "（二）") == 0
     screenshot(page, "register-8-attach-refused")
     assert errors == []
+
+
+def test_register_other_channel_names_it(
+    browser: Any,
+    demo_server: tuple[LiveServer, DemoFacts],
+) -> None:
+    """其他: the operator says which channel (a short text, required); it is kept with the
+    registration (the 上报 step's note)."""
+    from sqlalchemy import select
+
+    from urbangrid.cases.models import Case, CaseEvent
+    from urbangrid.db import make_engine, session_scope
+
+    server, _ = demo_server
+    text = f"市长信箱转来：路灯不亮 {uuid.uuid4().hex[:8]}"
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    log_in(page, server.url, "intake", "/work/intake")
+    page.goto(f"{server.url}/register")
+    page.get_by_role("heading", name="案件登记").wait_for()
+    page.get_by_label("其他", exact=True).check()
+    page.get_by_label("问题描述").fill(text)
+    page.get_by_role("combobox", name="问题类别").fill("01001")
+    page.get_by_role("option", name=re.compile(r"01001")).first.click()
+    _place_on_map(page)
+    page.get_by_test_id("reg-submit").click()
+    page.get_by_test_id("reg-err-channel").filter(has_text="请说明是哪个渠道").wait_for()
+    assert _cases_saying(server.database_url, text) == 0
+    page.get_by_label("其他渠道说明（如市长信箱、网格群）").fill("市长信箱")
+    assert page.get_by_test_id("reg-err-channel").count() == 0
+    page.get_by_test_id("reg-submit").click()
+    result = page.get_by_test_id("reg-result")
+    result.filter(has_text="已登记").wait_for()
+    number = re.search(r"案件编号 (\S+)", result.inner_text())
+    assert number is not None
+    engine = make_engine(server.database_url)
+    with session_scope(engine) as session:
+        case = session.scalar(select(Case).where(Case.number == number.group(1)))
+        assert case is not None and case.source == "web"
+        first = session.scalar(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+        )
+        assert first is not None and first.comment == "登记渠道：其他（市长信箱）"
+    engine.dispose()

@@ -25,6 +25,7 @@ interface Contact {
 interface Call {
   at: string;
   channel: string;
+  channel_note: string;
   name: string | null;
   phone: string | null;
   callback_wanted: boolean;
@@ -103,7 +104,8 @@ export function CallerPanel({ caseId }: { caseId: number }) {
           <ul data-testid="caller-calls">
             {caller.calls.map((c, i) => (
               <li key={i}>
-                <time dateTime={c.at}>{fmtTime(c.at)}</time> · {t(`register.channel.${c.channel}`)} ·{" "}
+                <time dateTime={c.at}>{fmtTime(c.at)}</time> · {t(`register.channel.${c.channel}`)}
+                {c.channel_note && `（${c.channel_note}）`} ·{" "}
                 {c.name || "—"}{" "}
                 {c.phone && (
                   <a href={`tel:${c.phone}`} data-native>

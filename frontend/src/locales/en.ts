@@ -474,6 +474,8 @@ export const en: Record<string, string> = {
   "register.channel.leader": "Leader’s assignment",
   "register.channel.media": "Media",
   "register.channel.other": "Other",
+  "register.otherChannel": "Which other channel (mayor’s mailbox, grid chat …)",
+  "register.needOtherChannel": "Say which channel",
   "register.urgent": "Urgent",
   "register.caller": "Caller",
   "register.callerName": "Name",

@@ -474,6 +474,8 @@ export const zh: Record<string, string> = {
   "register.channel.leader": "领导交办",
   "register.channel.media": "媒体曝光",
   "register.channel.other": "其他",
+  "register.otherChannel": "其他渠道说明（如市长信箱、网格群）",
+  "register.needOtherChannel": "请说明是哪个渠道",
   "register.urgent": "紧急",
   "register.caller": "反映人",
   "register.callerName": "姓名",

@@ -58,7 +58,9 @@ interface Duplicate {
   distance_m: number;
   description: string;
 }
-type FieldErrors = Partial<Record<"location" | "category" | "description" | "phone" | "other" | "dup", string>>;
+type FieldErrors = Partial<
+  Record<"location" | "category" | "description" | "phone" | "other" | "dup" | "channel", string>
+>;
 
 /** Which form field a server problem names (``params.field``). */
 function fieldOf(problem: Record<string, unknown>): keyof FieldErrors {
@@ -90,6 +92,7 @@ export default function Register() {
   const [suggested, setSuggested] = useState<Suggestion[]>([]);
   const [pick, setPick] = useState<Category | null>(null);
   const [photos, setPhotos] = useState<File[]>([]);
+  const [otherChannel, setOtherChannel] = useState("");
   const keyRef = useRef(newKey());
   const formRef = useRef<HTMLFormElement>(null);
   const mapBox = useRef<HTMLDivElement>(null);
@@ -200,6 +203,7 @@ export default function Register() {
     setSuggested([]);
     setPick(null);
     setPhotos([]);
+    setOtherChannel("");
     setChannel(channels[0].id);
     marker.current?.remove();
     marker.current = null;
@@ -207,17 +211,24 @@ export default function Register() {
     keyRef.current = newKey();
   }
 
+  /** The channel as registered: "其他" carries the operator's short description of it. */
+  function channelName(): string {
+    const name = t(`register.channel.${channel}`);
+    return channel === "other" && otherChannel.trim() ? `${name}（${otherChannel.trim()}）` : name;
+  }
+
   async function submit(e: Event) {
     e.preventDefault();
     if (busy) return;
     const f = new FormData(e.currentTarget as HTMLFormElement);
     const bad: FieldErrors = {};
+    if (channel === "other" && !otherChannel.trim()) bad.channel = t("register.needOtherChannel");
     if (!pos) bad.location = t("register.needLocation");
     if (!picked.category) bad.category = t("register.needCategory");
     setErrors(bad);
     if (Object.keys(bad).length) {
       setResult(null);
-      const first = bad.location ? "reg-address" : "reg-cat";
+      const first = bad.channel ? "reg-other" : bad.location ? "reg-address" : "reg-cat";
       document.getElementById(first)?.focus();
       return;
     }
@@ -225,7 +236,7 @@ export default function Register() {
     const name = String(f.get("caller_name") ?? "").trim();
     const phone = String(f.get("caller_phone") ?? "").trim();
     const callback = f.get("callback") === "on";
-    const notes = [t("register.commentChannel", { channel: t(`register.channel.${ch.id}`) })];
+    const notes = [t("register.commentChannel", { channel: channelName() })];
     setBusy(true);
     setResult(null);
     try {
@@ -271,6 +282,11 @@ export default function Register() {
       document.getElementById("reg-desc")?.focus();
       return;
     }
+    if (channel === "other" && !otherChannel.trim()) {
+      setErrors({ channel: t("register.needOtherChannel") });
+      document.getElementById("reg-other")?.focus();
+      return;
+    }
     setBusy(true);
     setResult(null);
     setErrors({});
@@ -286,6 +302,7 @@ export default function Register() {
           headers: { "Idempotency-Key": keyRef.current },
           json: {
             channel,
+            channel_note: channel === "other" ? otherChannel.trim() : "",
             description: text,
             reporter_name: name || null,
             reporter_phone: phone || null,
@@ -342,6 +359,23 @@ export default function Register() {
                   {t(`register.channel.${c.id}`)}
                 </label>
               ))}
+              {channel === "other" && (
+                <>
+                  <label for="reg-other">{t("register.otherChannel")}</label>
+                  <input
+                    id="reg-other"
+                    value={otherChannel}
+                    maxLength={40}
+                    autoComplete="off"
+                    aria-describedby={errId("channel")}
+                    onInput={(e) => {
+                      setOtherChannel((e.target as HTMLInputElement).value);
+                      setErrors((x) => ({ ...x, channel: undefined }));
+                    }}
+                  />
+                  {fieldError("channel")}
+                </>
+              )}
             </fieldset>
 
             <label for="reg-desc">{t("case.description")}</label>

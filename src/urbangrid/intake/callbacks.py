@@ -209,6 +209,7 @@ class NewCall:
 
     channel: str  # the form's channel: hotline | walk_in | leader | media | other
     description: str
+    channel_note: str = ""  # which channel, for other (市长信箱 ...)
     reporter_name: str | None = None
     reporter_phone: str | None = None
     callback_wanted: bool = False
@@ -282,6 +283,7 @@ def attach_call(
         address_string=call.address.strip() or None,
         attributes={
             "channel": call.channel,
+            "channel_note": call.channel_note.strip(),
             "description": text,
             "callback_wanted": call.callback_wanted,
             "attachments": [p.id for p in photos],

@@ -595,6 +595,7 @@ def case_caller(case_id: int, db: DbSession, principal: CurrentPrincipal) -> Cal
             CallOut(
                 at=r.received_at,
                 channel=str(r.attributes.get("channel", "")),
+                channel_note=str(r.attributes.get("channel_note", "")),
                 name=r.first_name,
                 phone=r.phone,
                 callback_wanted=bool(r.attributes.get("callback_wanted")),
@@ -632,6 +633,7 @@ def attach_call(
         case_id,
         callbacks.NewCall(
             channel=body.channel,
+            channel_note=body.channel_note,
             description=body.description,
             reporter_name=body.reporter_name,
             reporter_phone=body.reporter_phone,

@@ -45,6 +45,7 @@ class CallOut(BaseModel):
 
     at: datetime
     channel: str
+    channel_note: str
     name: str | None
     phone: str | None
     callback_wanted: bool
@@ -57,6 +58,7 @@ class CallIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: str = Field(max_length=16, description="hotline | walk_in | leader | media | other")
+    channel_note: str = Field("", max_length=40, description="which channel, for other")
     description: str = Field(max_length=4000)
     reporter_name: str | None = Field(None, max_length=64)
     reporter_phone: str | None = Field(None, max_length=32)
