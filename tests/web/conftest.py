@@ -18,6 +18,7 @@ from web_harness import (
     LiveServer,
     demo_facts,
     make_database,
+    open_as,
     start_server,
 )
 
@@ -82,3 +83,20 @@ def screenshot() -> Callable[[Any, str], Path]:
         return path
 
     return take
+
+
+@pytest.fixture
+def login(browser: Any, demo_server: tuple[LiveServer, DemoFacts]) -> Iterator[Callable[..., Any]]:
+    """``login(username, landing=..., **context_args)``: a page of the demo server logged in
+    as ``username`` in its own browser context (see ``web_harness.open_as``); every context
+    is closed after the test."""
+    pages: list[Any] = []
+
+    def login_as(username: str, *, landing: str, **context_args: Any) -> Any:
+        page = open_as(browser, demo_server[0].url, username, landing, **context_args)
+        pages.append(page)
+        return page
+
+    yield login_as
+    for page in pages:
+        page.context.close()

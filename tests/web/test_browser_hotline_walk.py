@@ -11,12 +11,12 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from web_harness import DemoFacts, LiveServer, log_in, tiny_png
+from web_harness import PHONE, DemoFacts, LiveServer, tiny_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -58,26 +58,6 @@ class Clicks:
     @property
     def total(self) -> int:
         return sum(self.by_role.values())
-
-
-@pytest.fixture
-def login(browser: Any, demo_server: tuple[LiveServer, DemoFacts]) -> Iterator[Callable[..., Any]]:
-    server = demo_server[0]
-    contexts: list[Any] = []
-
-    def open_as(username: str, *, landing: str, **context_args: Any) -> Any:
-        ctx = browser.new_context(**{"viewport": {"width": 1366, "height": 900}, **context_args})
-        contexts.append(ctx)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.js_errors = errors
-        log_in(page, server.url, username, landing)
-        return page
-
-    yield open_as
-    for ctx in contexts:
-        ctx.close()
 
 
 def _address_in_inspector_grid(server: LiveServer, facts: DemoFacts) -> str:
@@ -155,12 +135,7 @@ def test_hotline_call_registered_and_walked_to_closing(
     r.wait_for(state="detached")
 
     # ---- 监督员 verifies (核实) on the phone page: the task is in 我的任务.
-    insp = login(
-        "inspector1",
-        landing="/m",
-        viewport={"width": 375, "height": 812},
-        is_mobile=True,
-    )
+    insp = login("inspector1", landing="/m", **PHONE)
     mine = insp.get_by_test_id("my-tasks")
     task = mine.get_by_role("link", name=number)
     task.wait_for()

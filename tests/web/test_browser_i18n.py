@@ -6,35 +6,18 @@ a confirmation instead of an error page."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from web_harness import ApiUser, DemoFacts, LiveServer, condition_id, demo_facts, log_in
+from web_harness import ApiUser, DemoFacts, LiveServer, condition_id, demo_facts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 Shot = Callable[[Any, str], Path]
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def login(browser: Any, demo_server: tuple[LiveServer, DemoFacts]) -> Iterator[Callable[..., Any]]:
-    server = demo_server[0]
-    contexts: list[Any] = []
-
-    def open_as(username: str, *, landing: str) -> Any:
-        ctx = browser.new_context(viewport={"width": 1366, "height": 900})
-        contexts.append(ctx)
-        page = ctx.new_page()
-        log_in(page, server.url, username, landing)
-        return page
-
-    yield open_as
-    for ctx in contexts:
-        ctx.close()
 
 
 def new_case(server: LiveServer, until: str) -> dict[str, Any]:

@@ -6,37 +6,17 @@ checks → shift lead closes. Each screen's content is asserted on the way."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from web_harness import DemoFacts, LiveServer, log_in, tiny_png
+from web_harness import DemoFacts, LiveServer, tiny_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 Shot = Callable[[Any, str], Path]
-
-
-@pytest.fixture
-def login(browser: Any, demo_server: tuple[LiveServer, DemoFacts]) -> Iterator[Callable[..., Any]]:
-    server = demo_server[0]
-    contexts: list[Any] = []
-
-    def open_as(username: str, *, landing: str, **context_args: Any) -> Any:
-        ctx = browser.new_context(viewport={"width": 1366, "height": 900}, **context_args)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.js_errors = errors
-        log_in(page, server.url, username, landing)
-        return page
-
-    yield open_as
-    for ctx in contexts:
-        ctx.close()
 
 
 def row(page: Any, number: str) -> Any:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_harness import DemoFacts, LiveServer, log_in, tiny_png
+from web_harness import PHONE, DemoFacts, LiveServer, tiny_png
 
 pytestmark = pytest.mark.browser
 
@@ -35,22 +35,14 @@ def _cases_saying(database_url: str, text: str) -> list[tuple[str, int]]:
 
 
 def test_offline_report_sent_twice_makes_one_case(
-    browser: Any,
+    login: Callable[..., Any],
     demo_server: tuple[LiveServer, DemoFacts],
     screenshot: Callable[[Any, str], Path],
 ) -> None:
     server, _ = demo_server
     text = f"离线上报：路灯不亮 {uuid.uuid4().hex[:8]}"
-    ctx = browser.new_context(
-        viewport={"width": 375, "height": 812},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, server.url, "inspector1", "/m")
+    page = login("inspector1", landing="/m", **PHONE)
+    errors = page.js_errors
 
     page.get_by_label("现场照片").set_input_files(
         {"name": "p.png", "mimeType": "image/png", "buffer": tiny_png()}
@@ -67,7 +59,7 @@ def test_offline_report_sent_twice_makes_one_case(
     page.get_by_label("问题描述").fill(text)
 
     # Offline: the report is kept on the phone, with its key; the form keeps it too.
-    ctx.set_offline(True)
+    page.context.set_offline(True)
     submit = page.get_by_role("button", name="上报", exact=True)
     submit.click()
     result = page.get_by_test_id("report-result")
@@ -88,7 +80,7 @@ def test_offline_report_sent_twice_makes_one_case(
     assert _cases_saying(server.database_url, text) == []
 
     # Back online: the outbox sends it; the form empties and names the case.
-    ctx.set_offline(False)
+    page.context.set_offline(False)
     result.filter(has_text=re.compile(r"已上报，案件编号 \S+")).wait_for(timeout=20_000)
     page.wait_for_function("() => (localStorage.getItem('urbangrid_outbox') ?? '[]') === '[]'")
     assert page.get_by_label("问题描述").input_value() == ""
@@ -125,4 +117,3 @@ def test_offline_report_sent_twice_makes_one_case(
     assert again == 409  # the same key with another report (another point, no photo)
     assert len(_cases_saying(server.database_url, text)) == 1
     assert errors == []
-    ctx.close()

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_harness import ApiUser, DemoFacts, LiveServer, demo_facts, log_in, tiny_png
+from web_harness import PHONE, ApiUser, DemoFacts, LiveServer, demo_facts, tiny_png
 
 pytestmark = pytest.mark.browser
 
 
 def test_inspector_phone_page_at_375_by_812(
-    browser: Any,
+    login: Callable[..., Any],
     demo_server: tuple[LiveServer, DemoFacts],
     screenshot: Callable[[Any, str], Path],
 ) -> None:
@@ -36,16 +36,8 @@ def test_inspector_phone_page_at_375_by_812(
     assert task["status"] == "pending_verify"
     intake.close()
 
-    ctx = browser.new_context(
-        viewport={"width": 375, "height": 812},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, server.url, "inspector2", "/m")
+    page = login("inspector2", landing="/m", **PHONE)
+    errors = page.js_errors
 
     # Own tasks: the verification task with its clock.
     tasks = page.get_by_test_id("my-tasks")
@@ -92,4 +84,3 @@ def test_inspector_phone_page_at_375_by_812(
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "phone-3-case-verified")
     assert errors == []
-    ctx.close()

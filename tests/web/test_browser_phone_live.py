@@ -8,23 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_harness import ApiUser, DemoFacts, LiveServer, demo_facts, log_in
+from web_harness import PHONE, ApiUser, DemoFacts, LiveServer, demo_facts
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_new_task_appears_on_the_phone_without_a_reload(
-    browser: Any,
+    login: Callable[..., Any],
     demo_server: tuple[LiveServer, DemoFacts],
     screenshot: Callable[[Any, str], Path],
 ) -> None:
     server, _ = demo_server
     grid = demo_facts(server.database_url, "inspector3")
-    ctx = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True)
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, server.url, "inspector3", "/m")
+    page = login("inspector3", landing="/m", **PHONE)
+    errors = page.js_errors
     tasks = page.get_by_test_id("my-tasks")
     page.get_by_role("heading", name="我的任务").wait_for()
     page.wait_for_function("() => !document.body.innerText.includes('正在加载')")
@@ -53,4 +50,3 @@ def test_a_new_task_appears_on_the_phone_without_a_reload(
     assert navigations == []  # no reload: the live feed brought it
     screenshot(page, "phone-live-task-arrived")
     assert errors == []
-    ctx.close()

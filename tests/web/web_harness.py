@@ -267,3 +267,27 @@ def log_in(
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base_url}{landing}")
+
+
+# Browser contexts: the desk screens and the inspector's phone page (/m).
+DESK: dict[str, Any] = {"viewport": {"width": 1366, "height": 900}}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 375, "height": 812},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+def open_as(browser: Any, base_url: str, username: str, landing: str, **context_args: Any) -> Any:
+    """A page in a new browser context (``DESK`` unless ``context_args`` say otherwise, e.g.
+    ``**PHONE``), logged in as ``username`` and at ``landing``; ``page.js_errors`` collects
+    the page's uncaught errors. Close it with ``page.context.close()`` (the ``login``
+    fixture of conftest.py closes its pages itself)."""
+    ctx = browser.new_context(**{**DESK, **context_args})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    log_in(page, base_url, username, landing)
+    return page
