@@ -202,10 +202,16 @@ def test_case_out_of_sight_is_404(setup: tuple[TestClient, World, dict], engine:
         s.commit()
     r = client.get(f"/api/v1/intake/cases/{cid}/caller", headers=header)
     assert r.status_code == 404 and r.json()["code"] == "case_not_found"
-    for what, body in (("replies", {"content": "好"}), ("callbacks", {"reached": False})):
+    for what, body in (
+        ("replies", {"content": "好"}),
+        ("callbacks", {"reached": False}),
+        ("calls", {"channel": "hotline", "description": "同一问题"}),
+    ):
         r = client.post(f"/api/v1/intake/cases/{cid}/{what}", json=body, headers=header)
-        assert r.status_code == 404 and PHONE not in r.text
+        assert r.status_code == 404 and r.json()["code"] == "case_not_found", what
+        assert PHONE not in r.text
     assert _stored(engine) == (0, 0)
+    assert _counts(engine)[1] == 0  # no report attached
 
 
 def test_satisfaction_rule() -> None:
