@@ -60,6 +60,10 @@ FIGURES: dict[str, list[str]] = {
         rf"^stops {NUM} inferred, {NUM} true: precision 1\.0000 recall 1\.0000",
         rf"^one vehicle .*ratio {NUM}×, same stops True",
     ],
+    "bench_waste_rules.py": [
+        rf"^noise +30 m interval +30 s: worst precision 1\.00 recall 1\.00 \({NUM} fixes",
+        rf"^noise +30 m interval 120 s: worst precision {NUM} recall {NUM}",
+    ],
     "bench_hardening.py": [
         rf"^ +with the limits and headers +{NUM}",
         rf"^ +without +{NUM}",
