@@ -141,6 +141,10 @@ def path_values(world: ScopeWorld, path: str, name: str) -> list[tuple[str, str 
         return [(g[0].code, code) for code, g in world.grids.items()]
     if name == "code" and "/components/" in path:
         return [(comp, code) for code, comp in world.components.items()]
+    if name == "register":
+        return [("waste.drop_points", None)]
+    if name == "code" and "/registers/" in path:
+        return [("P1", None), ("P-NONE", None)]
     if name == "code":
         return [("06001", None)]
     if name == "service_code":

@@ -20,6 +20,8 @@ DOMAINS: tuple[str, ...] = (
     "intake",
     "web",
     "ops",
+    "registers",
+    "waste",
 )
 
 

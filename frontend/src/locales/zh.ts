@@ -423,6 +423,12 @@ export const zh: Record<string, string> = {
   "error.wrong_password": "当前密码不正确",
   "error.last_admin": "不能停用该用户或去掉其管理员角色：他是本平台最后一名在用的管理员",
   "error.user_exists": "用户名“{username}”已被使用",
+  "error.register_not_found": "没有名为 {name} 的台账",
+  "error.register_record_not_found": "台账中没有编码为 {code} 的记录",
+  "error.register_record_in_use": "还有 {count} 条在用记录引用 {code}，不能注销",
+  "error.file_not_utf8": "文件不是 UTF-8 编码，请另存为 UTF-8 CSV 后再导入",
+  "error.file_empty": "文件中没有记录",
+  "error.file_too_many_rows": "一个文件的记录太多，请分成几个文件导入",
   // 用户管理 and 修改密码
   "nav.users": "用户管理",
   "shell.password": "修改密码",

@@ -57,6 +57,12 @@ CODES: dict[str, tuple[str, ...]] = {
     "wrong_password": (),
     "last_admin": ("jurisdiction",),
     "user_exists": ("username",),
+    "register_not_found": ("name",),
+    "register_record_not_found": ("code",),
+    "register_record_in_use": ("code", "count"),
+    "file_not_utf8": (),
+    "file_empty": (),
+    "file_too_many_rows": (),
 }
 
 
