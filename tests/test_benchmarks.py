@@ -54,6 +54,11 @@ FIGURES: dict[str, list[str]] = {
         rf"^every grid's area evaluation .*ratio +{NUM} +identical True",
         rf"^both .*ratio +{NUM}",
     ],
+    "bench_fleet_ingest.py": [
+        rf"^fixes: {NUM}",
+        rf"^SQLite +ours +{NUM} fixes/s \({NUM} stored\) +plain bulk load +{NUM} fixes/s +"
+        rf"time ours / plain {NUM}",
+    ],
     "bench_fleet_tracks.py": [
         rf"^fleet: {NUM} vehicles × {NUM} days, {NUM} fixes",
         rf"^geofences {NUM} s, stops {NUM} s, trips {NUM} s: {NUM} s for the month",

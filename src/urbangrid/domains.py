@@ -21,6 +21,7 @@ DOMAINS: tuple[str, ...] = (
     "web",
     "ops",
     "registers",
+    "fleet",
     "waste",
 )
 
