@@ -136,9 +136,11 @@ def main() -> None:
     for name, ours_url, plain_url in targets:
         ours, stored = run_ours(ours_url, data)
         plain = run_baseline(plain_url, data)
-        print(f"{name:<10} ours {args.fixes / ours:>10,.0f} fixes/s ({stored:,} stored)   "
-              f"plain bulk load {args.fixes / plain:>10,.0f} fixes/s   "
-              f"time ours / plain {ours / plain:.2f}")  # fmt: skip
+        print(
+            f"{name:<10} ours {args.fixes / ours:>10,.0f} fixes/s ({stored:,} stored)   "
+            f"plain bulk load {args.fixes / plain:>10,.0f} fixes/s   "
+            f"time ours / plain {ours / plain:.2f}"
+        )
     if not (made[0] and made[1]):
         print(f"PostgreSQL not measured: {'unreachable' if url else 'no server given'}")
     for m in made:

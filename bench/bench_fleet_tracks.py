@@ -59,8 +59,7 @@ def fleet(vehicles: int, days: int, seed: int = 11) -> dict[str, np.ndarray | se
                 route.append(Leg(POINTS + int(rng.integers(0, FACILITIES)), 600))
             start = day * 86400 + 6 * 3600
             # park at the depot until 06:00 the next day
-            track = drive(sx, sy, [*route, Leg(depot, 1)], start_s=start, noise_m=noise,
-                          rng=rng)  # fmt: skip
+            track = drive(sx, sy, [*route, Leg(depot, 1)], start_s=start, noise_m=noise, rng=rng)
             park_from = int(track.t[-1]) + 30
             park = np.arange(park_from, (day + 1) * 86400 + 6 * 3600, 30, dtype=np.int64)
             sigma = noise / 2.4477
@@ -116,8 +115,10 @@ def main() -> None:
     t0 = time.perf_counter()
     f = fleet(args.vehicles, args.days)
     n = f["t"].size
-    print(f"fleet: {args.vehicles} vehicles × {args.days} days, {n:,} fixes "
-          f"(generated in {time.perf_counter() - t0:.1f} s)")  # fmt: skip
+    print(
+        f"fleet: {args.vehicles} vehicles × {args.days} days, {n:,} fixes "
+        f"(generated in {time.perf_counter() - t0:.1f} s)"
+    )
 
     fences = tracks.Geofences.of(f["sx"], f["sy"], 50.0, f["kinds"])
     t1 = time.perf_counter()
@@ -129,18 +130,25 @@ def main() -> None:
     t4 = time.perf_counter()
     total = t4 - t1
     rate = n / total / 1e6
-    print(f"geofences {t2 - t1:.2f} s, stops {t3 - t2:.2f} s, trips {t4 - t3:.3f} s: "
-          f"{total:.2f} s for the month ({rate:.2f} M fixes/s; goal under 60 s)")  # fmt: skip
+    print(
+        f"geofences {t2 - t1:.2f} s, stops {t3 - t2:.2f} s, trips {t4 - t3:.3f} s: "
+        f"{total:.2f} s for the month ({rate:.2f} M fixes/s; goal under 60 s)"
+    )
 
     day = (found.start - 6 * 3600) // 86400
     keep = fences.kinds[found.site] < 2
-    inferred = set(zip(found.vehicle[keep].tolist(), found.site[keep].tolist(),
-                       day[keep].tolist(), strict=True))  # fmt: skip
+    inferred = set(
+        zip(
+            found.vehicle[keep].tolist(), found.site[keep].tolist(), day[keep].tolist(), strict=True
+        )
+    )
     truth = f["truth"]
     hit = len(inferred & truth)
-    print(f"stops {len(inferred):,} inferred, {len(truth):,} true: precision "
-          f"{hit / max(len(inferred), 1):.4f} recall {hit / len(truth):.4f}; "
-          f"trips {trip.count():,} (true {2 * args.vehicles * args.days:,})")  # fmt: skip
+    print(
+        f"stops {len(inferred):,} inferred, {len(truth):,} true: precision "
+        f"{hit / max(len(inferred), 1):.4f} recall {hit / len(truth):.4f}; "
+        f"trips {trip.count():,} (true {2 * args.vehicles * args.days:,})"
+    )
 
     # Baseline on one vehicle's month, both ways, in this process.
     one = f["vehicle"] == 0
@@ -150,9 +158,11 @@ def main() -> None:
     b1 = time.perf_counter()
     ours = tracks.stops(v1, tt1, s1, min_dwell_s=60, max_gap_s=120)
     b2 = time.perf_counter()
-    print(f"one vehicle ({v1.size:,} fixes): loop {(b1 - b0) * 1e3:.1f} ms, vectorised "
-          f"{(b2 - b1) * 1e3:.1f} ms, ratio {(b1 - b0) / max(b2 - b1, 1e-9):.1f}×, "
-          f"same stops {base_count == len(ours)}")  # fmt: skip
+    print(
+        f"one vehicle ({v1.size:,} fixes): loop {(b1 - b0) * 1e3:.1f} ms, vectorised "
+        f"{(b2 - b1) * 1e3:.1f} ms, ratio {(b1 - b0) / max(b2 - b1, 1e-9):.1f}×, "
+        f"same stops {base_count == len(ours)}"
+    )
 
 
 if __name__ == "__main__":

@@ -53,9 +53,11 @@ def main() -> None:
     for noise, interval in settings:
         t0 = time.perf_counter()
         p, r, weak, fixes = run(args.days, noise, interval, seed=5)
-        print(f"noise {noise:>3} m interval {interval:>3} s: worst precision {p:.2f} recall "
-              f"{r:.2f} ({fixes:,} fixes, {time.perf_counter() - t0:.1f} s) "
-              f"{'; '.join(weak)}")  # fmt: skip
+        print(
+            f"noise {noise:>3} m interval {interval:>3} s: worst precision {p:.2f} recall "
+            f"{r:.2f} ({fixes:,} fixes, {time.perf_counter() - t0:.1f} s) "
+            f"{'; '.join(weak)}"
+        )
 
 
 if __name__ == "__main__":

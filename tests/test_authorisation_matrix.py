@@ -141,6 +141,8 @@ def path_values(world: ScopeWorld, path: str, name: str) -> list[tuple[str, str 
         return [(g[0].code, code) for code, g in world.grids.items()]
     if name == "code" and "/components/" in path:
         return [(comp, code) for code, comp in world.components.items()]
+    if name == "inspection_id":
+        return [("1", None), (str(NONE), None)]
     if name == "terminal":
         return [("13900000001", None)]
     if name == "register":

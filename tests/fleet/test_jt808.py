@@ -16,10 +16,23 @@ from urbangrid.fleet import jt808
 # | lon 120.654321 (073109F1) | altitude 50 m | speed 50.0 km/h (01F4) | heading 90
 # | 2026-12-04 08:30:00 Beijing time | item 01 (odometer), 4 bytes, 12345 → 1234.5 km
 HAND_FRAME = bytes.fromhex(
-    "7e" "0200" "0022" "013912345678" "007d02"
-    "00000000" "00000002" "01cba5c0" "073109f1" "0032" "01f4" "005a" "261204083000"
-    "010400003039" "94" "7e"
-)  # fmt: skip
+    "7e"
+    "0200"
+    "0022"
+    "013912345678"
+    "007d02"
+    "00000000"
+    "00000002"
+    "01cba5c0"
+    "073109f1"
+    "0032"
+    "01f4"
+    "005a"
+    "261204083000"
+    "010400003039"
+    "94"
+    "7e"
+)
 
 
 def test_a_frame_written_out_by_hand_decodes() -> None:
@@ -39,9 +52,9 @@ def test_bad_frames_are_listed_with_their_reason_and_good_ones_kept() -> None:
     bad_check = HAND_FRAME[:-2] + b"\x95\x7e"
     bad_escape = HAND_FRAME.replace(b"\x7d\x02", b"\x7d\x05")
     short = b"\x7e" + bytes.fromhex("0200000501391234567800010000000000") + b"\x7e"
-    heartbeat = b"\x7e" + jt808.escape(
-        bytes.fromhex("0002" "0000" "013912345678" "0001") + b"\x00"
-    ) + b"\x7e"  # fmt: skip
+    heartbeat = (
+        b"\x7e" + jt808.escape(bytes.fromhex("000200000139123456780001") + b"\x00") + b"\x7e"
+    )
     stream = bad_check + HAND_FRAME + bad_escape + short + heartbeat
     result = jt808.decode_stream(stream)
     assert len(result.positions) == 1 and result.skipped == 1

@@ -57,12 +57,19 @@ def test_csv_and_jt808_batches_with_resends_and_a_replay(
     assert r.json() == {"received": 4, "stored": 3, "duplicates": 1}
     start = datetime(2026, 11, 1, 22, 0, 30, tzinfo=UTC)  # 06:00:30 Beijing
     frames = b"".join(
-        jt808.encode_position(jt808.Position(
-            phone="13900000001", serial=i, time=start + timedelta(seconds=30 * i),
-            lon=120.1 + 0.0003 * i, lat=30.2, speed_kmh=30.0, heading=90,
-        ))
+        jt808.encode_position(
+            jt808.Position(
+                phone="13900000001",
+                serial=i,
+                time=start + timedelta(seconds=30 * i),
+                lon=120.1 + 0.0003 * i,
+                lat=30.2,
+                speed_kmh=30.0,
+                heading=90,
+            )
+        )
         for i in range(4)
-    )  # fmt: skip
+    )
     r = client.post(URL, params={"format": "jt808"}, content=frames, headers=admin)
     assert r.json() == {"received": 4, "stored": 3, "duplicates": 1}  # 06:00:30 was in the CSV
     day = {"start": "2026-11-02T00:00:00+08:00", "end": "2026-11-03T00:00:00+08:00"}
@@ -74,11 +81,17 @@ def test_csv_and_jt808_batches_with_resends_and_a_replay(
     # another platform's admin sees nothing of it and cannot name it
     other = client.get(f"{URL}/13900000001", params=day, headers=headers["440199/admin"])
     assert other.json() == []
-    named = client.get(f"{URL}/13900000001", params={**day, "jurisdiction": "329901"},
-                       headers=headers["440199/admin"])  # fmt: skip
+    named = client.get(
+        f"{URL}/13900000001",
+        params={**day, "jurisdiction": "329901"},
+        headers=headers["440199/admin"],
+    )
     assert named.status_code == 404
-    naive = client.get(f"{URL}/13900000001", params={"start": "2026-11-02T00:00:00",
-                       "end": day["end"]}, headers=admin)  # fmt: skip
+    naive = client.get(
+        f"{URL}/13900000001",
+        params={"start": "2026-11-02T00:00:00", "end": day["end"]},
+        headers=admin,
+    )
     assert naive.status_code == 422
 
 
@@ -111,8 +124,11 @@ def test_bad_batches_store_nothing(
     assert r.status_code == 422
     assert [e["line"] for e in r.json()["errors"]] == [3, 4, 5, 6]
     assert "no zone" in r.json()["errors"][1]["message"]
-    good = jt808.encode_position(jt808.Position(phone="1", serial=1, lon=120.0, lat=30.0,
-                                 time=datetime(2026, 11, 2, tzinfo=UTC)))  # fmt: skip
+    good = jt808.encode_position(
+        jt808.Position(
+            phone="1", serial=1, lon=120.0, lat=30.0, time=datetime(2026, 11, 2, tzinfo=UTC)
+        )
+    )
     broken = good[:-2] + bytes([good[-2] ^ 0xFF]) + b"\x7e"
     r = client.post(URL, params={"format": "jt808"}, content=good + broken, headers=admin)
     assert r.status_code == 422 and "check code" in r.json()["errors"][0]["message"]

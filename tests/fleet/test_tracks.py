@@ -50,9 +50,15 @@ def test_vectorised_stops_equal_the_plain_loop(
     site = [r[2] for r in rows]
     got = tracks.stops(vehicle, t, site, min_dwell_s=min_dwell, max_gap_s=max_gap)
     table = list(
-        zip(got.vehicle.tolist(), got.site.tolist(), got.start.tolist(), got.end.tolist(),
-            got.fixes.tolist(), strict=True)
-    )  # fmt: skip
+        zip(
+            got.vehicle.tolist(),
+            got.site.tolist(),
+            got.start.tolist(),
+            got.end.tolist(),
+            got.fixes.tolist(),
+            strict=True,
+        )
+    )
     assert table == reference_stops(vehicle, t, site, min_dwell, max_gap)
     assert np.all(got.dwell >= min_dwell)
 
@@ -100,8 +106,9 @@ def scenario(noise_m: float, interval_s: int, seed: int = 7) -> dict[str, float]
             fac = 30 + int(rng.integers(0, 2))
             route.append(Leg(fac, 600))
             true_trips.append((vehicle, frozenset(int(p) for p in points), fac))
-        track = drive(site_x, site_y, route, start_s=6 * 3600, interval_s=interval_s,
-                      noise_m=noise_m, rng=rng)  # fmt: skip
+        track = drive(
+            site_x, site_y, route, start_s=6 * 3600, interval_s=interval_s, noise_m=noise_m, rng=rng
+        )
         vs.append(np.full(track.t.size, vehicle))
         ts.append(track.t), xs.append(track.x), ys.append(track.y)
         truth |= {(vehicle, site) for site, _, _ in track.truth}

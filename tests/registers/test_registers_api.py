@@ -38,8 +38,13 @@ def town(session: Session) -> Town:
     session.add_all([city, d1, x])
     session.flush()
     d1.parent_id = city.id
-    add_grids(session, d1, [square(120.0 + i * 0.001, 30.0, 0.001) for i in range(4)],
-              street_name="江滨街道", community_name="滨河社区")  # fmt: skip
+    add_grids(
+        session,
+        d1,
+        [square(120.0 + i * 0.001, 30.0, 0.001) for i in range(4)],
+        street_name="江滨街道",
+        community_name="滨河社区",
+    )
     add_grids(session, x, [square(121.0, 30.0, 0.001)], street_name="外街", community_name="外社区")
     headers = {}
     for j in (city, d1, x):
@@ -56,8 +61,10 @@ def town(session: Session) -> Town:
 
 def estate_wkt(i: int) -> str:
     x0 = 120.0 + i * 0.001 + 0.0002
-    return (f"POLYGON(({x0} 30.0002, {x0 + 0.0005} 30.0002, {x0 + 0.0005} 30.0008, "
-            f"{x0} 30.0008, {x0} 30.0002))")  # fmt: skip
+    return (
+        f"POLYGON(({x0} 30.0002, {x0 + 0.0005} 30.0002, {x0 + 0.0005} 30.0008, "
+        f"{x0} 30.0008, {x0} 30.0002))"
+    )
 
 
 ESTATE_CSV = (
@@ -95,22 +102,27 @@ def test_import_locate_list_export_and_reimport(
     assert p2["attributes"]["bins"] == ["可回收物", "厨余垃圾", "其他垃圾"]  # in declared order
     assert p2["attributes"]["hours"] == "06:30-08:30"
     # the city reads its district's records; the foreign district does not
-    city = client.get(f"{POINTS}/records", params={"jurisdiction": "329901"},
-                      headers=town.headers["329900/disp"])  # fmt: skip
+    city = client.get(
+        f"{POINTS}/records", params={"jurisdiction": "329901"}, headers=town.headers["329900/disp"]
+    )
     assert city.json()["total"] == 2
     assert (
         client.get(f"{POINTS}/records", headers=town.headers["440199/admin"]).json()["total"] == 0
     )
-    foreign = client.get(f"{POINTS}/records/P1", params={"jurisdiction": "329901"},
-                         headers=town.headers["440199/admin"])  # fmt: skip
+    foreign = client.get(
+        f"{POINTS}/records/P1",
+        params={"jurisdiction": "329901"},
+        headers=town.headers["440199/admin"],
+    )
     assert foreign.status_code == 404
     # CSV and GeoJSON exports import again without a change
     for fmt in ("csv", "geojson"):
         exported = client.get(f"{POINTS}/export", params={"format": fmt}, headers=admin)
         assert exported.status_code == 200
         before = client.get(f"{POINTS}/records", headers=admin).json()["items"]
-        again = client.post(f"{POINTS}/import", params={"format": fmt},
-                            content=exported.content, headers=admin)  # fmt: skip
+        again = client.post(
+            f"{POINTS}/import", params={"format": fmt}, content=exported.content, headers=admin
+        )
         assert again.status_code == 200, again.text
         assert again.json()["updated"] == 2 and again.json()["created"] == 0
         after = client.get(f"{POINTS}/records", headers=admin).json()["items"]
@@ -168,20 +180,30 @@ def test_a_file_with_bad_rows_imports_nothing_and_lists_every_line(
 def test_only_admins_change_and_only_their_own_jurisdiction(
     client: TestClient, session: Session, town: Town
 ) -> None:
-    r = client.post(f"{ESTATES}/import", content=ESTATE_CSV.encode(),
-                    headers=town.headers["329901/disp"])  # fmt: skip
+    r = client.post(
+        f"{ESTATES}/import", content=ESTATE_CSV.encode(), headers=town.headers["329901/disp"]
+    )
     assert r.status_code == 403
-    r = client.post(f"{ESTATES}/import", params={"jurisdiction": "329901"},
-                    content=ESTATE_CSV.encode(), headers=town.headers["440199/admin"])  # fmt: skip
+    r = client.post(
+        f"{ESTATES}/import",
+        params={"jurisdiction": "329901"},
+        content=ESTATE_CSV.encode(),
+        headers=town.headers["440199/admin"],
+    )
     assert r.status_code == 404
     # a city admin administers its district
-    r = client.post(f"{ESTATES}/import", params={"jurisdiction": "329901"},
-                    content=ESTATE_CSV.encode(), headers=town.headers["329900/admin"])  # fmt: skip
+    r = client.post(
+        f"{ESTATES}/import",
+        params={"jurisdiction": "329901"},
+        content=ESTATE_CSV.encode(),
+        headers=town.headers["329900/admin"],
+    )
     assert r.status_code == 200
     assert count(session) == 2
     # the foreign admin's own grids do not hold the district's estates
-    r = client.post(f"{ESTATES}/import", content=ESTATE_CSV.encode(),
-                    headers=town.headers["440199/admin"])  # fmt: skip
+    r = client.post(
+        f"{ESTATES}/import", content=ESTATE_CSV.encode(), headers=town.headers["440199/admin"]
+    )
     assert r.status_code == 422 and "outside the grids" in r.text
 
 
@@ -209,9 +231,11 @@ def test_edit_one_record_and_retire_it_unless_in_use(
     listed = client.get(f"{ESTATES}/records", headers=admin).json()
     assert [i["code"] for i in listed["items"]] == ["E2"]
     # facilities may lie outside the district: no grid then
-    fac = {"name": "焚烧厂", "cells": {"type": "焚烧厂", "categories": "其他垃圾",
-           "conversion_coefficient": "0.3"},
-           "geometry": {"type": "Point", "coordinates": [122.5, 30.1]}}  # fmt: skip
+    fac = {
+        "name": "焚烧厂",
+        "cells": {"type": "焚烧厂", "categories": "其他垃圾", "conversion_coefficient": "0.3"},
+        "geometry": {"type": "Point", "coordinates": [122.5, 30.1]},
+    }
     r = client.put(f"{FACILITIES}/records/F1", json=fac, headers=admin)
     assert r.status_code == 200 and r.json()["grid_code"] is None
     too_big = {**fac, "cells": {**fac["cells"], "conversion_coefficient": "1.5"}}

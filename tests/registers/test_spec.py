@@ -53,9 +53,19 @@ def test_format_then_parse_gives_the_record_back(record: dict, code: str) -> Non
 def test_chinese_headers_and_every_problem_of_a_row() -> None:
     row = parse_row(
         SPEC,
-        {"编码": "A 1", "名称": "", "数量": "-1", "比例": "x", "标志": "maybe",
-         "日期": "2026-02-30", "单选": "丁", "多选": "甲|丁", "时段": "08:00-06:00", "x": "y"},
-    )  # fmt: skip
+        {
+            "编码": "A 1",
+            "名称": "",
+            "数量": "-1",
+            "比例": "x",
+            "标志": "maybe",
+            "日期": "2026-02-30",
+            "单选": "丁",
+            "多选": "甲|丁",
+            "时段": "08:00-06:00",
+            "x": "y",
+        },
+    )
     assert row.problems == [
         "code: at most 64 characters, no spaces",
         "name: is required",

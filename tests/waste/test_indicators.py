@@ -82,15 +82,21 @@ def test_nothing_to_measure_is_no_value_and_weights_renormalise() -> None:
 
 def test_target_scores_are_capped_and_inverted_terms_reward_less() -> None:
     data = {
-        "formulas": {"problems": {"numerator": ["inspections_failed"],
-                                  "denominator": ["inspections"], "scale": 100},
-                     "kitchen": {"numerator": ["kitchen_t"], "denominator": ["collected_t"],
-                                 "scale": 100}},
-        "assessment": {"terms": [
-            {"formula": "problems", "weight": 1, "invert": True},
-            {"formula": "kitchen", "weight": 1, "scoring": "target", "target": 10},
-        ]},
-    }  # fmt: skip
+        "formulas": {
+            "problems": {
+                "numerator": ["inspections_failed"],
+                "denominator": ["inspections"],
+                "scale": 100,
+            },
+            "kitchen": {"numerator": ["kitchen_t"], "denominator": ["collected_t"], "scale": 100},
+        },
+        "assessment": {
+            "terms": [
+                {"formula": "problems", "weight": 1, "invert": True},
+                {"formula": "kitchen", "weight": 1, "scoring": "target", "target": 10},
+            ]
+        },
+    }
     scored = indicators.load(data).assess(MONTH)
     assert scored.scores == {"problems": 70, "kitchen": 100}  # 18 % ≥ 10 % target → capped
 
@@ -100,12 +106,19 @@ def test_a_bad_configuration_lists_every_problem_and_loads_nothing() -> None:
         "formulas": {
             "a": {"numerator": ["recycled_t"], "denominator": ["nonsense_t"]},
             "b": {"numerator": [], "denominator": ["generated_t"]},
-            "c": {"numerator": [{"quantity": "kitchen_t", "coefficient": "x"}],
-                  "denominator": ["collected_t"], "scale": -1},
+            "c": {
+                "numerator": [{"quantity": "kitchen_t", "coefficient": "x"}],
+                "denominator": ["collected_t"],
+                "scale": -1,
+            },
         },
-        "assessment": {"terms": [{"formula": "zzz", "weight": 1},
-                                 {"formula": "a", "weight": 0, "scoring": "median"}]},
-    }  # fmt: skip
+        "assessment": {
+            "terms": [
+                {"formula": "zzz", "weight": 1},
+                {"formula": "a", "weight": 0, "scoring": "median"},
+            ]
+        },
+    }
     with pytest.raises(InvalidInput) as err:
         indicators.load(data)
     problems = err.value.extra["problems"]

@@ -180,10 +180,18 @@ def _insert_batch_sqlite(
     # is what _utc_text writes (the ORM's per-value conversion would cost most of the time).
     stamps = _utc_text(fixes.t[start:end])
     rows = [
-        (jurisdiction_id, fixes.terminal[i], stamps[i - start], float(lon[i]), float(lat[i]),
-         float(fixes.speed[i]), int(fixes.heading[i]), int(fixes.alarm[i]))
+        (
+            jurisdiction_id,
+            fixes.terminal[i],
+            stamps[i - start],
+            float(lon[i]),
+            float(lat[i]),
+            float(fixes.speed[i]),
+            int(fixes.heading[i]),
+            int(fixes.alarm[i]),
+        )
         for i in range(start, end)
-    ]  # fmt: skip
+    ]
     before = session.connection().exec_driver_sql("SELECT total_changes()").scalar() or 0
     session.connection().exec_driver_sql(
         "INSERT OR IGNORE INTO fleet_positions "
@@ -220,10 +228,15 @@ def _copy_batch(
         cur.execute("TRUNCATE fleet_positions_in")
         stamps = _utc_text(fixes.t[start:end])
         cols = zip(
-            fixes.terminal[start:end], stamps, lon[start:end].tolist(), lat[start:end].tolist(),
-            fixes.speed[start:end].tolist(), fixes.heading[start:end].tolist(),
-            fixes.alarm[start:end].tolist(), strict=True,
-        )  # fmt: skip
+            fixes.terminal[start:end],
+            stamps,
+            lon[start:end].tolist(),
+            lat[start:end].tolist(),
+            fixes.speed[start:end].tolist(),
+            fixes.heading[start:end].tolist(),
+            fixes.alarm[start:end].tolist(),
+            strict=True,
+        )
         lines = [
             f"{_copy_text(term)}\t{t}+00\t{x!r}\t{y!r}\t{v!r}\t{h}\t{a}\n"
             for term, t, x, y, v, h, a in cols

@@ -395,6 +395,26 @@ def record_out(record: RegisterRecord, names: Mapping[str, Mapping[int, str]]) -
     }
 
 
+def check_subject(session: Session, jurisdiction_id: int, record_id: int) -> RegisterRecord:
+    """The active record a new case of the jurisdiction is about; 422 otherwise."""
+    record = session.get(RegisterRecord, record_id) if 0 < record_id < 2**63 else None
+    if record is None or record.jurisdiction_id != jurisdiction_id or not record.is_active:
+        raise InvalidInput(f"no register record {record_id}", field="subject_record_id")
+    return record
+
+
+def responsible_department_code(session: Session, record_id: int) -> str | None:
+    """The 责任单位 department code of a record, if its register names one."""
+    record = session.get(RegisterRecord, record_id)
+    if record is None:
+        return None
+    spec = all_specs().get(record.register)
+    if spec is None or spec.department_field is None:
+        return None
+    code = (record.attributes or {}).get(spec.department_field)
+    return str(code) if code else None
+
+
 # -- changing one record ---------------------------------------------------------------------
 
 

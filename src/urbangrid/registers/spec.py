@@ -69,6 +69,9 @@ class RegisterSpec:
     # district)? Then it has no grid, community or street.
     outside_allowed: bool = False
     geometry_required: bool = True
+    # The field holding the code of the department responsible for a record (责任单位): the
+    # dispatch suggestion of a case about the record.
+    department_field: str | None = None
 
     def __post_init__(self) -> None:
         if self.geometry not in GEOMETRIES:
@@ -77,6 +80,8 @@ class RegisterSpec:
         reserved = {"code", "name", "lon", "lat", "geometry", "grid", "community", "street"}
         if len(set(names)) != len(names) or reserved & set(names):
             raise ValueError(f"register {self.name}: field names repeat or are reserved")
+        if self.department_field is not None and self.department_field not in names:
+            raise ValueError(f"register {self.name}: no field {self.department_field}")
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -14,6 +14,7 @@ ESTATES = RegisterSpec(
     label_zh="居住小区",
     label_en="residential estates",
     geometry="polygon",
+    department_field="responsible_department",
     fields=(
         FieldSpec("households", "户数", "households", "int", min=0),
         FieldSpec("property_company", "物业公司", "property company"),

@@ -147,8 +147,15 @@ def generate(
                     route.append(Leg(facility, 600))
                     deliveries.append(len(route) - 1)
                 route.append(Leg(depot, 60))
-                track = drive(site_x, site_y, route, start_s=start, interval_s=interval_s,
-                              noise_m=noise_m, rng=rng)  # fmt: skip
+                track = drive(
+                    site_x,
+                    site_y,
+                    route,
+                    start_s=start,
+                    interval_s=interval_s,
+                    noise_m=noise_m,
+                    rng=rng,
+                )
                 vs.append(np.full(track.t.size, vehicle, dtype=np.int64))
                 ts.append(track.t)
                 xs.append(track.x)
