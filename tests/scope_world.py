@@ -31,6 +31,7 @@ from urbangrid.intake.models import ClientKey
 from urbangrid.kit.types import utcnow
 from urbangrid.org.models import Department, Grid, Jurisdiction, User
 from urbangrid.org.roles import Role
+from urbangrid.registers.models import RegisterRecord
 from worldkit import add_garbage_category, add_grids, add_users, square
 
 CITY, D1, D2, X = "329900", "329901", "329902", "440199"
@@ -323,6 +324,20 @@ def make_scope_world(session: Session) -> ScopeWorld:
             )
         )
         components[code] = comp_code
+        # A register record (台账) per platform, the same code everywhere.
+        session.add(
+            RegisterRecord(
+                jurisdiction_id=js[code].id,
+                register="waste.drop_points",
+                code="P1",
+                name=f"ZONE{code}投放点",
+                attributes={"bins": ["其他垃圾"]},
+                geometry={"type": "Point", "coordinates": [lon, lat]},
+                lon=lon,
+                lat=lat,
+                grid_id=grids[code][0].id,
+            )
+        )
         rule = RoutingRule(
             jurisdiction_id=js[code].id,
             category_id=category.id,

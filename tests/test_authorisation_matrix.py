@@ -141,6 +141,14 @@ def path_values(world: ScopeWorld, path: str, name: str) -> list[tuple[str, str 
         return [(g[0].code, code) for code, g in world.grids.items()]
     if name == "code" and "/components/" in path:
         return [(comp, code) for code, comp in world.components.items()]
+    if name == "inspection_id":
+        return [("1", None), (str(NONE), None)]
+    if name == "terminal":
+        return [("13900000001", None)]
+    if name == "register":
+        return [("waste.drop_points", None)]
+    if name == "code" and "/registers/" in path:
+        return [("P1", None), ("P-NONE", None)]
     if name == "code":
         return [("06001", None)]
     if name == "service_code":
@@ -168,6 +176,8 @@ def query_for(world: ScopeWorld, path: str, kind: str | None) -> dict[str, str]:
             "start": (now - timedelta(days=2)).isoformat(),
             "end": (now + timedelta(days=1)).isoformat(),
         }
+    if "/fleet/positions/" in path:
+        return {"start": "2026-11-02T00:00:00+08:00", "end": "2026-11-03T00:00:00+08:00"}
     if path.endswith("/addresses/search"):
         return {"q": "路"}
     if path.endswith(

@@ -54,6 +54,21 @@ FIGURES: dict[str, list[str]] = {
         rf"^every grid's area evaluation .*ratio +{NUM} +identical True",
         rf"^both .*ratio +{NUM}",
     ],
+    "bench_fleet_ingest.py": [
+        rf"^fixes: {NUM}",
+        rf"^SQLite +ours +{NUM} fixes/s \({NUM} stored\) +plain bulk load +{NUM} fixes/s +"
+        rf"time ours / plain {NUM}",
+    ],
+    "bench_fleet_tracks.py": [
+        rf"^fleet: {NUM} vehicles × {NUM} days, {NUM} fixes",
+        rf"^geofences {NUM} s, stops {NUM} s, trips {NUM} s: {NUM} s for the month",
+        rf"^stops {NUM} inferred, {NUM} true: precision 1\.0000 recall 1\.0000",
+        rf"^one vehicle .*ratio {NUM}×, same stops True",
+    ],
+    "bench_waste_rules.py": [
+        rf"^noise +30 m interval +30 s: worst precision 1\.00 recall 1\.00 \({NUM} fixes",
+        rf"^noise +30 m interval 120 s: worst precision {NUM} recall {NUM}",
+    ],
     "bench_hardening.py": [
         rf"^ +with the limits and headers +{NUM}",
         rf"^ +without +{NUM}",

@@ -20,6 +20,9 @@ DOMAINS: tuple[str, ...] = (
     "intake",
     "web",
     "ops",
+    "registers",
+    "fleet",
+    "waste",
 )
 
 

@@ -429,6 +429,12 @@ export const en: Record<string, string> = {
   "error.reply_empty": "Say what the caller was told",
   "error.bad_satisfaction": "Choose a satisfaction: satisfied, basically satisfied or dissatisfied",
   "error.satisfaction_unreached": "No satisfaction when the caller was not reached",
+  "error.register_not_found": "There is no register called {name}",
+  "error.register_record_not_found": "The register has no record with code {code}",
+  "error.register_record_in_use": "{count} active record(s) still refer to {code}; it cannot be retired",
+  "error.file_not_utf8": "The file is not UTF-8; save it as a UTF-8 CSV and import it again",
+  "error.file_empty": "The file holds no records",
+  "error.file_too_many_rows": "Too many records in one file; split it and import the parts",
   // 用户管理 and 修改密码
   "nav.users": "Users",
   "shell.password": "Change password",

@@ -429,6 +429,12 @@ export const zh: Record<string, string> = {
   "error.reply_empty": "请填写答复内容",
   "error.bad_satisfaction": "请选择满意度：满意、基本满意或不满意",
   "error.satisfaction_unreached": "未联系上来电人时不填写满意度",
+  "error.register_not_found": "没有名为 {name} 的台账",
+  "error.register_record_not_found": "台账中没有编码为 {code} 的记录",
+  "error.register_record_in_use": "还有 {count} 条在用记录引用 {code}，不能注销",
+  "error.file_not_utf8": "文件不是 UTF-8 编码，请另存为 UTF-8 CSV 后再导入",
+  "error.file_empty": "文件中没有记录",
+  "error.file_too_many_rows": "一个文件的记录太多，请分成几个文件导入",
   // 用户管理 and 修改密码
   "nav.users": "用户管理",
   "shell.password": "修改密码",

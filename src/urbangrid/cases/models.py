@@ -66,6 +66,11 @@ class Case(Base):
     )
     # A managed component (部件) the case is about; the geo package owns that table.
     component_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The register record (台账) the case is about (a waste-sorting estate, an illegal
+    # building): its responsible unit is the dispatch suggestion.
+    subject_record_id: Mapped[int | None] = mapped_column(
+        ForeignKey("register_records.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     address: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     reporter_id: Mapped[int | None] = mapped_column(

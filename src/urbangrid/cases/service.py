@@ -92,6 +92,7 @@ from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
 from urbangrid.org import service as org
 from urbangrid.org.models import Department, Grid, Jurisdiction, User, UserGrid
+from urbangrid.registers import service as registers
 from urbangrid.settings import get_settings
 
 # ---------------------------------------------------------------- configuration
@@ -394,6 +395,7 @@ class NewCase:
     callback_wanted: bool = False
     external_id: str | None = None
     component_id: int | None = None
+    subject_record_id: int | None = None  # a register record (台账) the case is about
     self_handled: bool = False
     attachments: Sequence[int] = ()
     jurisdiction_id: int | None = None
@@ -528,6 +530,8 @@ def create_case(
         session, new.category_id, new.filing_condition_id, jurisdiction
     )
     place = locate(session, jurisdiction, new.lon, new.lat)
+    if new.subject_record_id is not None:
+        registers.check_subject(session, jurisdiction.id, new.subject_record_id)
     photos = _check_attachments(
         session, new.attachments, jurisdiction.id, None, principal.user_id if principal else None
     )
@@ -566,6 +570,7 @@ def create_case(
         street_id=place.street_id,
         community_id=place.community_id,
         component_id=new.component_id,
+        subject_record_id=new.subject_record_id,
         address=new.address,
         description=new.description,
         reporter_id=actor.user_id,
@@ -1030,8 +1035,14 @@ class Suggestion:
 
 
 def suggest_department(session: Session, case: Case) -> Suggestion | None:
-    """派遣建议: the most specific routing rule, else the default department of the filing
-    condition or of the category (by department code within the jurisdiction)."""
+    """派遣建议: the responsible unit of the register record the case is about, else the most
+    specific routing rule, else the default department of the filing condition or of the
+    category (by department code within the jurisdiction)."""
+    if case.subject_record_id is not None:
+        code = registers.responsible_department_code(session, case.subject_record_id)
+        dep = _active_department(session, case.jurisdiction_id, code) if code else None
+        if dep is not None:
+            return Suggestion(dep.id, dep.name, "register record's responsible unit")
     category = session.get(Category, case.category_id) if case.category_id else None
     rules = [
         RouteRule(
@@ -1071,16 +1082,20 @@ def suggest_department(session: Session, case: Case) -> Suggestion | None:
     if category is not None and category.default_department_code:
         codes.append((category.default_department_code, "category default"))
     for code, why in codes:
-        dep = session.scalar(
-            select(Department).where(
-                Department.jurisdiction_id == case.jurisdiction_id,
-                Department.code == code,
-                Department.is_active,
-            )
-        )
+        dep = _active_department(session, case.jurisdiction_id, code)
         if dep is not None:
             return Suggestion(dep.id, dep.name, why)
     return None
+
+
+def _active_department(session: Session, jurisdiction_id: int, code: str) -> Department | None:
+    return session.scalar(
+        select(Department).where(
+            Department.jurisdiction_id == jurisdiction_id,
+            Department.code == code,
+            Department.is_active,
+        )
+    )
 
 
 # ---------------------------------------------------------------- listing

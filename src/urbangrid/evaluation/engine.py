@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from urbangrid.evaluation.config import EvaluationConfig, ObjectConfig
 from urbangrid.evaluation.facts import CaseFacts
+from urbangrid.evaluation.formulas import grade_for, weighted_mean
 from urbangrid.evaluation.indicators import COUNT_DEFS, CountDef, ObjectKind
 from urbangrid.kit.errors import InvalidInput
 from urbangrid.kit.types import in_calendar
@@ -197,12 +198,7 @@ def band_score(rows: Sequence[tuple[float | None, float]], value: Fraction) -> F
 
 
 def grade_of(score: Fraction | None, config: EvaluationConfig) -> str | None:
-    if score is None:
-        return None
-    for band in config.grades:
-        if score >= Fraction(band.min_score):
-            return band.grade
-    return config.grades[-1].grade
+    return grade_for(score, config.grades)
 
 
 def evaluate(
@@ -219,7 +215,7 @@ def evaluate(
         if b.per_grid:
             value /= max(info.grid_count, 1)
         bands[name] = band_score(table, value)
-    total_w, total = Fraction(0), Fraction(0)
+    pairs: list[tuple[Fraction | None, Fraction]] = []
     any_rate = False
     for term in obj.score:
         if term.ref in rates:
@@ -232,12 +228,10 @@ def evaluate(
             s = bands[term.ref]
             if term.invert:
                 s = 100 - s
-        w = Fraction(term.weight)
-        total_w += w
-        total += w * s
+        pairs.append((s, Fraction(term.weight)))
     # No rate with a value means no case of any kind to judge by: not evaluated (no grade)
     # rather than a score made of volume bands alone.
-    score = total / total_w if any_rate else None
+    score = weighted_mean(pairs) if any_rate else None
     return Evaluation(
         counts.kind,
         counts.key,

@@ -63,6 +63,12 @@ CODES: dict[str, tuple[str, ...]] = {
     "satisfaction_unreached": (),
     "case_closed_meanwhile": ("number",),
     "call_text_empty": (),
+    "register_not_found": ("name",),
+    "register_record_not_found": ("code",),
+    "register_record_in_use": ("code", "count"),
+    "file_not_utf8": (),
+    "file_empty": (),
+    "file_too_many_rows": (),
 }
 
 

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class InspectionBody(BaseModel):
+    """A drop-point checklist (投放点检查) as the inspector's phone sends it."""
+
+    point: str = Field(max_length=64, description="drop point code")
+    bins_checked: dict[str, int] = Field(default_factory=dict)
+    bins_wrong: dict[str, int] = Field(default_factory=dict)
+    overflow: bool = False
+    signage_ok: bool = True
+    clean: bool = True
+    supervisor_present: bool | None = None
+    note: str = Field("", max_length=500)
+    attachments: list[int] = Field(default_factory=list, max_length=9)
+
+
+class FailureOut(BaseModel):
+    item: str
+    matter_code: str
+    text: str
+    case_id: int | None
+    case_number: str | None
+    case_status: str | None
+    rectified: bool | None
+
+
+class InspectionOut(BaseModel):
+    id: int
+    point_code: str
+    point_name: str
+    inspected_at: datetime
+    checklist: dict[str, Any]
+    note: str
+    passed: bool
+    failures: list[FailureOut]
