@@ -57,6 +57,16 @@ CODES: dict[str, tuple[str, ...]] = {
     "wrong_password": (),
     "last_admin": ("jurisdiction",),
     "user_exists": ("username",),
+    # administration screens (机构管理)
+    "department_exists": ("code",),
+    "department_cycle": ("department", "parent"),
+    "department_has_open_cases": ("department", "count"),
+    "department_has_children": ("department", "count"),
+    "department_has_users": ("department", "count"),
+    "department_has_cases": ("department", "count"),
+    "department_in_use": ("department", "count"),
+    "not_inspector": ("username",),
+    "unknown_timezone": ("timezone",),
 }
 
 
