@@ -20,6 +20,7 @@ const UserAdmin = lazyPage(() => import("./pages/UserAdmin"));
 const Register = lazyPage(() => import("./pages/Register"));
 const AdminHub = lazyPage(() => import("./pages/AdminHub"));
 const DepartmentAdmin = lazyPage(() => import("./pages/DepartmentAdmin"));
+const GridAdmin = lazyPage(() => import("./pages/GridAdmin"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -39,6 +40,7 @@ function Routed({ path }: { path: string }) {
   if (path === "/admin") return <AdminHub />;
   if (path === "/admin/users") return <UserAdmin />;
   if (path === "/admin/departments") return <DepartmentAdmin />;
+  if (path === "/admin/grids") return <GridAdmin />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;

@@ -247,3 +247,67 @@ def test_refusals_change_nothing(
     assert _dept(session, world["foreign"]).name == "市政处"
     assert session.scalar(select(Department.id).where(Department.code == "X")) is None
     assert session.get(User, world["d1_handler"]) is not None
+
+
+def test_inspector_grids_replace_and_coverage(
+    client: TestClient, session: Session, world: dict[str, Any]
+) -> None:
+    admin = _auth(client, "d1_admin")
+    r = client.get("/api/v1/org/admin/grid-coverage", headers=admin)
+    assert r.status_code == 200, r.text
+    cov = r.json()
+    assert cov["jurisdiction"] == "990101" and cov["total"] == 3 and cov["uncovered"] == 3
+    assert [u["username"] for u in cov["inspectors"]] == ["d1_insp"]
+    codes = [g["code"] for g in cov["grids"]]
+    assert all(g["street_id"] == world["d1_street"] for g in cov["grids"])
+
+    url = f"/api/v1/org/users/{world['d1_insp']}/grids"
+    r = client.put(url, json={"grid_codes": codes[:2]}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["grid_codes"] == codes[:2]
+    cov = client.get("/api/v1/org/admin/grid-coverage", headers=admin).json()
+    assert cov["uncovered"] == 1
+    assert {g["code"]: g["inspector_ids"] for g in cov["grids"]}[codes[0]] == [world["d1_insp"]]
+    # the whole set is replaced
+    r = client.put(url, json={"grid_codes": [codes[2]]}, headers=admin)
+    assert r.json()["grid_codes"] == [codes[2]]
+    events = [e for e in _admin_events(session) if e.get("change") == "inspector grids"]
+    assert events[-1]["added"] == [codes[2]] and events[-1]["removed"] == codes[:2]
+    # a city admin reads its district's coverage by code
+    city = _auth(client, "city_admin")
+    r = client.get("/api/v1/org/admin/grid-coverage?jurisdiction=990101", headers=city)
+    assert r.status_code == 200 and r.json()["uncovered"] == 2
+
+
+def test_inspector_grid_refusals_change_nothing(
+    client: TestClient, session: Session, world: dict[str, Any]
+) -> None:
+    admin = _auth(client, "d1_admin")
+    before = len(_admin_events(session))
+    own = "990101001001001"
+    foreign = "990200001001001"
+    url = f"/api/v1/org/users/{world['d1_insp']}/grids"
+    assert client.put(url, json={"grid_codes": [own]}, headers=admin).status_code == 200
+    before += 1
+    # a grid of another platform: as if it did not exist; nothing of the set changes
+    r = client.put(url, json={"grid_codes": ["990101001001002", foreign]}, headers=admin)
+    assert r.status_code == 404, r.text
+    r = client.put(url, json={"grid_codes": ["12345"]}, headers=admin)
+    assert r.status_code == 422, r.text
+    # not an inspector
+    r = client.put(
+        f"/api/v1/org/users/{world['d1_handler']}/grids", json={"grid_codes": [own]}, headers=admin
+    )
+    assert r.status_code == 422 and r.json()["code"] == "not_inspector", r.text
+    assert r.json()["params"] == {"username": "d1_handler"}
+    # another platform's user, another platform's coverage
+    other = _auth(client, "other_admin")
+    assert client.put(url, json={"grid_codes": []}, headers=other).status_code == 404
+    r = client.get("/api/v1/org/admin/grid-coverage?jurisdiction=990101", headers=other)
+    assert r.status_code == 404
+    session.expire_all()
+    user = session.get(User, world["d1_insp"])
+    assert user is not None and [g.grid_id for g in user.grids] == [
+        session.scalar(select(Grid.id).where(Grid.code == own))
+    ]
+    assert len(_admin_events(session)) == before

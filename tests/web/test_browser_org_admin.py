@@ -129,3 +129,92 @@ def test_hub_and_department_tree(
     screenshot(page, "admin-departments")
     assert not errors, errors
     context.close()
+
+
+def _api(base: str) -> Any:
+    """An httpx client logged in as the demo admin (bearer token)."""
+    import httpx
+    from web_harness import DEMO_PASSWORD
+
+    client = httpx.Client(base_url=base, timeout=30)
+    r = client.post("/api/v1/auth/login", json={"username": "admin", "password": DEMO_PASSWORD})
+    assert r.status_code == 200, r.text
+    client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+    return client
+
+
+def test_inspector_grids_on_the_map_and_in_the_list(
+    browser: Any,
+    demo_server: tuple[LiveServer, DemoFacts],
+    screenshot: Callable[[Any, str], Path],
+) -> None:
+    server, _ = demo_server
+    base = server.url
+    api = _api(base)
+    # a new inspector of its own, so that the demo's inspectors keep their grids
+    r = api.post(
+        "/api/v1/org/users",
+        json={
+            "username": "grid_insp",
+            "display_name": "网格测试监督员",
+            "password": "Start#2026",
+            "roles": ["inspector"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    insp = r.json()["id"]
+    before = api.get("/api/v1/org/admin/grid-coverage").json()
+    grids = before["grids"]
+    assert before["total"] == len(grids) > 0
+    assert before["uncovered"] == len([g for g in grids if not g["inspector_ids"]])
+    names = {u["id"]: u["display_name"] for u in before["inspectors"]}
+
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        log_in(page, base, "admin", "/dashboard")
+        page.goto(f"{base}/admin/grids")
+        _wait_text(
+            page, "grids-coverage", f"{before['total']} 个网格，其中 {before['uncovered']} 个"
+        )
+        page.get_by_label("监督员", exact=True).select_option(value=str(insp))
+        # the map draws the grids
+        page.get_by_test_id("grids-map").locator("canvas").wait_for()
+        screenshot(page, "admin-grids-map")
+
+        # list mode: tick one grid (it shows who else patrols it), then add a whole
+        # community of another street
+        page.get_by_test_id("grids-list-mode").click()
+        first = grids[0]
+        page.get_by_test_id("grids-filter").fill(first["code"])
+        row = page.locator(f"tr[data-grid='{first['code']}']")
+        for held_by in first["inspector_ids"]:
+            expect(row).to_contain_text(names[held_by])
+        page.get_by_role("checkbox", name=first["code"]).check()
+        _wait_text(page, "grids-selected", "已选 1 个网格")
+        other = next(g for g in grids if g["street_id"] != first["street_id"])
+        page.get_by_label("街道", exact=True).select_option(value=str(other["street_id"]))
+        page.get_by_label("社区", exact=True).select_option(value=str(other["community_id"]))
+        page.get_by_role("button", name="加入整个社区").click()
+        wanted = {g["code"] for g in grids if g["community_id"] == other["community_id"]}
+        wanted.add(first["code"])
+        _wait_text(page, "grids-selected", f"已选 {len(wanted)} 个网格")
+        page.get_by_test_id("grids-save").click()
+        _wait_text(page, "grids-notice", f"已保存 网格测试监督员 的 {len(wanted)} 个网格")
+
+        after = api.get("/api/v1/org/admin/grid-coverage").json()
+        mine = {g["code"] for g in after["grids"] if insp in g["inspector_ids"]}
+        assert mine == wanted
+        newly = len([g for g in grids if g["code"] in wanted and not g["inspector_ids"]])
+        assert after["uncovered"] == before["uncovered"] - newly
+        _wait_text(page, "grids-coverage", f"其中 {after['uncovered']} 个")
+        page.get_by_test_id("grids-filter").fill("")
+        screenshot(page, "admin-grids-list")
+        assert not errors, errors
+    finally:
+        # leave the shared demo as it was: no grids, the user disabled
+        api.put(f"/api/v1/org/users/{insp}/grids", json={"grid_codes": []})
+        api.put(f"/api/v1/org/users/{insp}/active", json={"active": False})
+        context.close()
