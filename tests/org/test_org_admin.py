@@ -5,11 +5,13 @@ change lands in the audit log."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.models import SecurityEvent
@@ -311,3 +313,135 @@ def test_inspector_grid_refusals_change_nothing(
         session.scalar(select(Grid.id).where(Grid.code == own))
     ]
     assert len(_admin_events(session)) == before
+
+
+def test_no_role_department_or_platform_outside_the_admins(
+    client: TestClient, session: Session, world: dict[str, Any]
+) -> None:
+    """An admin gives roles, departments and platforms of its own subtree only."""
+    d1 = _auth(client, "d1_admin")
+    users_before = session.scalar(select(func.count()).select_from(User))
+    base = {"display_name": "新人", "password": "Start#2026", "roles": ["department_handler"]}
+    # a platform above or beside its own: as if none existed
+    for code in ("990100", "990200"):
+        r = client.post(
+            "/api/v1/org/users", json={**base, "username": f"n{code}", "jurisdiction": code},
+            headers=d1,
+        )  # fmt: skip
+        assert r.status_code == 404, r.text
+    # another platform's department (SZ is 别的市's)
+    r = client.post(
+        "/api/v1/org/users", json={**base, "username": "n_sz", "department_code": "SZ"}, headers=d1
+    )
+    assert r.status_code == 404 and r.json()["field"] == "department_code", r.text
+    # another platform's grid for an inspector
+    r = client.post(
+        "/api/v1/org/users",
+        json={**base, "username": "n_g", "roles": ["inspector"], "grid_codes": ["990200001001001"]},
+        headers=d1,
+    )
+    assert r.status_code == 404, r.text
+    # roles of another platform's user; a department of another platform for its own user
+    other = client.get("/api/v1/org/users", headers=_auth(client, "other_admin")).json()
+    other_id = next(u["id"] for u in other if u["username"] == "other_admin")
+    r = client.put(f"/api/v1/org/users/{other_id}/roles", json={"roles": ["leader"]}, headers=d1)
+    assert r.status_code == 404
+    r = client.put(
+        f"/api/v1/org/users/{world['d1_insp']}/roles",
+        json={"roles": ["department_handler"], "department_code": "SZ"},
+        headers=d1,
+    )
+    assert r.status_code == 404 and r.json()["field"] == "department_code"
+    # a city admin gives its district's user a department of that district only
+    city = _auth(client, "city_admin")
+    r = client.put(
+        f"/api/v1/org/users/{world['d1_insp']}/roles",
+        json={"roles": ["department_handler"], "department_code": "HW"},
+        headers=city,
+    )
+    assert r.status_code == 200 and r.json()["department_id"] == world["unit"], r.text
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(User)) == users_before
+    other_user = session.get(User, other_id)
+    assert other_user is not None and other_user.role_names == ["admin"]
+
+
+def test_jurisdiction_settings(client: TestClient, session: Session, world: dict[str, Any]) -> None:
+    city = _auth(client, "city_admin")
+    url = "/api/v1/org/jurisdictions/990101"
+    r = client.patch(
+        url, json={"name": "新区", "timezone": "Asia/Urumqi", "source_crs": "wgs84"}, headers=city
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["name"], r.json()["timezone"], r.json()["source_crs"]) == (
+        "新区", "Asia/Urumqi", "wgs84",
+    )  # fmt: skip
+    event = [e for e in _admin_events(session) if e.get("change") == "jurisdiction"][-1]
+    assert event["changes"]["timezone"] == ["Asia/Shanghai", "Asia/Urumqi"]
+    before = len(_admin_events(session))
+
+    # bad input: a field error, nothing saved (not even the good fields beside it)
+    r = client.patch(url, json={"name": "又改", "timezone": "Mars/Base"}, headers=city)
+    assert r.status_code == 422 and r.json()["code"] == "unknown_timezone", r.text
+    assert r.json()["field"] == "timezone"
+    r = client.patch(url, json={"name": "又改", "source_crs": "utm"}, headers=city)
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+    r = client.patch(url, json={"name": ""}, headers=city)
+    assert r.status_code == 422
+    # a district admin: not its city, not another platform
+    d1 = _auth(client, "d1_admin")
+    assert (
+        client.patch("/api/v1/org/jurisdictions/990100", json={"name": "x"}, headers=d1).status_code
+        == 404
+    )  # noqa: E501
+    assert (
+        client.patch("/api/v1/org/jurisdictions/990200", json={"name": "x"}, headers=d1).status_code
+        == 404
+    )  # noqa: E501
+    assert (
+        client.patch(url, json={"name": "x"}, headers=_auth(client, "d1_insp")).status_code == 403
+    )  # noqa: E501
+    session.expire_all()
+    j = session.get(Jurisdiction, world["district"])
+    assert j is not None and (j.name, j.timezone, j.source_crs) == ("新区", "Asia/Urumqi", "wgs84")
+    assert session.get(Jurisdiction, world["city"]).name == "示范市"  # type: ignore[union-attr]
+    assert len(_admin_events(session)) == before
+
+
+def test_audit_log_page_filters_and_scope(
+    client: TestClient, session: Session, world: dict[str, Any]
+) -> None:
+    d1 = _auth(client, "d1_admin")
+    client.patch(f"{DEPTS}/{world['empty']}", json={"name": "临时组二"}, headers=d1)
+    client.patch(f"{DEPTS}/{world['empty']}", json={"name": "临时组三"}, headers=d1)
+    other = _auth(client, "other_admin")
+    client.patch(f"{DEPTS}/{world['foreign']}", json={"name": "市政处二"}, headers=other)
+    url = "/api/v1/auth/security-events/page"
+
+    r = client.get(url, params={"kind": "admin", "page_size": 1}, headers=d1)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["total"] == 2 and len(body["items"]) == 1  # not the other platform's change
+    newest = body["items"][0]
+    assert newest["username"] == "d1_admin"
+    assert newest["detail"]["changes"]["name"] == ["临时组二", "临时组三"]  # newest first
+    page2 = client.get(url, params={"kind": "admin", "page_size": 1, "page": 2}, headers=d1)
+    assert page2.json()["items"][0]["detail"]["changes"]["name"] == ["临时组", "临时组二"]
+    # by user and by day
+    logins = client.get(url, params={"kind": "login", "username": "d1_admin"}, headers=d1).json()
+    assert logins["total"] >= 1 and {e["username"] for e in logins["items"]} == {"d1_admin"}
+    today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    r = client.get(url, params={"kind": "admin", "since": str(today), "until": str(today)},
+                   headers=d1)  # fmt: skip
+    assert r.json()["total"] == 2
+    r = client.get(url, params={"kind": "admin", "until": str(today - timedelta(days=1))},
+                   headers=d1)  # fmt: skip
+    assert r.json()["total"] == 0
+    # the city admin reads its district's log too; bad input is a 422
+    city = _auth(client, "city_admin")
+    assert client.get(url, params={"kind": "admin"}, headers=city).json()["total"] == 2
+    r = client.get(url, params={"since": str(today), "until": str(today - timedelta(days=1))},
+                   headers=d1)  # fmt: skip
+    assert r.status_code == 422
+    assert client.get(url, params={"since": "yesterday"}, headers=d1).status_code == 422
+    assert client.get(url, headers=_auth(client, "d1_insp")).status_code == 403
