@@ -21,6 +21,8 @@ const Register = lazyPage(() => import("./pages/Register"));
 const AdminHub = lazyPage(() => import("./pages/AdminHub"));
 const DepartmentAdmin = lazyPage(() => import("./pages/DepartmentAdmin"));
 const GridAdmin = lazyPage(() => import("./pages/GridAdmin"));
+const JurisdictionAdmin = lazyPage(() => import("./pages/JurisdictionAdmin"));
+const AuditLog = lazyPage(() => import("./pages/AuditLog"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -41,6 +43,8 @@ function Routed({ path }: { path: string }) {
   if (path === "/admin/users") return <UserAdmin />;
   if (path === "/admin/departments") return <DepartmentAdmin />;
   if (path === "/admin/grids") return <GridAdmin />;
+  if (path === "/admin/jurisdiction") return <JurisdictionAdmin />;
+  if (path === "/admin/audit") return <AuditLog />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;

@@ -393,14 +393,14 @@ def test_jurisdiction_settings(client: TestClient, session: Session, world: dict
     assert (
         client.patch("/api/v1/org/jurisdictions/990100", json={"name": "x"}, headers=d1).status_code
         == 404
-    )  # noqa: E501
+    )
     assert (
         client.patch("/api/v1/org/jurisdictions/990200", json={"name": "x"}, headers=d1).status_code
         == 404
-    )  # noqa: E501
+    )
     assert (
         client.patch(url, json={"name": "x"}, headers=_auth(client, "d1_insp")).status_code == 403
-    )  # noqa: E501
+    )
     session.expire_all()
     j = session.get(Jurisdiction, world["district"])
     assert j is not None and (j.name, j.timezone, j.source_crs) == ("新区", "Asia/Urumqi", "wgs84")

@@ -218,3 +218,97 @@ def test_inspector_grids_on_the_map_and_in_the_list(
         api.put(f"/api/v1/org/users/{insp}/grids", json={"grid_codes": []})
         api.put(f"/api/v1/org/users/{insp}/active", json={"active": False})
         context.close()
+
+
+def test_audit_log_shows_who_when_what(
+    browser: Any,
+    demo_server: tuple[LiveServer, DemoFacts],
+    screenshot: Callable[[Any, str], Path],
+) -> None:
+    server, _ = demo_server
+    base = server.url
+    api = _api(base)
+    made = api.post("/api/v1/org/admin/departments", json={"code": "AUD1", "name": "审计测试组"})
+    assert made.status_code == 201, made.text
+    r = api.patch(
+        f"/api/v1/org/admin/departments/{made.json()['id']}", json={"name": "审计测试二组"}
+    )
+    assert r.status_code == 200, r.text
+    assert api.delete(f"/api/v1/org/admin/departments/{made.json()['id']}").status_code == 204
+
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, base, "admin", "/dashboard")
+    page.goto(f"{base}/admin/audit")
+    page.get_by_test_id("audit-table").wait_for()
+    form = page.get_by_test_id("audit-filters")
+    form.get_by_label("类型").select_option(label="管理操作")
+    form.get_by_label("用户").fill("admin")
+    form.get_by_role("button", name="筛选").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('tr[data-kind]')]"
+        ".every(r => r.dataset.kind === 'admin')"
+    )
+    rows = page.locator("tr[data-kind='admin']")
+    # newest first: the deletion, then the rename (old → new), then the creation
+    expect(rows.nth(0)).to_contain_text("department deleted")
+    expect(rows.nth(0)).to_contain_text("AUD1")
+    expect(rows.nth(1).locator("[data-change='name']")).to_have_text(
+        "name: 审计测试组 → 审计测试二组"
+    )
+    expect(rows.nth(2)).to_contain_text("department created")
+    expect(rows.nth(0)).to_contain_text("admin")
+    screenshot(page, "admin-audit")
+    # a day with nothing
+    form.get_by_label("截止日期").fill("2020-01-01")
+    form.get_by_role("button", name="筛选").click()
+    expect(page.get_by_text("没有符合条件的记录")).to_be_visible()
+    assert not errors, errors
+    context.close()
+
+
+def test_jurisdiction_settings_city_admin_edits_its_districts(
+    browser: Any,
+    demo_server: tuple[LiveServer, DemoFacts],
+    screenshot: Callable[[Any, str], Path],
+) -> None:
+    server, _ = demo_server
+    base = server.url
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, base, "city_admin", "/dashboard")
+    page.goto(f"{base}/admin/jurisdiction")
+    forms = page.locator("form[data-code]")
+    forms.first.wait_for()
+    assert forms.count() == 3  # the city and its two districts
+    district = forms.nth(2)
+    code = district.get_attribute("data-code")
+    old_name = district.get_by_label("名称").input_value()
+    old_tz = district.get_by_label("时区").input_value()
+
+    # a bad time zone: the field error in Chinese, nothing saved (the name beside it neither)
+    district.get_by_label("名称").fill("不该保存的名字")
+    district.get_by_label("时区").fill("Mars/Olympus")
+    district.get_by_role("button", name="保存").click()
+    _wait_text(page, "juris-error", "不是有效的时区名称")
+    assert district.get_by_label("时区").get_attribute("aria-invalid") == "true"
+    screenshot(page, "admin-jurisdiction-error")
+    page.reload()
+    district = page.locator(f"form[data-code='{code}']")
+    expect(district.get_by_label("名称")).to_have_value(old_name)
+    expect(district.get_by_label("时区")).to_have_value(old_tz)
+
+    # a good change, then back (the demo is shared with other tests)
+    district.get_by_label("名称").fill(old_name + "（改）")
+    district.get_by_role("button", name="保存").click()
+    _wait_text(page, "juris-notice", old_name + "（改）")
+    district = page.locator(f"form[data-code='{code}']")
+    district.get_by_label("名称").fill(old_name)
+    district.get_by_role("button", name="保存").click()
+    _wait_text(page, "juris-notice", f"已保存 {old_name}")
+    assert not errors, errors
+    context.close()
