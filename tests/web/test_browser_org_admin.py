@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from test_browser_a11y import UNNAMED
 from web_harness import DemoFacts, LiveServer, log_in
 
 pytestmark = pytest.mark.browser
@@ -62,6 +63,7 @@ def test_hub_and_department_tree(
     for label in ("分类与立案条件", "派遣规则", "时限与工作日历"):
         assert hub.get_by_role("link", name=label).count() == 1
     screenshot(page, "admin-hub")
+    assert page.evaluate(UNNAMED) == []
 
     hub.get_by_role("link", name="部门与街道办事处").click()
     page.wait_for_url(f"{base}/admin/departments")
@@ -80,6 +82,9 @@ def test_hub_and_department_tree(
         form.get_by_role("button", name="创建").click()
         _wait_text(page, "dept-notice", name)
 
+    page.get_by_test_id("dept-new").click()
+    assert page.evaluate(UNNAMED) == []  # the table's buttons and the create form
+    page.get_by_test_id("dept-new").click()
     create("BTP", "浏览器测试处", None, False)
     create("BTT", "浏览器测试所", "浏览器测试处 (BTP)", True)
     team = _row(page, "BTT")
@@ -183,6 +188,7 @@ def test_inspector_grids_on_the_map_and_in_the_list(
         # the map draws the grids
         page.get_by_test_id("grids-map").locator("canvas").wait_for()
         screenshot(page, "admin-grids-map")
+        assert page.evaluate(UNNAMED) == []
 
         # list mode: tick one grid (it shows who else patrols it), then add a whole
         # community of another street
@@ -212,6 +218,7 @@ def test_inspector_grids_on_the_map_and_in_the_list(
         _wait_text(page, "grids-coverage", f"其中 {after['uncovered']} 个")
         page.get_by_test_id("grids-filter").fill("")
         screenshot(page, "admin-grids-list")
+        assert page.evaluate(UNNAMED) == []
         assert not errors, errors
     finally:
         # leave the shared demo as it was: no grids, the user disabled
@@ -261,6 +268,7 @@ def test_audit_log_shows_who_when_what(
     expect(rows.nth(2)).to_contain_text("department created")
     expect(rows.nth(0)).to_contain_text("admin")
     screenshot(page, "admin-audit")
+    assert page.evaluate(UNNAMED) == []
     # a day with nothing
     form.get_by_label("截止日期").fill("2020-01-01")
     form.get_by_role("button", name="筛选").click()
@@ -297,6 +305,7 @@ def test_jurisdiction_settings_city_admin_edits_its_districts(
     _wait_text(page, "juris-error", "不是有效的时区名称")
     assert district.get_by_label("时区").get_attribute("aria-invalid") == "true"
     screenshot(page, "admin-jurisdiction-error")
+    assert page.evaluate(UNNAMED) == []
     page.reload()
     district = page.locator(f"form[data-code='{code}']")
     expect(district.get_by_label("名称")).to_have_value(old_name)
