@@ -49,6 +49,7 @@ def test_hub_and_department_tree(
     nav.get_by_role("link", name="管理", exact=True).click()
     page.wait_for_url(f"{base}/admin")
     hub = page.get_by_test_id("admin-hub")
+    hub.locator("a").first.wait_for()  # the page is loaded on demand
     hrefs = hub.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert set(hrefs) >= {
         "/admin/users",
@@ -187,6 +188,15 @@ def test_inspector_grids_on_the_map_and_in_the_list(
         page.get_by_label("监督员", exact=True).select_option(value=str(insp))
         # the map draws the grids
         page.get_by_test_id("grids-map").locator("canvas").wait_for()
+        # a click on a grid of the map toggles it (the view is fitted to the grids: the
+        # centre is one); a second click takes it out again
+        page.locator("[data-testid=grids-map][data-ready='1']").wait_for()
+        page.wait_for_timeout(500)  # the first frame of the fitted view
+        canvas = page.get_by_test_id("grids-map").locator("canvas")
+        canvas.click()
+        _wait_text(page, "grids-selected", "已选 1 个网格")
+        canvas.click()
+        _wait_text(page, "grids-selected", "已选 0 个网格")
         screenshot(page, "admin-grids-map")
         assert page.evaluate(UNNAMED) == []
 

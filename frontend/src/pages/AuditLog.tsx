@@ -28,7 +28,11 @@ const PAGE_SIZE = 50;
 
 function show(v: unknown): string {
   if (v === null || v === undefined || v === "") return "—";
-  if (Array.isArray(v)) return v.map(show).join(", ") || "—";
+  // a long list (an inspector's grids) shows its first items and how many more
+  if (Array.isArray(v)) {
+    const head = v.slice(0, 12).map(show).join(", ");
+    return v.length > 12 ? `${head} … (+${v.length - 12})` : head || "—";
+  }
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
 }
@@ -137,10 +141,10 @@ export default function AuditLog() {
               <tbody>
                 {data.items.map((e) => (
                   <tr key={e.id} data-kind={e.kind}>
-                    <td>
+                    <td class="nowrap">
                       <time dateTime={e.at}>{fmtTime(e.at)}</time>
                     </td>
-                    <td>{tCode("auditKind", e.kind)}</td>
+                    <td class="nowrap">{tCode("auditKind", e.kind)}</td>
                     <td>{e.username ?? "—"}</td>
                     <td>
                       <Detail detail={e.detail} />

@@ -301,7 +301,7 @@ export default function GridAdmin() {
       </div>
       {mode === "map" ? (
         <div class="card map-box" style={{ height: "520px" }}>
-          <div ref={box} class="map" style={{ position: "absolute", inset: 0 }} role="img" aria-label={t("grids.mapLabel")} data-testid="grids-map" />
+          <div ref={box} class="map" style={{ position: "absolute", inset: 0 }} role="img" aria-label={t("grids.mapLabel")} data-testid="grids-map" data-ready={mapReady && cov ? "1" : undefined} />
         </div>
       ) : (
         <div class="card grid-list">
