@@ -184,6 +184,8 @@ def test_create_rename_move_street_disable_and_delete(
         "department deleted",
     ]
     assert changes[1]["changes"]["name"] == ["一街道办事处", "一街道"]
+    assert changes[1]["changes"]["parent"] == [None, "城管局"]  # by name, not only by id
+    assert changes[2]["changes"]["street"] == ["示范区一街道", None]
     assert changes[3]["changes"] == {"is_active": [True, False]}
 
 

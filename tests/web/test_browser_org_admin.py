@@ -270,12 +270,12 @@ def test_audit_log_shows_who_when_what(
     )
     rows = page.locator("tr[data-kind='admin']")
     # newest first: the deletion, then the rename (old → new), then the creation
-    expect(rows.nth(0)).to_contain_text("department deleted")
+    expect(rows.nth(0)).to_contain_text("删除部门")
     expect(rows.nth(0)).to_contain_text("AUD1")
     expect(rows.nth(1).locator("[data-change='name']")).to_have_text(
-        "name: 审计测试组 → 审计测试二组"
+        "名称: 审计测试组 → 审计测试二组"
     )
-    expect(rows.nth(2)).to_contain_text("department created")
+    expect(rows.nth(2)).to_contain_text("新建部门")
     expect(rows.nth(0)).to_contain_text("admin")
     screenshot(page, "admin-audit")
     assert page.evaluate(UNNAMED) == []

@@ -28,6 +28,7 @@ const PAGE_SIZE = 50;
 
 function show(v: unknown): string {
   if (v === null || v === undefined || v === "") return "—";
+  if (typeof v === "boolean") return t(v ? "audit.yes" : "audit.no");
   // a long list (an inspector's grids) shows its first items and how many more
   if (Array.isArray(v)) {
     const head = v.slice(0, 12).map(show).join(", ");
@@ -42,16 +43,16 @@ function Detail({ detail }: { detail: Record<string, unknown> }) {
   const { change, changes, ...rest } = detail;
   return (
     <div class="audit-detail">
-      {change !== undefined && <strong>{show(change)}</strong>}
+      {change !== undefined && <strong>{tCode("auditChange", show(change))}</strong>}
       {Object.entries(rest).map(([k, v]) => (
         <div key={k}>
-          {k}: {show(v)}
+          {tCode("auditField", k)}: {show(v)}
         </div>
       ))}
       {changes && typeof changes === "object"
         ? Object.entries(changes as Record<string, unknown>).map(([k, v]) => (
             <div key={k} data-change={k}>
-              {k}: {Array.isArray(v) && v.length === 2 ? `${show(v[0])} → ${show(v[1])}` : show(v)}
+              {tCode("auditField", k)}: {Array.isArray(v) && v.length === 2 ? `${show(v[0])} → ${show(v[1])}` : show(v)}
             </div>
           ))
         : null}

@@ -133,7 +133,15 @@ def update_department(
         dept.is_active = changes["is_active"]
     session.flush()
     after = {k: getattr(dept, k) for k in before}
-    return dept, {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    # the log names the parent and the street, not only their ids
+    for key, model in (("parent_id", Department), ("street_id", Street)):
+        if key in changed:
+            changed[key.removesuffix("_id")] = [
+                session.get(model, i).name if i is not None else None  # type: ignore[union-attr]
+                for i in changed[key]
+            ]
+    return dept, changed
 
 
 def delete_department(session: Session, principal: Principal, department_id: int) -> Department:
