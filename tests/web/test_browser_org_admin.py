@@ -4,6 +4,7 @@ refusal (a cycle, sub-units, users) is shown in Chinese with nothing changed."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -169,8 +170,13 @@ def test_inspector_grids_on_the_map_and_in_the_list(
     )
     assert r.status_code == 201, r.text
     insp = r.json()["id"]
+    started = time.perf_counter()
     before = api.get("/api/v1/org/admin/grid-coverage").json()
+    took = (time.perf_counter() - started) * 1000
     grids = before["grids"]
+    # measured and printed, not asserted
+    n_insp = len(before["inspectors"])
+    print(f"\ngrid coverage: {len(grids)} grids, {n_insp} inspectors, {took:.0f} ms")
     assert before["total"] == len(grids) > 0
     assert before["uncovered"] == len([g for g in grids if not g["inspector_ids"]])
     names = {u["id"]: u["display_name"] for u in before["inspectors"]}
