@@ -159,6 +159,8 @@ def path_values(world: ScopeWorld, path: str, name: str) -> list[tuple[str, str 
         return [("no-such-token", None)]
     if name == "format_":
         return [("json", None)]
+    if name == "section":  # the page shells of /admin/...
+        return [("users", None)]
     raise AssertionError(f"no values for the path parameter {name!r} of {path}: add them here")
 
 
@@ -508,6 +510,24 @@ def test_admin_writes_stay_in_the_subtree(
                 f"/api/v1/cases/settings?jurisdiction_id={other.id}",
                 {"case_number_pattern": "{year}-{seq}"},
             ),
+            # 机构管理: departments, an inspector's grids, the platform's settings
+            (
+                "post",
+                "/api/v1/org/admin/departments",
+                {"code": "NEW", "name": "新", "jurisdiction": other.code},
+            ),
+            *(
+                (m, f"/api/v1/org/admin/departments/{d.id}", b)
+                for key, d in world.departments.items()
+                if key.startswith(other.code + "/")
+                for m, b in (("patch", {"name": "改"}), ("delete", None))
+            ),
+            *(
+                ("put", f"/api/v1/org/users/{u.id}/grids", {"grid_codes": []})
+                for key, u in world.users.items()
+                if key.startswith(other.code + "/")
+            ),
+            ("patch", f"/api/v1/org/jurisdictions/{other.code}", {"name": "改名"}),
         ]
         for attempt in attempts:
             if attempt is None:

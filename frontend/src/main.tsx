@@ -18,6 +18,11 @@ const Inspector = lazyPage(() => import("./pages/Inspector"));
 const Evaluation = lazyPage(() => import("./pages/Evaluation"));
 const UserAdmin = lazyPage(() => import("./pages/UserAdmin"));
 const Register = lazyPage(() => import("./pages/Register"));
+const AdminHub = lazyPage(() => import("./pages/AdminHub"));
+const DepartmentAdmin = lazyPage(() => import("./pages/DepartmentAdmin"));
+const GridAdmin = lazyPage(() => import("./pages/GridAdmin"));
+const JurisdictionAdmin = lazyPage(() => import("./pages/JurisdictionAdmin"));
+const AuditLog = lazyPage(() => import("./pages/AuditLog"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -34,7 +39,12 @@ function Routed({ path }: { path: string }) {
   if (path === "/dashboard") return <Dashboard />;
   if (path === "/evaluation") return <Evaluation />;
   if (path === "/m") return <Inspector />;
+  if (path === "/admin") return <AdminHub />;
   if (path === "/admin/users") return <UserAdmin />;
+  if (path === "/admin/departments") return <DepartmentAdmin />;
+  if (path === "/admin/grids") return <GridAdmin />;
+  if (path === "/admin/jurisdiction") return <JurisdictionAdmin />;
+  if (path === "/admin/audit") return <AuditLog />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;

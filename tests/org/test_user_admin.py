@@ -292,10 +292,15 @@ def test_guessing_the_current_password_locks_the_account(
 def test_the_screens_user_admin_for_admins_password_for_everyone() -> None:
     from urbangrid.web.landing import may_open, screens_for
 
-    assert "/admin/users" in [s.path for s in screens_for([Role.ADMIN])]
+    # One 管理 entry in the menu: the hub links to 用户管理 and the other sections.
+    admin_paths = [s.path for s in screens_for([Role.ADMIN])]
+    assert "/admin" in admin_paths
+    assert not [p for p in admin_paths if p.startswith("/admin/")]
+    assert may_open([Role.ADMIN], "/admin/users")
     for role in Role:
         if role is Role.ADMIN:
             continue
-        assert "/admin/users" not in [s.path for s in screens_for([role])]
+        assert "/admin" not in [s.path for s in screens_for([role])]
         assert not may_open([role], "/admin/users")
+        assert not may_open([role], "/admin")
         assert may_open([role], "/password")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from urbangrid.api.deps import (
@@ -27,6 +28,7 @@ from urbangrid.auth.limits import LOGIN_ACCOUNT, Limiter
 from urbangrid.auth.models import SecurityEvent
 from urbangrid.auth.principal import Principal
 from urbangrid.kit.errors import DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests
+from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.spreadsheet import safe_cell
 from urbangrid.org import service as org
@@ -111,12 +113,29 @@ class SecurityEventOut(BaseModel):
     detail: dict[str, Any]
 
 
-def _events(db: Session, principal: Principal, kind: str | None, limit: int) -> list[Any]:
+def _events_stmt(
+    db: Session,
+    principal: Principal,
+    kind: str | None,
+    username: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Select[tuple[SecurityEvent]]:
     """The log entries of the admin's subtree: its users' and platforms' (a root admin:
-    all, the failed logins of unknown names included)."""
-    stmt = select(SecurityEvent).order_by(SecurityEvent.id.desc()).limit(limit)
+    all, the failed logins of unknown names included), filtered by kind, user name and
+    local days (``since`` to ``until``, both included, in the admin's time zone)."""
+    stmt = select(SecurityEvent)
     if kind:
         stmt = stmt.where(SecurityEvent.kind == kind)
+    if username:
+        stmt = stmt.where(SecurityEvent.username == username.strip())
+    if since is not None or until is not None:
+        tz = ZoneInfo(org.jurisdiction_timezone(db, principal))
+        if since is not None:
+            stmt = stmt.where(SecurityEvent.at >= datetime.combine(since, time(), tz))
+        if until is not None:
+            end = datetime.combine(until + timedelta(days=1), time(), tz)
+            stmt = stmt.where(SecurityEvent.at < end)
     readable = org.readable_jurisdictions(db, principal)
     if readable is not None:
         names = select(User.username).where(User.jurisdiction_id.in_(sorted(readable)))
@@ -126,6 +145,11 @@ def _events(db: Session, principal: Principal, kind: str | None, limit: int) -> 
                 SecurityEvent.username.in_(names),
             )
         )
+    return stmt
+
+
+def _events(db: Session, principal: Principal, kind: str | None, limit: int) -> list[Any]:
+    stmt = _events_stmt(db, principal, kind).order_by(SecurityEvent.id.desc()).limit(limit)
     return list(db.scalars(stmt))
 
 
@@ -142,6 +166,36 @@ def security_events(
     limit: int = Query(500, ge=1, le=10_000),
 ) -> list[Any]:
     return _events(db, principal, kind, limit)
+
+
+@router.get(
+    "/security-events/page",
+    response_model=Page[SecurityEventOut],
+    summary="The security log, newest first, a page at a time, filtered (the 审计日志 screen)",
+    **scoped(RouteScope.ADMIN),
+)
+def security_events_page(
+    db: DbSession,
+    principal: Admin,
+    page: Annotated[PageParams, Depends(page_params)],
+    kind: str | None = Query(None, pattern="^[a-z_]{1,32}$"),
+    username: str | None = Query(None, max_length=64),
+    since: date | None = Query(None, description="first local day (YYYY-MM-DD)"),
+    until: date | None = Query(None, description="last local day (YYYY-MM-DD), included"),
+) -> Any:
+    if since is not None and until is not None and until < since:
+        raise InvalidInput("the last day is before the first", field="until")
+    stmt = _events_stmt(db, principal, kind, username, since, until)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = db.scalars(
+        stmt.order_by(SecurityEvent.id.desc()).offset(page.offset).limit(page.page_size)
+    ).all()
+    return Page[SecurityEventOut](
+        items=[SecurityEventOut.model_validate(e) for e in items],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
 
 
 @router.get(

@@ -69,6 +69,16 @@ CODES: dict[str, tuple[str, ...]] = {
     "file_not_utf8": (),
     "file_empty": (),
     "file_too_many_rows": (),
+    # administration screens (机构管理)
+    "department_exists": ("code",),
+    "department_cycle": ("department", "parent"),
+    "department_has_open_cases": ("department", "count"),
+    "department_has_children": ("department", "count"),
+    "department_has_users": ("department", "count"),
+    "department_has_cases": ("department", "count"),
+    "department_in_use": ("department", "count"),
+    "not_inspector": ("username",),
+    "unknown_timezone": ("timezone",),
 }
 
 

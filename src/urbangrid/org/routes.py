@@ -22,16 +22,22 @@ from urbangrid.auth.service import account_key, locked_accounts
 from urbangrid.kit.errors import NotFound
 from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
-from urbangrid.org import service
+from urbangrid.org import admin, service
 from urbangrid.org.models import Jurisdiction, Street
 from urbangrid.org.roles import Role
 from urbangrid.org.schemas import (
     ActiveBody,
     CommunityOut,
+    CoverageOut,
+    DepartmentAdminCreate,
+    DepartmentAdminOut,
     DepartmentCreate,
     DepartmentOut,
+    DepartmentPatch,
     GridOut,
+    GridsBody,
     JurisdictionOut,
+    JurisdictionPatch,
     OnLeaveBody,
     PasswordReset,
     RolesBody,
@@ -305,3 +311,150 @@ def unlock_user(user_id: int, db: DbSession, principal: Admin, request: Request)
         address=client_address(request),
         detail={"username": user.username},
     )
+
+
+# --- administration screens (机构管理): departments, inspectors' grids, platform settings ---
+
+
+def _department_out(row: dict[str, Any]) -> DepartmentAdminOut:
+    base = DepartmentOut.model_validate(row["department"]).model_dump()
+    return DepartmentAdminOut(
+        **base, users_count=row["users_count"], open_cases_count=row["open_cases_count"]
+    )
+
+
+@router.get(
+    "/org/admin/departments",
+    response_model=list[DepartmentAdminOut],
+    **scoped(RouteScope.ADMIN),
+)
+def admin_departments(db: DbSession, principal: Admin) -> Any:
+    """The departments of your platform and those below it, each with its users and its
+    open cases (部门树: bureau → unit → team, and street offices)."""
+    return [_department_out(r) for r in admin.department_rows(db, principal)]
+
+
+def _department_row(db: Session, principal: Principal, department_id: int) -> DepartmentAdminOut:
+    rows = admin.department_rows(db, principal)
+    return _department_out(next(r for r in rows if r["department"].id == department_id))
+
+
+@router.post(
+    "/org/admin/departments",
+    response_model=DepartmentAdminOut,
+    status_code=201,
+    **scoped(RouteScope.ADMIN),
+)
+def admin_create_department(
+    body: DepartmentAdminCreate, db: DbSession, principal: Admin, request: Request
+) -> Any:
+    """A new department or street office; its code is free on its platform."""
+    dept = admin.create_department(db, principal, **body.model_dump())
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        address=client_address(request),
+        detail={
+            "change": "department created",
+            "department": dept.code,
+            "name": dept.name,
+            "parent_id": dept.parent_id,
+            "street_id": dept.street_id,
+            "jurisdiction_id": dept.jurisdiction_id,
+        },
+    )
+    return _department_row(db, principal, dept.id)
+
+
+@router.patch(
+    "/org/admin/departments/{department_id}",
+    response_model=DepartmentAdminOut,
+    **scoped(RouteScope.ADMIN),
+)
+def admin_update_department(
+    department_id: int,
+    body: DepartmentPatch,
+    db: DbSession,
+    principal: Admin,
+    request: Request,
+) -> Any:
+    """Rename, move under another parent (no cycles), set / clear the street, disable /
+    enable. A parent or street of another platform is 404."""
+    changes = body.model_dump(include=body.model_fields_set)
+    dept, changed = admin.update_department(db, principal, department_id, changes)
+    if changed:
+        audit.add(
+            db,
+            "admin",
+            principal=principal,
+            address=client_address(request),
+            detail={"change": "department", "department": dept.code, "changes": changed},
+        )
+    return _department_row(db, principal, dept.id)
+
+
+@router.delete(
+    "/org/admin/departments/{department_id}", status_code=204, **scoped(RouteScope.ADMIN)
+)
+def admin_delete_department(
+    department_id: int, db: DbSession, principal: Admin, request: Request
+) -> None:
+    """Delete a department without sub-units, users, cases or rules naming it."""
+    dept = admin.delete_department(db, principal, department_id)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        address=client_address(request),
+        detail={"change": "department deleted", "department": dept.code, "name": dept.name},
+    )
+
+
+@router.get("/org/admin/grid-coverage", response_model=CoverageOut, **scoped(RouteScope.ADMIN))
+def admin_grid_coverage(db: DbSession, principal: Admin, jurisdiction: str | None = None) -> Any:
+    """The grids of your platform (or one below it) with who patrols each; the gaps (grids
+    with no inspector) send their tasks to the shift lead's pool."""
+    return admin.coverage(db, principal, jurisdiction)
+
+
+@router.put("/org/users/{user_id}/grids", response_model=UserOut, **scoped(RouteScope.ADMIN))
+def set_user_grids(
+    user_id: int, body: GridsBody, db: DbSession, principal: Admin, request: Request
+) -> Any:
+    """Replace an inspector's grids (监督员网格) in one go; grids of its own platform."""
+    user, added, removed = admin.set_inspector_grids(db, principal, user_id, body.grid_codes)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        address=client_address(request),
+        detail={
+            "change": "inspector grids",
+            "user": user.username,
+            "added": added,
+            "removed": removed,
+            "count": len(body.grid_codes),
+        },
+    )
+    return service.user_out(db, user)
+
+
+@router.patch(
+    "/org/jurisdictions/{code}", response_model=JurisdictionOut, **scoped(RouteScope.ADMIN)
+)
+def update_jurisdiction(
+    code: str, body: JurisdictionPatch, db: DbSession, principal: Admin, request: Request
+) -> Any:
+    """Name, time zone (IANA) and source coordinate system of your platform or of one below
+    it (a city admin also its districts')."""
+    j, changed = admin.update_jurisdiction(db, principal, code, **body.model_dump())
+    if changed:
+        audit.add(
+            db,
+            "admin",
+            principal=principal,
+            address=client_address(request),
+            detail={"change": "jurisdiction", "jurisdiction": j.code, "changes": changed},
+        )
+    return j

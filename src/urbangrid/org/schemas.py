@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from urbangrid.org.roles import Role
@@ -137,3 +139,66 @@ class PasswordChange(BaseModel):
 
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=256, description="8+ characters, 2+ kinds")
+
+
+# --- administration screens (机构管理) -------------------------------------------------------
+
+
+class DepartmentAdminOut(DepartmentOut):
+    """A department in the admin's tree with what depends on it."""
+
+    users_count: int
+    open_cases_count: int
+
+
+class DepartmentPatch(BaseModel):
+    """Fields left out stay as they are; ``parent_id`` / ``street_id`` null clears them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    parent_id: int | None = Field(None, ge=1, description="null: a top unit")
+    street_id: int | None = Field(None, ge=1, description="a street office's street; null clears")
+    is_active: bool | None = None
+
+
+class CoverageGrid(BaseModel):
+    code: str
+    community_id: int
+    street_id: int
+    inspector_ids: list[int]
+
+
+class CoverageOut(BaseModel):
+    """The grids of a platform with their inspectors; ``uncovered`` counts the gaps."""
+
+    jurisdiction: str
+    total: int
+    uncovered: int
+    grids: list[CoverageGrid]
+    inspectors: list[UserOut]
+
+
+class GridsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grid_codes: list[str] = Field(max_length=5000, description="the inspector's whole grid set")
+
+
+class JurisdictionPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    timezone: str | None = Field(None, min_length=1, max_length=64, description="IANA name")
+    source_crs: Literal["wgs84", "gcj02", "bd09"] | None = None
+
+
+class DepartmentAdminCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
+    name: str = Field(min_length=1, max_length=100)
+    parent_id: int | None = Field(None, ge=1)
+    street_id: int | None = Field(None, ge=1, description="a street office (街道): its street")
+    kind: str | None = Field(None, max_length=32)
+    jurisdiction: str | None = Field(None, description="a platform of your subtree (6 digits)")

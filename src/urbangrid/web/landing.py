@@ -39,8 +39,9 @@ SCREENS: tuple[Screen, ...] = (
     # 综合评价: the evaluation API's readers
     Screen("/evaluation", "nav.evaluation", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
     Screen("/cases", "nav.cases", frozenset(Role) - {Role.INSPECTOR}),
-    # 用户管理: the users of the admin's platforms
-    Screen("/admin/users", "nav.users", _roles(Role.ADMIN)),
+    # 管理: the administration hub (users, departments, grids, settings, audit log …); one
+    # menu entry, its sections are links on the hub page (/admin/...).
+    Screen("/admin", "nav.admin", _roles(Role.ADMIN)),
 )
 
 # Pages served to anyone with a session whatever the role (the API still checks rights).

@@ -484,7 +484,8 @@ def login_page() -> Response:
 @pages.get("/cases", **scoped(RouteScope.PUBLIC))
 @pages.get("/cases/{case_id}", **scoped(RouteScope.PUBLIC))
 @pages.get("/work/{queue}", **scoped(RouteScope.PUBLIC))
-@pages.get("/admin/users", **scoped(RouteScope.PUBLIC))
+@pages.get("/admin", **scoped(RouteScope.PUBLIC))
+@pages.get("/admin/{section}", **scoped(RouteScope.PUBLIC))
 @pages.get("/password", **scoped(RouteScope.PUBLIC))
 def app_page(request: Request, session: DbSession) -> Response:
     return _page(request, session)
