@@ -18,6 +18,7 @@ const Inspector = lazyPage(() => import("./pages/Inspector"));
 const Evaluation = lazyPage(() => import("./pages/Evaluation"));
 const UserAdmin = lazyPage(() => import("./pages/UserAdmin"));
 const Register = lazyPage(() => import("./pages/Register"));
+const Worktime = lazyPage(() => import("./pages/Worktime"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -35,6 +36,7 @@ function Routed({ path }: { path: string }) {
   if (path === "/evaluation") return <Evaluation />;
   if (path === "/m") return <Inspector />;
   if (path === "/admin/users") return <UserAdmin />;
+  if (path === "/admin/worktime") return <Worktime />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;

@@ -68,7 +68,7 @@ from urbangrid.cases.models import (
     CaseReportKey,
     RoutingRule,
 )
-from urbangrid.cases.numbering import DEFAULT_PATTERN, check_pattern, format_case_number
+from urbangrid.cases.numbering import DEFAULT_PATTERN, format_case_number
 from urbangrid.cases.photos.validation import clean_photo
 from urbangrid.cases.queries import (
     CaseFilters,
@@ -83,6 +83,7 @@ from urbangrid.cases.queries import (
     visible_cases,
 )
 from urbangrid.cases.routing import AreaLevel, CaseSite, RouteRule, best_rule
+from urbangrid.cases.settings_check import setting_errors
 from urbangrid.cases.worktime import WorkClock
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import check_category_for
@@ -143,32 +144,16 @@ def update_case_settings(
 ) -> dict[str, Any]:
     """Replace the ``workflow`` / ``worktime`` / ``case_number_pattern`` settings given in
     ``changes`` after checking them all; nothing is stored if one is bad (422)."""
-    unknown = sorted(set(changes) - {"workflow", "worktime", "case_number_pattern"})
-    if unknown:
-        raise InvalidInput(f"unknown setting(s): {', '.join(unknown)}", field=unknown[0])
-    if "workflow" in changes:
-        try:
-            wf.WorkflowConfig.from_dict(changes["workflow"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidInput(f"workflow: {exc}", field="workflow") from None
-    if "worktime" in changes:
-        spec = changes["worktime"] or {}
-        extra = sorted(set(spec) - {"office_hours", "calendar_overrides"})
-        if extra:
-            raise InvalidInput(f"worktime: unknown key(s) {extra}", field="worktime")
-        try:
-            WorkClock.from_config(
-                office_hours=spec.get("office_hours"),
-                overrides=spec.get("calendar_overrides") or None,
-                tz=jurisdiction.timezone or "Asia/Shanghai",
-            )
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput(f"worktime: {exc}", field="worktime") from None
-    if changes.get("case_number_pattern") is not None:
-        try:
-            check_pattern(changes["case_number_pattern"])
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field="case_number_pattern") from None
+    errors = setting_errors(changes, jurisdiction.timezone or "Asia/Shanghai")
+    if errors:
+        first = errors[0].field.split(".")[0]
+        raise InvalidInput(
+            f"{len(errors)} bad setting(s): " + "; ".join(e.message for e in errors),
+            code="settings_invalid",
+            params={"count": len(errors)},
+            field=first,
+            errors=[e.to_dict() for e in errors],
+        )
     merged = dict(jurisdiction.settings or {})
     merged.update(changes)
     jurisdiction.settings = merged  # a new dict, so the JSON column is seen as changed

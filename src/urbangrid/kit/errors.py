@@ -57,6 +57,14 @@ CODES: dict[str, tuple[str, ...]] = {
     "wrong_password": (),
     "last_admin": ("jurisdiction",),
     "user_exists": ("username",),
+    # 时限与工作日历 (case settings): the whole refusal, then one per field in ``errors``
+    "settings_invalid": ("count",),
+    "time_limit_invalid": (),
+    "yellow_ratio_invalid": (),
+    "office_hours_invalid": (),
+    "office_period_overlap": (),
+    "calendar_override_invalid": ("date",),
+    "case_number_pattern_invalid": (),
 }
 
 

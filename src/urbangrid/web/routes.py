@@ -485,6 +485,9 @@ def login_page() -> Response:
 @pages.get("/cases/{case_id}", **scoped(RouteScope.PUBLIC))
 @pages.get("/work/{queue}", **scoped(RouteScope.PUBLIC))
 @pages.get("/admin/users", **scoped(RouteScope.PUBLIC))
+@pages.get("/admin/worktime", **scoped(RouteScope.PUBLIC))  # 时限与工作日历
+@pages.get("/admin/routing", **scoped(RouteScope.PUBLIC))  # 派遣规则
+@pages.get("/admin/catalog", **scoped(RouteScope.PUBLIC))  # 分类与立案条件
 @pages.get("/password", **scoped(RouteScope.PUBLIC))
 def app_page(request: Request, session: DbSession) -> Response:
     return _page(request, session)
