@@ -19,6 +19,7 @@ const Evaluation = lazyPage(() => import("./pages/Evaluation"));
 const UserAdmin = lazyPage(() => import("./pages/UserAdmin"));
 const Register = lazyPage(() => import("./pages/Register"));
 const Worktime = lazyPage(() => import("./pages/Worktime"));
+const Routing = lazyPage(() => import("./pages/Routing"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -37,6 +38,7 @@ function Routed({ path }: { path: string }) {
   if (path === "/m") return <Inspector />;
   if (path === "/admin/users") return <UserAdmin />;
   if (path === "/admin/worktime") return <Worktime />;
+  if (path === "/admin/routing") return <Routing />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;

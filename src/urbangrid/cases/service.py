@@ -1016,6 +1016,26 @@ def suggest_department(session: Session, case: Case) -> Suggestion | None:
     """派遣建议: the most specific routing rule, else the default department of the filing
     condition or of the category (by department code within the jurisdiction)."""
     category = session.get(Category, case.category_id) if case.category_id else None
+    site = CaseSite(
+        category_id=case.category_id,
+        kind=category.kind if category else None,
+        big_code=category.big_code if category else None,
+        street_id=case.street_id,
+        community_id=case.community_id,
+        grid_id=case.grid_id,
+    )
+    return route_site(session, case.jurisdiction_id, site, category, case.filing_condition_id)
+
+
+def route_site(
+    session: Session,
+    jurisdiction_id: int,
+    site: CaseSite,
+    category: Category | None,
+    filing_condition_id: int | None = None,
+) -> Suggestion | None:
+    """The department the platform's active rules (else the defaults) give ``site``: what a
+    case there would be suggested, and what the rules screen's tester shows."""
     rules = [
         RouteRule(
             id=r.id,
@@ -1029,26 +1049,18 @@ def suggest_department(session: Session, case: Case) -> Suggestion | None:
         )
         for r in session.scalars(
             select(RoutingRule).where(
-                RoutingRule.jurisdiction_id == case.jurisdiction_id, RoutingRule.is_active
+                RoutingRule.jurisdiction_id == jurisdiction_id, RoutingRule.is_active
             )
         )
     ]
-    site = CaseSite(
-        category_id=case.category_id,
-        kind=category.kind if category else None,
-        big_code=category.big_code if category else None,
-        street_id=case.street_id,
-        community_id=case.community_id,
-        grid_id=case.grid_id,
-    )
     rule = best_rule(rules, site)
     if rule is not None:
         dep = session.get(Department, rule.department_id)
         if dep is not None and dep.is_active:
             return Suggestion(dep.id, dep.name, f"routing rule {rule.id}", rule.id)
     codes: list[tuple[str, str]] = []
-    if case.filing_condition_id:
-        condition = session.get(FilingCondition, case.filing_condition_id)
+    if filing_condition_id:
+        condition = session.get(FilingCondition, filing_condition_id)
         if condition is not None and condition.default_department_code:
             codes.append((condition.default_department_code, "filing condition default"))
     if category is not None and category.default_department_code:
@@ -1056,7 +1068,7 @@ def suggest_department(session: Session, case: Case) -> Suggestion | None:
     for code, why in codes:
         dep = session.scalar(
             select(Department).where(
-                Department.jurisdiction_id == case.jurisdiction_id,
+                Department.jurisdiction_id == jurisdiction_id,
                 Department.code == code,
                 Department.is_active,
             )

@@ -316,6 +316,7 @@ def tree(session: Session, jurisdiction_id: int | None = None) -> list[dict[str,
         )
         big["children"].append(  # type: ignore[union-attr]
             {
+                "id": cat.id,
                 "code": cat.code,
                 "name": cat.name,
                 "local_name": cat.local_name,

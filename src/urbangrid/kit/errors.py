@@ -65,6 +65,14 @@ CODES: dict[str, tuple[str, ...]] = {
     "office_period_overlap": (),
     "calendar_override_invalid": ("date",),
     "case_number_pattern_invalid": (),
+    # 派遣规则
+    "rule_not_found": ("rule_id",),
+    "department_not_found": ("department_id",),
+    "area_not_found": ("area_level", "area_id"),
+    "area_required": (),
+    "category_or_big": (),
+    "unknown_big_category": ("big_code",),
+    "rule_platform_fixed": (),
 }
 
 
