@@ -20,6 +20,7 @@ const UserAdmin = lazyPage(() => import("./pages/UserAdmin"));
 const Register = lazyPage(() => import("./pages/Register"));
 const Worktime = lazyPage(() => import("./pages/Worktime"));
 const Routing = lazyPage(() => import("./pages/Routing"));
+const Catalog = lazyPage(() => import("./pages/Catalog"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -39,6 +40,7 @@ function Routed({ path }: { path: string }) {
   if (path === "/admin/users") return <UserAdmin />;
   if (path === "/admin/worktime") return <Worktime />;
   if (path === "/admin/routing") return <Routing />;
+  if (path === "/admin/catalog") return <Catalog />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;

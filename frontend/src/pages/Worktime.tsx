@@ -3,7 +3,8 @@
 // pattern; saved in one PUT /api/v1/cases/settings. The server checks every field and
 // stores nothing when one is bad; each of its errors is shown beside its own control.
 import { useEffect, useState } from "preact/hooks";
-import { t, tCode } from "../i18n";
+import { t } from "../i18n";
+import { UNITS, unitLabel } from "../lib/units";
 import { api, ApiError, qs } from "../lib/api";
 import { problemMessage } from "../lib/problem";
 import { useSession } from "../lib/session";
@@ -31,12 +32,6 @@ interface Period {
 }
 
 const STAGES = ["intake", "verify", "filing", "dispatch", "check", "close", "review"];
-export const UNITS = ["work_hour", "work_day", "urgent_hour_continuous", "urgent_day_continuous", "natural_day"];
-
-/** The words of a time unit code (``urgent_day_continuous`` → 紧急工作日). */
-export function unitLabel(unit: string): string {
-  return tCode("unit", unit);
-}
 
 const OFF_WORDS = new Set(["off", "false", "0", "休"]);
 

@@ -73,6 +73,12 @@ CODES: dict[str, tuple[str, ...]] = {
     "category_or_big": (),
     "unknown_big_category": ("big_code",),
     "rule_platform_fixed": (),
+    # 分类与立案条件
+    "category_not_found": ("code",),
+    "condition_not_found": ("condition_id",),
+    "category_disabled": ("category",),
+    "text_invalid": ("field",),
+    "condition_exists": (),
 }
 
 
