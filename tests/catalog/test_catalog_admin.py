@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 
 from scope_world import CITY, D1, D2, ScopeWorld, X, make_scope_world
 from urbangrid.auth.models import SecurityEvent
+from urbangrid.cases import service as cases
 from urbangrid.catalog import service
 from urbangrid.catalog.models import Category, FilingCondition
+from urbangrid.kit.errors import InvalidInput
 
 from .test_catalog_levels import HEADER, table
 
@@ -117,6 +119,15 @@ def test_condition_and_category_edits_stay_on_the_platform(
         c for b in tree for c in b["children"] if c["code"] == "06002" and b["kind"] == "matter"
     ]
     assert small[0]["is_active"] is False and small[0]["local_name"] == "区垃圾"
+    own_id = r.json()["id"]
+    with pytest.raises(InvalidInput) as refused:
+        cases.create_case(
+            session,
+            world.who(f"{D1}/intake"),
+            cases.NewCase(source="hotline", lon=120.0005, lat=30.0005, category_id=own_id),
+        )
+    assert refused.value.code == "category_disabled"
+    session.rollback()
     r = client.put(CAT, json={"is_active": True}, headers=d1)
     assert r.json()["is_active"] is True
     assert _counts(session)[2] == events + 2
@@ -138,6 +149,11 @@ def test_a_bad_csv_changes_nothing_and_lists_its_lines(
     body = r.json()
     assert body["code"] == "import_rejected"
     assert sorted({e["line"] for e in body["errors"]}) == [3, 4]
+    assert {(e["line"], e["code"]) for e in body["errors"]} == {
+        (3, "code_unknown"),
+        (4, "limit_invalid"),
+    }
+    assert body["errors"][0]["params"] == {"code": "99999"}
     assert _counts(session) == before
     r = client.post(
         "/api/v1/catalog/filing-conditions/import",

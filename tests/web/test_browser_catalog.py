@@ -119,7 +119,9 @@ def test_admin_edits_the_catalogue_and_imports_tables(
         "3",
         "4",
     ]
-    assert "第 3 行" in page.get_by_test_id("import-errors").inner_text()
+    listed = page.get_by_test_id("import-errors").inner_text()
+    assert "第 3 行" in listed and "处置时限无法识别" in listed
+    assert "代码“99999”不在 GB/T 47678.5 国家目录中" in listed
     screenshot(page, "admin-catalog-import-rejected")
     after = page.evaluate(FETCH, export_url)
     assert after == before

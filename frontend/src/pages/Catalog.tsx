@@ -4,7 +4,7 @@
 // lines are listed with the reasons) and export. The server changes the platform's own
 // version of a shared category and says why not (lib/problem.ts).
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { t, tCode } from "../i18n";
+import { hasKey, t, tCode } from "../i18n";
 import { api, ApiError, qs } from "../lib/api";
 import { useSession } from "../lib/session";
 import { UNITS, unitLabel } from "../lib/units";
@@ -63,6 +63,14 @@ interface Summary {
 interface RowError {
   line: number | null;
   message: string;
+  code?: string;
+  params?: Record<string, string | number>;
+}
+
+/** A rejected line's reason in the user's language (its code), else the server's text. */
+function reason(r: RowError): string {
+  const key = `catalog.row.${r.code ?? ""}`;
+  return r.code && hasKey(key) ? t(key, r.params ?? {}) : r.message;
 }
 interface CondDraft {
   description: string;
@@ -309,7 +317,7 @@ export default function Catalog() {
               {rowErrors.map((r, i) => (
                 <tr key={i} data-line={r.line ?? ""}>
                   <td>{r.line === null ? t("catalog.wholeFile") : t("catalog.lineN", { n: r.line })}</td>
-                  <td lang="en">{r.message}</td>
+                  <td title={r.message}>{reason(r)}</td>
                 </tr>
               ))}
             </tbody>

@@ -165,7 +165,8 @@ async def import_filing_conditions(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRejected(
-            "the CSV is not UTF-8", [{"line": None, "message": "save the CSV as UTF-8"}]
+            "the CSV is not UTF-8",
+            [{"line": None, "message": "save the CSV as UTF-8", "code": "not_utf8", "params": {}}],
         ) from None
     target = None
     if jurisdiction is not None or principal.jurisdiction_id is not None:
