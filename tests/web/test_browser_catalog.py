@@ -5,6 +5,7 @@ summary, and the export. On a demo database of its own (it changes the catalogue
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,13 @@ def test_admin_edits_the_catalogue_and_imports_tables(
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     log_in(page, base, "admin", "/dashboard")
+    started = time.perf_counter()
     page.goto(f"{base}/admin/catalog")
     page.get_by_role("heading", name="分类与立案条件").wait_for()
     page.locator("[data-testid=catalog-tree] details").first.wait_for()
+    shown = time.perf_counter() - started
+    groups = page.locator("[data-testid=catalog-tree] details").count()
+    print(f"\ncatalogue screen: tree of {groups} main classes shown in {shown * 1000:.0f} ms")
 
     # pinyin initials find 雨水箅子
     page.get_by_label("查找类别").fill("ysbz")
@@ -112,8 +117,10 @@ def test_admin_edits_the_catalogue_and_imports_tables(
         encoding="utf-8",
     )
     page.get_by_label("CSV 文件（UTF-8）").set_input_files(str(bad))
+    started = time.perf_counter()
     page.get_by_role("button", name="导入", exact=True).click()
     page.get_by_test_id("import-errors").wait_for()
+    print(f"bad CSV refused and listed in {(time.perf_counter() - started) * 1000:.0f} ms")
     lines = page.locator("[data-testid=import-errors] tr[data-line]")
     assert sorted({lines.nth(i).get_attribute("data-line") for i in range(lines.count())}) == [
         "3",
