@@ -12,7 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from scope_world import CITY, D1, D2, make_scope_world
 from urbangrid.auth.models import SecurityEvent
 from urbangrid.auth.service import issue_token
 from urbangrid.cases.models import RoutingRule
@@ -177,3 +179,36 @@ def test_the_tester_picks_the_most_specific_rule(
     assert r.status_code == 404 and r.json()["code"] == "area_not_found"
     r = client.get(trial, params={"category_id": 2**62}, headers=h["admin"])
     assert r.status_code == 422 and r.json()["code"] == "unknown_category"
+
+
+def test_a_city_admin_writes_its_districts_rules_a_district_admin_not_the_citys(
+    client: TestClient, session: Session
+) -> None:
+    world = make_scope_world(session)
+    session.commit()
+    city, d1, d2 = (world.header(f"{code}/admin") for code in (CITY, D1, D2))
+    dep = world.departments[f"{D1}/SZ"]
+    grid = world.grids[D1][0]
+    body = {"department_id": dep.id, "area_level": "grid", "area_id": grid.id, "priority": 3}
+    r = client.post(URL, json=body, headers=city)  # the department's district, no id needed
+    assert r.status_code == 201, r.text
+    rule = r.json()
+    assert rule["jurisdiction_id"] == world.jurisdictions[D1].id
+    trial = client.get(
+        f"{URL}/trial",
+        params={"jurisdiction_id": world.jurisdictions[D1].id, "grid_id": grid.id},
+        headers=city,
+    )
+    assert trial.json()["suggestion"]["rule_id"] == rule["id"]
+    # the district's admin edits it; the other district's admin does not see it
+    r = client.put(f"{URL}/{rule['id']}", json={**body, "priority": 4}, headers=d1)
+    assert r.status_code == 200 and r.json()["priority"] == 4
+    r = client.put(f"{URL}/{rule['id']}", json={**body, "priority": 5}, headers=d2)
+    assert r.status_code == 404 and r.json()["code"] == "rule_not_found"
+    # a district admin cannot write the city's rules, nor move a rule to another platform
+    if CITY in world.rules:
+        r = client.put(f"{URL}/{world.rules[CITY]}", json=body, headers=d1)
+        assert r.status_code == 404
+    moved = {**body, "jurisdiction_id": world.jurisdictions[CITY].id}
+    r = client.put(f"{URL}/{rule['id']}", json=moved, headers=city)
+    assert r.status_code == 422 and r.json()["code"] == "rule_platform_fixed"
