@@ -127,6 +127,18 @@ def test_condition_and_category_edits_stay_on_the_platform(
             cases.NewCase(source="hotline", lon=120.0005, lat=30.0005, category_id=own_id),
         )
     assert refused.value.code == "category_disabled"
+    with pytest.raises(InvalidInput) as refused:  # naming its 立案条件 too
+        cases.create_case(
+            session,
+            world.who(f"{D1}/intake"),
+            cases.NewCase(
+                source="hotline",
+                lon=120.0005,
+                lat=30.0005,
+                filing_condition_id=r.json()["conditions"][0]["id"],
+            ),
+        )
+    assert refused.value.code == "category_disabled"
     session.rollback()
     r = client.put(CAT, json={"is_active": True}, headers=d1)
     assert r.json()["is_active"] is True

@@ -444,8 +444,8 @@ def _classification(
             )
         try:
             check_category_for(session, category, jurisdiction.id)
-        except InvalidInput:
-            if condition is None:
+        except InvalidInput as exc:
+            if condition is None or exc.code == "category_disabled":
                 raise
             raise InvalidInput(
                 f"unknown filing condition {filing_condition_id}", field="filing_condition_id"
