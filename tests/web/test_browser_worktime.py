@@ -76,20 +76,30 @@ def test_admin_edits_time_limits_and_calendar(
     page.get_by_label("休/班").select_option("work")
     page.get_by_role("button", name="添加日期").click()
     page.locator("tr[data-day='2027-02-06']").wait_for()
+    # the month calendar: 2027-10-09 (a Saturday) clicked twice is a 班 day
+    calendar = page.get_by_test_id("month-calendar")
+    calendar.get_by_label("月份").fill("2027-10")
+    calendar.get_by_role("button", name="2027-10-09 按日历").click()
+    calendar.get_by_role("button", name="2027-10-09 休").click()
+    calendar.get_by_role("button", name="2027-10-09 班").wait_for()
+    assert "班" in page.locator("tr[data-day='2027-10-09']").inner_text()
+    assert page.evaluate(UNNAMED) == []
     page.get_by_role("button", name="保存").click()
     page.get_by_test_id("worktime-notice").wait_for()
     screenshot(page, "admin-worktime-saved")
     saved = _settings(page)
     assert saved["workflow"]["stage_limits"]["dispatch"] == {"value": "2", "unit": "work_day"}
     assert saved["worktime"]["calendar_overrides"]["2027-02-06"] == "work"
+    assert saved["worktime"]["calendar_overrides"]["2027-10-09"] == "work"
     old = before["workflow"]["stage_limits"]["dispatch"]
     page.get_by_label("派遣时限", exact=True).fill(old["value"])
     page.get_by_label("派遣时限单位").select_option(old["unit"])
     page.get_by_role("button", name="删除 2027-02-06").click()
+    page.get_by_role("button", name="删除 2027-10-09").click()
     page.get_by_role("button", name="保存").click()
     page.get_by_test_id("worktime-notice").wait_for()
     after = _settings(page)
     assert after["workflow"]["stage_limits"] == before["workflow"]["stage_limits"]
-    assert "2027-02-06" not in after["worktime"]["calendar_overrides"]
+    assert after["worktime"]["calendar_overrides"] == before["worktime"]["calendar_overrides"]
     context.close()
     assert errors == []

@@ -49,6 +49,64 @@ function periodsOf(hours: string | string[]): Period[] {
     });
 }
 
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** A month of days; a click cycles a day: as the calendar says → 休 → 班 → as it says. */
+function MonthCalendar(props: {
+  overrides: [string, "work" | "off"][];
+  onChange: (day: string, kind: "work" | "off" | null) => void;
+}) {
+  const first = props.overrides[0]?.[0];
+  const today = new Date();
+  const [month, setMonth] = useState(first ? first.slice(0, 7) : `${today.getFullYear()}-${pad(today.getMonth() + 1)}`);
+  const [y, m] = month.split("-").map(Number);
+  const valid = Number.isInteger(y) && Number.isInteger(m) && m >= 1 && m <= 12;
+  const kinds = new Map(props.overrides);
+  const cells: (number | null)[] = [];
+  if (valid) {
+    const lead = (new Date(Date.UTC(y, m - 1, 1)).getUTCDay() + 6) % 7; // Monday first
+    const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    for (let i = 0; i < lead; i++) cells.push(null);
+    for (let d = 1; d <= days; d++) cells.push(d);
+  }
+  return (
+    <div class="month-calendar" data-testid="month-calendar">
+      <label>
+        {t("worktime.month")}{" "}
+        <input type="month" value={month} onInput={(e) => setMonth((e.target as HTMLInputElement).value)} />
+      </label>
+      <div class="month-grid" role="group" aria-label={t("worktime.calendar")}>
+        {["1", "2", "3", "4", "5", "6", "7"].map((w) => (
+          <span key={`w${w}`} class="weekday">
+            {t(`worktime.weekday.${w}`)}
+          </span>
+        ))}
+        {cells.map((d, i) => {
+          if (d === null) return <span key={`e${i}`} />;
+          const day = `${y}-${pad(m)}-${pad(d)}`;
+          const kind = kinds.get(day) ?? null;
+          const weekend = i % 7 >= 5;
+          const next = kind === null ? "off" : kind === "off" ? "work" : null;
+          return (
+            <button
+              key={day}
+              type="button"
+              class={`day${weekend ? " weekend" : ""}${kind ? ` ${kind}` : ""}`}
+              aria-label={`${day} ${kind ? t(`worktime.${kind}`) : t("worktime.asCalendar")}`}
+              data-day={day}
+              onClick={() => props.onChange(day, next)}
+            >
+              {d}
+              {kind && <small>{t(`worktime.${kind}`)}</small>}
+            </button>
+          );
+        })}
+      </div>
+      <p class="muted">{t("worktime.calendarClick")}</p>
+    </div>
+  );
+}
+
 export default function Worktime() {
   const session = useSession();
   const platforms = Object.entries(session?.jurisdictions ?? {});
@@ -270,6 +328,14 @@ export default function Worktime() {
           <section class="card">
             <h2>{t("worktime.calendar")}</h2>
             <p class="muted">{t("worktime.calendarHelp")}</p>
+            <MonthCalendar
+              overrides={overrides}
+              onChange={(day, kind) => {
+                const rest = overrides.filter(([d]) => d !== day);
+                const next = kind ? [...rest, [day, kind] as [string, "work" | "off"]] : rest;
+                setOverrides(next.sort((a, b) => a[0].localeCompare(b[0])));
+              }}
+            />
             <table class="list" data-testid="overrides">
               <thead>
                 <tr>
