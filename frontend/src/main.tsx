@@ -23,6 +23,9 @@ const DepartmentAdmin = lazyPage(() => import("./pages/DepartmentAdmin"));
 const GridAdmin = lazyPage(() => import("./pages/GridAdmin"));
 const JurisdictionAdmin = lazyPage(() => import("./pages/JurisdictionAdmin"));
 const AuditLog = lazyPage(() => import("./pages/AuditLog"));
+const Worktime = lazyPage(() => import("./pages/Worktime"));
+const Routing = lazyPage(() => import("./pages/Routing"));
+const Catalog = lazyPage(() => import("./pages/Catalog"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -45,6 +48,9 @@ function Routed({ path }: { path: string }) {
   if (path === "/admin/grids") return <GridAdmin />;
   if (path === "/admin/jurisdiction") return <JurisdictionAdmin />;
   if (path === "/admin/audit") return <AuditLog />;
+  if (path === "/admin/worktime") return <Worktime />;
+  if (path === "/admin/routing") return <Routing />;
+  if (path === "/admin/catalog") return <Catalog />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth import audit
 from urbangrid.auth.principal import Principal
-from urbangrid.cases import search, service
+from urbangrid.cases import routing_admin, search, service
 from urbangrid.cases.models import Case, RoutingRule
 from urbangrid.cases.queries import (
     CaseFilters,
@@ -39,17 +39,17 @@ from urbangrid.cases.schemas import (
     ReclassifyBody,
     RoutingRuleIn,
     RoutingRuleOut,
+    RoutingTrialOut,
     SuggestionOut,
     TransferBody,
     VerifyBody,
 )
 from urbangrid.cases.workflow import STATUS_LABELS_ZH, Action, Status
-from urbangrid.kit.errors import InvalidInput, NotFound, PayloadTooLarge
+from urbangrid.kit.errors import NotFound, PayloadTooLarge
 from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.types import CalendarDate
 from urbangrid.org import service as org
-from urbangrid.org.models import Department
 from urbangrid.org.roles import Role
 from urbangrid.settings import get_settings
 
@@ -232,6 +232,32 @@ def list_routing_rules(
     return [RoutingRuleOut.model_validate(r) for r in db.scalars(q)]
 
 
+@router.get(
+    "/routing-rules/trial", response_model=RoutingTrialOut, **scoped(RouteScope.JURISDICTION)
+)
+def try_routing_rules(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    jurisdiction_id: int | None = None,
+    category_id: int | None = None,
+    street_id: int | None = None,
+    community_id: int | None = None,
+    grid_id: int | None = None,
+) -> RoutingTrialOut:
+    """Which department would a case of this category here be suggested, by which rule."""
+    trial = routing_admin.try_rules(
+        db, principal, jurisdiction_id=jurisdiction_id, category_id=category_id,
+        street_id=street_id, community_id=community_id, grid_id=grid_id,
+    )  # fmt: skip
+    found = trial.suggestion
+    return RoutingTrialOut(
+        street_id=trial.street_id,
+        community_id=trial.community_id,
+        grid_id=trial.grid_id,
+        suggestion=SuggestionOut(**found.__dict__) if found else None,
+    )
+
+
 @router.post(
     "/routing-rules",
     status_code=201,
@@ -243,26 +269,19 @@ def create_routing_rule(
     db: DbSession,
     principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
 ) -> RoutingRuleOut:
-    j = org.resolve_jurisdiction(db, principal, body.jurisdiction_id, field="jurisdiction_id")
-    department = db.get(Department, body.department_id) if 0 < body.department_id < 2**63 else None
-    if department is None or department.jurisdiction_id != j.id:
-        raise InvalidInput(f"unknown department {body.department_id}", field="department_id")
-    if (body.area_level == "jurisdiction") != (body.area_id is None):
-        raise InvalidInput("give area_id exactly when area_level is not jurisdiction",
-                           field="area_id")  # fmt: skip
-    if body.category_id is not None and body.big_code is not None:
-        raise InvalidInput("name a category_id or a big_code, not both", field="big_code")
-    data = body.model_dump()
-    data["jurisdiction_id"] = department.jurisdiction_id
-    rule = RoutingRule(**data)
-    db.add(rule)
-    db.flush()
-    audit.add(
-        db,
-        "admin",
-        principal=principal,
-        detail={"change": "routing rule created", "rule_id": rule.id},
-    )
+    rule = routing_admin.create_rule(db, principal, body.model_dump())
+    return RoutingRuleOut.model_validate(rule)
+
+
+@router.put("/routing-rules/{rule_id}", response_model=RoutingRuleOut, **scoped(RouteScope.ADMIN))
+def update_routing_rule(
+    rule_id: int,
+    body: RoutingRuleIn,
+    db: DbSession,
+    principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
+) -> RoutingRuleOut:
+    """Change a rule (``is_active`` false deactivates it)."""
+    rule = routing_admin.update_rule(db, principal, rule_id, body.model_dump())
     return RoutingRuleOut.model_validate(rule)
 
 
@@ -272,17 +291,7 @@ def delete_routing_rule(
     db: DbSession,
     principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
 ) -> None:
-    rule = db.get(RoutingRule, rule_id) if 0 < rule_id < 2**63 else None
-    readable = org.readable_jurisdictions(db, principal)
-    if rule is None or (readable is not None and rule.jurisdiction_id not in readable):
-        raise NotFound(f"no routing rule {rule_id}")
-    db.delete(rule)
-    audit.add(
-        db,
-        "admin",
-        principal=principal,
-        detail={"change": "routing rule deleted", "rule_id": rule_id},
-    )
+    routing_admin.delete_rule(db, principal, rule_id)
 
 
 @router.get("/settings", response_model=dict[str, Any], **scoped(RouteScope.JURISDICTION))

@@ -214,9 +214,10 @@ class RoutingRuleIn(BaseModel):
     big_code: str | None = Field(None, pattern=r"^\d{2}$")
     area_level: str = Field("jurisdiction", pattern="^(jurisdiction|street|community|grid)$")
     area_id: int | None = None
-    priority: int = 0
-    note: str = ""
+    priority: int = Field(0, ge=-1000, le=1000)
+    note: str = Field("", max_length=500)
     jurisdiction_id: int | None = None
+    is_active: bool = True
 
 
 class RoutingRuleOut(RoutingRuleIn):
@@ -224,3 +225,12 @@ class RoutingRuleOut(RoutingRuleIn):
 
     id: int
     is_active: bool
+
+
+class RoutingTrialOut(BaseModel):
+    """派遣规则 tester: the area the site lies in and the department the rules pick."""
+
+    street_id: int | None
+    community_id: int | None
+    grid_id: int | None
+    suggestion: SuggestionOut | None

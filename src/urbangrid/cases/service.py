@@ -68,7 +68,7 @@ from urbangrid.cases.models import (
     CaseReportKey,
     RoutingRule,
 )
-from urbangrid.cases.numbering import DEFAULT_PATTERN, check_pattern, format_case_number
+from urbangrid.cases.numbering import DEFAULT_PATTERN, format_case_number
 from urbangrid.cases.photos.validation import clean_photo
 from urbangrid.cases.queries import (
     CaseFilters,
@@ -83,6 +83,7 @@ from urbangrid.cases.queries import (
     visible_cases,
 )
 from urbangrid.cases.routing import AreaLevel, CaseSite, RouteRule, best_rule
+from urbangrid.cases.settings_check import setting_errors
 from urbangrid.cases.worktime import WorkClock
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import check_category_for
@@ -144,32 +145,16 @@ def update_case_settings(
 ) -> dict[str, Any]:
     """Replace the ``workflow`` / ``worktime`` / ``case_number_pattern`` settings given in
     ``changes`` after checking them all; nothing is stored if one is bad (422)."""
-    unknown = sorted(set(changes) - {"workflow", "worktime", "case_number_pattern"})
-    if unknown:
-        raise InvalidInput(f"unknown setting(s): {', '.join(unknown)}", field=unknown[0])
-    if "workflow" in changes:
-        try:
-            wf.WorkflowConfig.from_dict(changes["workflow"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidInput(f"workflow: {exc}", field="workflow") from None
-    if "worktime" in changes:
-        spec = changes["worktime"] or {}
-        extra = sorted(set(spec) - {"office_hours", "calendar_overrides"})
-        if extra:
-            raise InvalidInput(f"worktime: unknown key(s) {extra}", field="worktime")
-        try:
-            WorkClock.from_config(
-                office_hours=spec.get("office_hours"),
-                overrides=spec.get("calendar_overrides") or None,
-                tz=jurisdiction.timezone or "Asia/Shanghai",
-            )
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput(f"worktime: {exc}", field="worktime") from None
-    if changes.get("case_number_pattern") is not None:
-        try:
-            check_pattern(changes["case_number_pattern"])
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field="case_number_pattern") from None
+    errors = setting_errors(changes, jurisdiction.timezone or "Asia/Shanghai")
+    if errors:
+        first = errors[0].field.split(".")[0]
+        raise InvalidInput(
+            f"{len(errors)} bad setting(s): " + "; ".join(e.message for e in errors),
+            code="settings_invalid",
+            params={"count": len(errors)},
+            field=first,
+            errors=[e.to_dict() for e in errors],
+        )
     merged = dict(jurisdiction.settings or {})
     merged.update(changes)
     jurisdiction.settings = merged  # a new dict, so the JSON column is seen as changed
@@ -462,8 +447,8 @@ def _classification(
             )
         try:
             check_category_for(session, category, jurisdiction.id)
-        except InvalidInput:
-            if condition is None:
+        except InvalidInput as exc:
+            if condition is None or exc.code == "category_disabled":
                 raise
             raise InvalidInput(
                 f"unknown filing condition {filing_condition_id}", field="filing_condition_id"
@@ -1044,6 +1029,26 @@ def suggest_department(session: Session, case: Case) -> Suggestion | None:
         if dep is not None:
             return Suggestion(dep.id, dep.name, "register record's responsible unit")
     category = session.get(Category, case.category_id) if case.category_id else None
+    site = CaseSite(
+        category_id=case.category_id,
+        kind=category.kind if category else None,
+        big_code=category.big_code if category else None,
+        street_id=case.street_id,
+        community_id=case.community_id,
+        grid_id=case.grid_id,
+    )
+    return route_site(session, case.jurisdiction_id, site, category, case.filing_condition_id)
+
+
+def route_site(
+    session: Session,
+    jurisdiction_id: int,
+    site: CaseSite,
+    category: Category | None,
+    filing_condition_id: int | None = None,
+) -> Suggestion | None:
+    """The department the platform's active rules (else the defaults) give ``site``: what a
+    case there would be suggested, and what the rules screen's tester shows."""
     rules = [
         RouteRule(
             id=r.id,
@@ -1057,32 +1062,24 @@ def suggest_department(session: Session, case: Case) -> Suggestion | None:
         )
         for r in session.scalars(
             select(RoutingRule).where(
-                RoutingRule.jurisdiction_id == case.jurisdiction_id, RoutingRule.is_active
+                RoutingRule.jurisdiction_id == jurisdiction_id, RoutingRule.is_active
             )
         )
     ]
-    site = CaseSite(
-        category_id=case.category_id,
-        kind=category.kind if category else None,
-        big_code=category.big_code if category else None,
-        street_id=case.street_id,
-        community_id=case.community_id,
-        grid_id=case.grid_id,
-    )
     rule = best_rule(rules, site)
     if rule is not None:
         dep = session.get(Department, rule.department_id)
         if dep is not None and dep.is_active:
             return Suggestion(dep.id, dep.name, f"routing rule {rule.id}", rule.id)
     codes: list[tuple[str, str]] = []
-    if case.filing_condition_id:
-        condition = session.get(FilingCondition, case.filing_condition_id)
+    if filing_condition_id:
+        condition = session.get(FilingCondition, filing_condition_id)
         if condition is not None and condition.default_department_code:
             codes.append((condition.default_department_code, "filing condition default"))
     if category is not None and category.default_department_code:
         codes.append((category.default_department_code, "category default"))
     for code, why in codes:
-        dep = _active_department(session, case.jurisdiction_id, code)
+        dep = _active_department(session, jurisdiction_id, code)
         if dep is not None:
             return Suggestion(dep.id, dep.name, why)
     return None

@@ -135,7 +135,10 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     if not header:
-        raise ImportRejected(f"{source}: empty file", [{"line": 1, "message": "no header row"}])
+        raise ImportRejected(
+            f"{source}: empty file",
+            [{"line": 1, "message": "no header row", "code": "no_header", "params": {}}],
+        )
     city_layout = "related_gbt47678_5_code" in header
     required = CITY_COLUMNS if city_layout else _CANONICAL_REQUIRED
     missing = [c for c in required if c not in header]
@@ -143,7 +146,15 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
         layout = "city (2013-code)" if city_layout else "UrbanGrid"
         raise ImportRejected(
             f"{source}: missing columns for the {layout} layout: {', '.join(missing)}",
-            [{"line": 1, "message": f"missing column {c!r}"} for c in missing],
+            [
+                {
+                    "line": 1,
+                    "message": f"missing column {c!r}",
+                    "code": "column_missing",
+                    "params": {"column": c},
+                }
+                for c in missing
+            ],
         )
 
     errors: list[dict[str, object]] = []
@@ -157,19 +168,26 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
         row = {k: unescape_cell(_clean(v)) for k, v in row.items() if k is not None}
         if not any(row.values()):
             continue
-        problems: list[str] = []
+        # (English message, code, params): the web UI words a row's reason from its code
+        # (``catalog.row.<code>`` in the locales), the CLI prints the message.
+        problems: list[tuple[str, str, dict[str, object]]] = []
 
-        def fail(message: str, problems: list[str] = problems) -> None:
-            problems.append(message)
+        def fail(
+            message: str,
+            reason: str,
+            problems: list[tuple[str, str, dict[str, object]]] = problems,
+            **params: object,
+        ) -> None:
+            problems.append((message, reason, params))
 
         try:
             kind = parse_kind(row["kind"])
         except ValueError as exc:
-            fail(str(exc))
+            fail(str(exc), "kind_invalid", value=row.get("kind", ""))
             kind = None
         description = row.get("filing_condition", "")
         if not description:
-            fail("filing_condition is empty")
+            fail("filing_condition is empty", "condition_empty")
         closing = row.get("closing_condition", "")
 
         # Time limit: value + unit columns; the raw text is the fallback and is kept.
@@ -184,9 +202,9 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
                 parsed = parse_time_limit(raw_limit)
                 value, unit = parsed.value, parsed.unit
             else:
-                fail("no time limit (time_limit_value / time_limit_unit)")
+                fail("no time limit (time_limit_value / time_limit_unit)", "limit_missing")
         except ValueError as exc:
-            fail(f"time limit does not parse: {exc}")
+            fail(f"time limit does not parse: {exc}", "limit_invalid")
 
         code = ""
         legacy_code: str | None = None
@@ -200,11 +218,19 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
                 legacy_code = row["code"]
                 national_code = row.get("related_gbt47678_5_code", "")
                 if not (len(legacy_code) == 4 and is_digits(legacy_code)):
-                    fail(f"code {legacy_code!r} is not a 4-digit code")
+                    fail(
+                        f"code {legacy_code!r} is not a 4-digit code",
+                        "legacy_code_invalid",
+                        code=legacy_code,
+                    )
                 elif national_code:
                     entry = directory.get((kind, national_code))
                     if entry is None:
-                        fail(f"unknown code {national_code!r}: not in the GB/T 47678.5 directory")
+                        fail(
+                            f"unknown code {national_code!r}: not in the GB/T 47678.5 directory",
+                            "code_unknown",
+                            code=national_code,
+                        )
                     else:
                         code, big_code, big_name = entry.code, entry.big_code, entry.big_name
                         local_name = name if name != entry.name else None
@@ -220,25 +246,36 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
                 legacy_code = row.get("legacy_code") or None
                 local_name = row.get("local_name") or None
                 if not (len(code) == 5 and is_digits(code)):
-                    fail(f"code {code!r} is not a 5-digit code")
+                    fail(f"code {code!r} is not a 5-digit code", "code_invalid", code=code)
                 elif is_national:
                     entry = directory.get((kind, code))
                     if entry is None:
                         fail(
                             f"unknown code {code!r}: not in the GB/T 47678.5 directory "
-                            "(mark local categories with local_extension=1)"
+                            "(mark local categories with local_extension=1)",
+                            "code_unknown",
+                            code=code,
                         )
                     else:
                         big_code, big_name = entry.big_code, entry.big_name
                         if name and name != entry.name:
-                            fail(f"name {name!r} differs from the national name {entry.name!r}")
+                            fail(
+                                f"name {name!r} differs from the national name {entry.name!r}",
+                                "name_differs",
+                                name=name,
+                                national=entry.name,
+                            )
                         name = entry.name
                 elif (kind, code) in directory:
-                    fail(f"code {code!r} is a national code; it cannot be a local extension")
+                    fail(
+                        f"code {code!r} is a national code; it cannot be a local extension",
+                        "code_national",
+                        code=code,
+                    )
                 else:
                     big_code = big_code or code[:2]
                     if not name:
-                        fail("name is empty")
+                        fail("name is empty", "name_empty")
 
         if not problems and kind is not None and value is not None and unit is not None:
             key = (kind, code, description)
@@ -252,7 +289,10 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
                     continue
                 fail(
                     f"duplicated filing condition for code {code}: line {first_line} has the "
-                    "same condition with another time limit or closing condition"
+                    "same condition with another time limit or closing condition",
+                    "condition_duplicated",
+                    code=code,
+                    first_line=first_line,
                 )
             else:
                 seen_rows[key] = (line, content)
@@ -273,7 +313,9 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
             elif cat.legacy_code != legacy_code or (not is_national and cat.name != name):
                 fail(
                     f"duplicated code {code}: already used on an earlier line for "
-                    f"{cat.legacy_code or ''} {cat.local_name or cat.name}"
+                    f"{cat.legacy_code or ''} {cat.local_name or cat.name}",
+                    "code_duplicated",
+                    code=code,
                 )
             if not problems:
                 cat.conditions.append(
@@ -287,8 +329,8 @@ def parse_table(text: str, source: str = "input") -> ParsedTable:
                         default_department=row.get("default_department") or None,
                     )
                 )
-        for message in problems:
-            errors.append({"line": line, "message": message})
+        for message, code_, params in problems:
+            errors.append({"line": line, "message": message, "code": code_, "params": params})
 
     if errors:
         lines = sorted({int(e["line"]) for e in errors if e["line"] is not None})

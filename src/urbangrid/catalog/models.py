@@ -62,6 +62,8 @@ class Category(Base):
     local_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     pinyin: Mapped[str] = mapped_column(String(64), default="")
     default_department_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Disabled (停用) on the catalogue screen: not offered for new cases; old cases keep it.
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
     conditions: Mapped[list[FilingCondition]] = relationship(
         back_populates="category",

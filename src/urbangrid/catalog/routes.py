@@ -18,15 +18,23 @@ from sqlalchemy.orm import Session
 from urbangrid.api.deps import DbSession, OptionalPrincipal, require_roles
 from urbangrid.auth import audit
 from urbangrid.auth.principal import Principal
-from urbangrid.catalog import service
+from urbangrid.catalog import admin, service
 from urbangrid.catalog.directory import Kind
 from urbangrid.catalog.filing_table import parse_table, write_table
-from urbangrid.catalog.schemas import CategoryDetail, CategoryOut, FilingConditionOut
-from urbangrid.kit.errors import ImportRejected, NotFound
+from urbangrid.catalog.models import Category
+from urbangrid.catalog.schemas import (
+    CategoryChange,
+    CategoryDetail,
+    CategoryOut,
+    ConditionChange,
+    FilingConditionOut,
+)
+from urbangrid.kit.errors import ImportRejected, NotFound, PayloadTooLarge
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
+from urbangrid.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalogue 部件/事项"])
 
@@ -83,11 +91,59 @@ def get_category(
     jurisdiction: PlatformCode = None,
 ) -> Any:
     cat = service.get_category(db, kind.value, code, _platform(db, principal, jurisdiction))
+    return _detail(cat)
+
+
+def _detail(cat: Category) -> CategoryDetail:
     active = [FilingConditionOut.model_validate(c) for c in cat.conditions if c.is_active]
     return CategoryDetail(**CategoryOut.model_validate(cat).model_dump(), conditions=active)
 
 
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+@router.put(
+    "/categories/{kind}/{code}",
+    response_model=CategoryDetail,
+    summary="Change a category of your platform: local name, default department, 启用/停用",
+    **scoped(RouteScope.ADMIN),
+)
+def change_category(
+    kind: Kind,
+    code: str,
+    body: CategoryChange,
+    db: DbSession,
+    principal: Admin,
+    jurisdiction: PlatformCode = None,
+) -> CategoryDetail:
+    """The platform's own version is changed (made from the shared one when needed)."""
+    platform = org.resolve_jurisdiction(db, principal, jurisdiction)
+    cat = admin.update_category(
+        db, principal, platform, kind.value, code, body.model_dump(exclude_unset=True)
+    )
+    return _detail(cat)
+
+
+@router.put(
+    "/filing-conditions/{condition_id}",
+    response_model=CategoryDetail,
+    summary="Change one 立案条件 of your platform (text, time limit, 结案条件, department)",
+    **scoped(RouteScope.ADMIN),
+)
+def change_condition(
+    condition_id: int,
+    body: ConditionChange,
+    db: DbSession,
+    principal: Admin,
+    jurisdiction: PlatformCode = None,
+) -> CategoryDetail:
+    """Answers the category with its conditions (ids change when the platform's own
+    version is made)."""
+    platform = org.resolve_jurisdiction(db, principal, jurisdiction)
+    cat, _ = admin.update_condition(
+        db, principal, platform, condition_id, body.model_dump(exclude_unset=True)
+    )
+    return _detail(cat)
 
 
 @router.post(
@@ -102,11 +158,15 @@ async def import_filing_conditions(
     """The table becomes the catalogue of your platform (or of one below it, named by
     ``jurisdiction``); an admin bound to no platform writes the shared directory."""
     raw = await request.body()
+    limit = get_settings().max_upload_bytes
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"the CSV is larger than {limit} bytes")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRejected(
-            "the CSV is not UTF-8", [{"line": None, "message": "save the CSV as UTF-8"}]
+            "the CSV is not UTF-8",
+            [{"line": None, "message": "save the CSV as UTF-8", "code": "not_utf8", "params": {}}],
         ) from None
     target = None
     if jurisdiction is not None or principal.jurisdiction_id is not None:

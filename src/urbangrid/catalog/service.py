@@ -98,6 +98,13 @@ def check_category_for(session: Session, category: Category, jurisdiction_id: in
             params={"category_id": category.id},
             field="category_id",
         )
+    if not category.is_active:
+        raise InvalidInput(
+            f"category {category.code} is disabled",
+            code="category_disabled",
+            params={"category": category.local_name or category.name},
+            field="category_id",
+        )
 
 
 def load_national_directory(session: Session) -> int:
@@ -282,7 +289,8 @@ def search(
                 Category.pinyin.startswith(q.lower()),
             )
         )
-    return _nearest(session.scalars(stmt), chain)[:limit]
+    # A disabled version hides the versions further up the chain too (so after _nearest).
+    return [c for c in _nearest(session.scalars(stmt), chain) if c.is_active][:limit]
 
 
 def get_category(
@@ -316,8 +324,12 @@ def tree(session: Session, jurisdiction_id: int | None = None) -> list[dict[str,
         )
         big["children"].append(  # type: ignore[union-attr]
             {
+                "id": cat.id,
                 "code": cat.code,
                 "name": cat.name,
+                "pinyin": cat.pinyin,
+                "is_active": cat.is_active,
+                "jurisdiction_id": cat.jurisdiction_id,
                 "local_name": cat.local_name,
                 "is_national": cat.is_national,
                 "conditions": counts.get(cat.id, 0),

@@ -79,6 +79,28 @@ CODES: dict[str, tuple[str, ...]] = {
     "department_in_use": ("department", "count"),
     "not_inspector": ("username",),
     "unknown_timezone": ("timezone",),
+    # 时限与工作日历 (case settings): the whole refusal, then one per field in ``errors``
+    "settings_invalid": ("count",),
+    "time_limit_invalid": (),
+    "yellow_ratio_invalid": (),
+    "office_hours_invalid": (),
+    "office_period_overlap": (),
+    "calendar_override_invalid": ("date",),
+    "case_number_pattern_invalid": (),
+    # 派遣规则
+    "rule_not_found": ("rule_id",),
+    "department_not_found": ("department_id",),
+    "area_not_found": ("area_level", "area_id"),
+    "area_required": (),
+    "category_or_big": (),
+    "unknown_big_category": ("big_code",),
+    "rule_platform_fixed": (),
+    # 分类与立案条件
+    "category_not_found": ("code",),
+    "condition_not_found": ("condition_id",),
+    "category_disabled": ("category",),
+    "text_invalid": ("field",),
+    "condition_exists": (),
 }
 
 
