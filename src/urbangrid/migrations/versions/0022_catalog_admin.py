@@ -1,7 +1,7 @@
 """catalog: a category can be disabled (categories.is_active) from the catalogue screen
 
 Revision ID: 0022_catalog_admin
-Revises: 0018_report_keys
+Revises: 0021_callbacks
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 
 revision: str = "0022_catalog_admin"
 # Written beside other issue-15 migrations; the chain is put in order when they land.
-down_revision: str | Sequence[str] | None = "0018_report_keys"
+down_revision: str | Sequence[str] | None = "0021_callbacks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

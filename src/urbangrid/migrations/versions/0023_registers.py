@@ -1,7 +1,7 @@
 """registers: the records of every register (台账) of the domain programmes
 
 Revision ID: 0023_registers
-Revises: 0018_report_keys
+Revises: 0022_catalog_admin
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import urbangrid.kit.types
 
 revision: str = "0023_registers"
-down_revision: str | Sequence[str] | None = "0018_report_keys"
+down_revision: str | Sequence[str] | None = "0022_catalog_admin"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
