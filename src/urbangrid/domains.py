@@ -20,6 +20,7 @@ DOMAINS: tuple[str, ...] = (
     "intake",
     "web",
     "ops",
+    "notify",
 )
 
 

@@ -423,6 +423,7 @@ export const en: Record<string, string> = {
   "error.wrong_password": "The current password is wrong",
   "error.last_admin": "Not possible: this user is the last active administrator of the platform",
   "error.user_exists": "The username “{username}” is taken",
+  "error.notification_not_found": "Notification {notification_id} does not exist or is no longer yours to see",
   // 用户管理 and 修改密码
   "nav.users": "Users",
   "shell.password": "Change password",

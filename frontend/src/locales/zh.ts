@@ -423,6 +423,7 @@ export const zh: Record<string, string> = {
   "error.wrong_password": "当前密码不正确",
   "error.last_admin": "不能停用该用户或去掉其管理员角色：他是本平台最后一名在用的管理员",
   "error.user_exists": "用户名“{username}”已被使用",
+  "error.notification_not_found": "消息 {notification_id} 不存在或已不在您的范围内",
   // 用户管理 and 修改密码
   "nav.users": "用户管理",
   "shell.password": "修改密码",

@@ -57,6 +57,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "wrong_password": (),
     "last_admin": ("jurisdiction",),
     "user_exists": ("username",),
+    "notification_not_found": ("notification_id",),
 }
 
 
