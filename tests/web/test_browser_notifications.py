@@ -173,3 +173,45 @@ def test_dispatch_reaches_the_handler_live_with_and_without_sound(
     finally:
         for ctx in contexts:
             ctx.close()
+
+
+def test_the_phone_counts_a_new_task_from_the_same_stream(
+    browser: Any, notify_server: LiveServer, screenshot: Callable[[Any, str], Path]
+) -> None:
+    """我的任务 and its count of new tasks both come live from the one event stream."""
+    server = notify_server
+    grid = demo_facts(server.database_url, "inspector1")
+    ctx = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True)
+    try:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        log_in(page, server.url, "inspector1", "/m")
+        page.locator("header[data-notices=ready]").wait_for()
+        # Opening the page marked the tasks seen: no count.
+        page.wait_for_function("() => !document.body.innerText.includes('正在加载')")
+        assert page.get_by_test_id("new-tasks").count() == 0
+        intake = ApiUser(server.url, "intake")
+        case = intake.post(
+            "/api/v1/cases",
+            {
+                "source": "hotline",
+                "lon": grid.inspector_lon,
+                "lat": grid.inspector_lat,
+                "description": "通知测试：来电反映路灯不亮",
+            },
+        )
+        task = intake.act(case, "accept_report")
+        intake.close()
+        assert task["status"] == "pending_verify"
+        page.get_by_test_id("my-tasks").get_by_role("link", name=task["number"]).wait_for(
+            timeout=20_000
+        )
+        page.get_by_test_id("new-tasks").filter(has_text="1 件新任务").wait_for(timeout=20_000)
+        screenshot(page, "notify-3-phone-new-task")
+        # Tapping the count marks the tasks seen.
+        page.get_by_test_id("new-tasks").click()
+        page.get_by_test_id("new-tasks").wait_for(state="detached")
+        assert errors == []
+    finally:
+        ctx.close()
