@@ -35,6 +35,16 @@ def notify_server(
     server.stop()
 
 
+DESKTOP_STAND_IN = """
+window.__desktop = [];
+window.Notification = class {
+  static permission = "granted";
+  static requestPermission() { return Promise.resolve("granted"); }
+  constructor(title, options) { window.__desktop.push([title, options && options.body]); }
+};
+"""
+
+
 def alerts(page: Any) -> int:
     return int(page.evaluate("() => document.documentElement.dataset.alerts || '0'"))
 
@@ -101,6 +111,8 @@ def test_dispatch_reaches_the_handler_live_with_and_without_sound(
         handler_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
         lead_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
         contexts += [handler_ctx, lead_ctx]
+        # The handler allowed desktop notifications: a stand-in records each one shown.
+        handler_ctx.add_init_script(DESKTOP_STAND_IN)
         handler = handler_ctx.new_page()
         lead = lead_ctx.new_page()
         errors: list[str] = []
@@ -124,6 +136,8 @@ def test_dispatch_reaches_the_handler_live_with_and_without_sound(
 
         wait_unread(handler, "department", 1)
         handler.wait_for_function("() => document.documentElement.dataset.alerts === '1'")
+        shown = handler.evaluate("() => window.__desktop")
+        assert len(shown) == 1 and shown[0][0] == "数字化城管：新任务", shown
         screenshot(handler, "notify-1-handler-count-and-alert")
 
         # ---- Muted: the next dispatch still counts, but no alert plays.
@@ -135,6 +149,7 @@ def test_dispatch_reaches_the_handler_live_with_and_without_sound(
         wait_unread(handler, "department", 2)
         handler.wait_for_timeout(1500)  # time for an alert that must not come
         assert alerts(handler) == 1
+        assert len(handler.evaluate("() => window.__desktop")) == 1
         assert navigations == []  # no reload: the live feed brought both
         # Muting is remembered for this user across a reload.
         handler.reload()

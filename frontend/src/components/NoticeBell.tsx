@@ -35,6 +35,10 @@ export function NoticeBell() {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLDivElement>(null);
+  // Desktop notifications need the user's permission, asked from a click.
+  const [desktop, setDesktop] = useState<string>(
+    typeof Notification === "undefined" ? "unsupported" : Notification.permission,
+  );
 
   useEffect(() => {
     if (!open) return;
@@ -84,6 +88,20 @@ export function NoticeBell() {
               {t("notice.readAll")}
             </button>
           </div>
+          {desktop === "default" && (
+            <button
+              type="button"
+              class="link"
+              data-testid="allow-desktop"
+              onClick={() =>
+                void Notification.requestPermission()
+                  .then(setDesktop)
+                  .catch(() => undefined)
+              }
+            >
+              {t("notice.allowDesktop")}
+            </button>
+          )}
           {error && <p class="error" role="alert">{error}</p>}
           {items.length === 0 && <p class="muted">{t("notice.none")}</p>}
           <ul data-testid="bell-list">

@@ -513,4 +513,5 @@ export const en: Record<string, string> = {
   "inspector.newTasks": "{n} new tasks",
   "notice.soundOn": "Sound: on",
   "notice.soundOff": "Sound: off",
+  "notice.allowDesktop": "Allow desktop alerts",
 };

@@ -513,4 +513,5 @@ export const zh: Record<string, string> = {
   "inspector.newTasks": "{n} 件新任务",
   "notice.soundOn": "提示音：开",
   "notice.soundOff": "提示音：关",
+  "notice.allowDesktop": "允许桌面提醒",
 };
