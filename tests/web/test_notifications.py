@@ -188,8 +188,16 @@ def test_unread_counts_per_user_and_list(session: Session, town: Town) -> None:
     session.commit()
     hw, sz = town.who("hw"), town.who("sz")
     marks = notify.seen_marks
-    # Never opened: everything in the list counts.
+    # Never opened: every arrival counts, but not the user's own steps (the shift lead
+    # filed the case into the 派遣 list: nothing new for it there; for the dispatcher, one).
     assert queries.queue_counts(session, hw, seen=marks(session, hw))["department"] == 1
+    filed = act(session, town, report(session, town), "accept_report", "intake")
+    filed = act(session, town, filed, "file", "lead")
+    session.commit()
+    lead, dispatcher = town.who("lead"), town.who("dispatcher")
+    assert queries.queue_counts(session, lead, seen={})["dispatch"] == 0
+    assert queries.queue_counts(session, dispatcher, seen={})["dispatch"] == 1
+    assert queries.queue_counts(session, lead)["dispatch"] == 1  # what the list holds
     notify.mark_seen(session, hw, "department", now=utcnow())
     session.commit()
     assert queries.queue_counts(session, hw, seen=marks(session, hw))["department"] == 0

@@ -40,6 +40,8 @@ from urbangrid.web.worklists import QUEUES, Scope, light_at, may_use
 
 # States without a running clock (the light is "none").
 _NO_CLOCK = [*TERMINAL_VALUES, Status.SUSPENDED.value]
+# The mark of a list the user never opened: every arrival counts.
+NEVER_SEEN = datetime(1970, 1, 1, tzinfo=UTC)
 # Map and dashboard lists are capped so one request cannot pull a whole archive.
 MAP_POINT_LIMIT = 200_000
 
@@ -170,7 +172,7 @@ def queue_counts(
 ) -> dict[str, int]:
     """How many cases wait in each queue the user may open (for the navigation badges).
     With ``seen`` (the user's marks, queue → when it last opened it: ``notify``), only those
-    that arrived since (a queue never opened counts all it holds)."""
+    that arrived since by someone else's step (a list never opened: every such arrival)."""
     out: dict[str, int] = {}
     for name, queue in QUEUES.items():
         if queue.scope is Scope.READ or not may_use(queue, principal.roles):
@@ -182,8 +184,9 @@ def queue_counts(
         base = _queue_base(session, principal, name).where(
             Case.status.in_([s.value for s in queue.statuses])
         )
-        if seen is not None and name in seen:
-            base = base.where(arrived_since(queue, principal.user_id, seen[name]))
+        if seen is not None:
+            since = seen.get(name, NEVER_SEEN)
+            base = base.where(arrived_since(queue, principal.user_id, since))
         out[name] = int(session.scalar(base.with_only_columns(func.count(Case.id))) or 0)
     return out
 
