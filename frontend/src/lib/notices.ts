@@ -87,10 +87,12 @@ function newestText(before: Notices, queues: Record<string, number>, items: Noti
 export async function markListSeen(queue: string): Promise<void> {
   try {
     await api(`/api/v1/notifications/worklists/${queue}/seen`, { method: "POST" });
-    set({ ...state, queues: { ...state.queues, [queue]: 0 } });
   } catch {
-    /* a list the user may not open has no count */
+    return; /* a list the user may not open has no count */
   }
+  // The server's count (0 now), after any fetch already under way: a count going down is
+  // never taken for an arrival.
+  await refreshNotices();
 }
 
 export async function markRead(id: number): Promise<void> {
