@@ -9,7 +9,7 @@ times, through the real FastAPI app in process (TestClient: routing, auth, query
 
 - the first page of every work list of the role that owns it (受理 … 核查, 案件查询),
 - a filtered page (warning level red), and a deep page (page 20),
-- the map grid counts and the queue counters,
+- the map grid counts and the queue counters, the menu's unread counts and the bell,
 
 printing the median and the worst of ``--repeat`` calls, and the ratio of the large size to
 the small one (how the time grows with the table). The target is < 200 ms per page.
@@ -29,6 +29,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,7 +42,9 @@ from urbangrid.auth.service import issue_token
 from urbangrid.cases.models import Case
 from urbangrid.db import make_engine, normalise_url, session_factory, session_scope
 from urbangrid.demo.loader import DEMO_CODE, load_demo
+from urbangrid.kit.types import utcnow
 from urbangrid.migrations.runner import upgrade
+from urbangrid.notify.models import WorklistMark
 from urbangrid.org.models import Jurisdiction, User
 from urbangrid.web.loadgen import add_synthetic_cases
 
@@ -70,6 +73,11 @@ PROBES: list[tuple[str, str, str]] = [
     ("all, 2-char no hit", "shiftlead", "/api/v1/web/worklists/all?q=龙虾"),
     ("all, 4-char no hit", "shiftlead", "/api/v1/web/worklists/all?q=龙虾外卖"),
     ("queue counters", "shiftlead", "/api/v1/web/worklists"),
+    # The menu's unread counts (notify): cases that arrived in each list since the user's
+    # mark (set below for these two users), and the bell.
+    ("unread, dispatcher", "dispatcher", "/api/v1/notifications/worklists"),
+    ("unread, department", "h_hw", "/api/v1/notifications/worklists"),
+    ("bell", "h_hw", "/api/v1/notifications"),
     ("map grid counts", "leader", "/api/v1/web/map/grids?open_only=true"),
     # The visibility policy's other shapes: a department with sub-units (IN over its
     # tree), a sub-unit, the case API as a handler (free text ANDed to the scope), and the
@@ -150,6 +158,12 @@ def main() -> None:
                 u.username: issue_token(s, u).token
                 for u in s.scalars(select(User).where(User.username.in_({p[1] for p in PROBES})))
             }
+            # Marks a month old: the unread counts take the "arrived since" path.
+            month_ago = utcnow() - timedelta(days=30)
+            for user in s.scalars(select(User).where(User.username.in_({"dispatcher", "h_hw"}))):
+                for queue in ("dispatch", "approvals", "department"):
+                    if s.get(WorklistMark, (user.id, queue)) is None:
+                        s.add(WorklistMark(user_id=user.id, queue=queue, seen_at=month_ago))
             s.commit()
             present = s.scalar(select(sa.func.count()).select_from(Case)) or 0
         app = create_app(engine)

@@ -47,12 +47,14 @@ from scope_world import (
     make_scope_world,
     subtree_codes,
 )
+from urbangrid.cases.models import CaseEvent
 from urbangrid.cases.workflow import Action
 from urbangrid.evaluation.adapter import sync_facts
 from urbangrid.evaluation.indicators import COUNT_DEFS
 from urbangrid.evaluation.routes import KINDS
 from urbangrid.kit.scope import RouteScope, scope_of_route
 from urbangrid.kit.scope import api_routes as all_routes
+from urbangrid.notify.models import Notification
 from urbangrid.web.worklists import QUEUES
 
 # Routes that are not FastAPI API routes or that cannot be called in a loop, with why.
@@ -78,6 +80,21 @@ ACTION_NAMES = {a.value for a in Action}
 @pytest.fixture
 def world(session: Session, engine: Engine) -> ScopeWorld:
     made = make_scope_world(session)
+    # A notification about every case for every user (whatever the rules would send): the
+    # bell must still show each user only those about cases it reads.
+    first_events = dict(
+        session.execute(
+            sa.select(CaseEvent.case_id, sa.func.min(CaseEvent.id)).group_by(CaseEvent.case_id)
+        ).all()
+    )
+    session.add_all(
+        Notification(
+            user_id=user.id, case_id=case.id, case_event_id=first_events[case.id], kind="supervised"
+        )
+        for user in made.users.values()
+        for case in made.cases.values()
+    )
+    session.commit()
     sync_facts(engine, full=True)
     return made
 

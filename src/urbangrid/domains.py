@@ -23,6 +23,7 @@ DOMAINS: tuple[str, ...] = (
     "registers",
     "fleet",
     "waste",
+    "notify",
 )
 
 

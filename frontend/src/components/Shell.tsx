@@ -1,6 +1,9 @@
 import type { ComponentChildren } from "preact";
 import { lang, setLang, t, tCode } from "../i18n";
 import { logout, platformName, type SessionInfo } from "../lib/session";
+import { alertUser } from "../lib/alert";
+import { queueOfPath, useNoticeFeed, useNotices } from "../lib/notices";
+import { MuteToggle, NoticeBell } from "./NoticeBell";
 
 export function LangSwitch() {
   const next = lang() === "zh-CN" ? "en" : "zh-CN";
@@ -24,12 +27,16 @@ export function Shell(props: {
   children: ComponentChildren;
 }) {
   const { session, path, compact } = props;
+  alertUser(session.user_id);
+  // What is new for the user (menu counts, the bell), live from the event stream.
+  useNoticeFeed();
+  const { queues, loaded } = useNotices();
   return (
     <div class={compact ? "shell compact" : "shell"}>
       <a class="skip-link" href="#main" data-native>
         {t("shell.skip")}
       </a>
-      <header class="topbar">
+      <header class="topbar" data-notices={loaded ? "ready" : "loading"}>
         <a class="brand" href={session.landing}>
           <span class="brand-mark" aria-hidden="true">▦</span>
           <span class="brand-name">{t("app.name")}</span>
@@ -44,6 +51,7 @@ export function Shell(props: {
                   class={path === s.path ? "active" : undefined}
                 >
                   {t(s.title_key)}
+                  <UnreadCount n={queues[queueOfPath(s.path) ?? ""] ?? 0} queue={queueOfPath(s.path)} />
                 </a>
               </li>
             ))}
@@ -67,6 +75,8 @@ export function Shell(props: {
           >
             {t("shell.password")}
           </a>
+          <NoticeBell />
+          <MuteToggle />
           <LangSwitch />
           <button type="button" class="ghost" onClick={() => logout()}>
             {t("shell.logout")}
@@ -77,5 +87,16 @@ export function Shell(props: {
         {props.children}
       </main>
     </div>
+  );
+}
+
+/** The number of cases that arrived in a menu entry's list since the user last opened it. */
+export function UnreadCount({ n, queue }: { n: number; queue: string | null }) {
+  if (!queue || n <= 0) return null;
+  return (
+    <span class="nav-count" data-testid={`unread-${queue}`} title={t("notice.newInList", { n })}>
+      <span aria-hidden="true">{n}</span>
+      <span class="sr-only">{t("notice.newInList", { n })}</span>
+    </span>
   );
 }

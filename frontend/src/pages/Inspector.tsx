@@ -10,6 +10,7 @@ import { addAreaLayers, createMap, loadAreas, maplibregl } from "../lib/mapbase"
 import { currentSession } from "../lib/session";
 import { useNow } from "../lib/useNow";
 import { subscribe } from "../lib/live";
+import { markListSeen, useNotices } from "../lib/notices";
 import { LightBadge } from "../components/LightBadge";
 import type { Row } from "./WorkList";
 
@@ -116,6 +117,10 @@ export default function Inspector() {
       .catch(() => setTasks([]));
   }
   useEffect(loadTasks, []);
+  // Opening the page marks the tasks seen; tasks that arrive meanwhile are counted (the
+  // same event stream feeds the list and the count).
+  useEffect(() => void markListSeen("checks"), []);
+  const newTasks = useNotices().queues.checks ?? 0;
   // 我的任务 is live: any case change on the shared event stream reloads it.
   useEffect(() => {
     let timer: number | undefined;
@@ -336,7 +341,20 @@ export default function Inspector() {
       </form>
 
       <section class="card" aria-labelledby="tasks-h">
-        <h2 id="tasks-h">{t("inspector.tasks")}</h2>
+        <h2 id="tasks-h">
+          {t("inspector.tasks")}
+          {newTasks > 0 && (
+            <button
+              type="button"
+              class="nav-count"
+              data-testid="new-tasks"
+              title={t("notice.markRead")}
+              onClick={() => void markListSeen("checks")}
+            >
+              {t("inspector.newTasks", { n: newTasks })}
+            </button>
+          )}
+        </h2>
         {tasks === null && <p class="muted">{t("common.loading")}</p>}
         {tasks?.length === 0 && <p class="muted">{t("inspector.noTasks")}</p>}
         <ul style={{ listStyle: "none", padding: 0, margin: 0 }} data-testid="my-tasks">

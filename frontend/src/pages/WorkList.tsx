@@ -4,6 +4,7 @@ import { t, tCode } from "../i18n";
 import { api, qs } from "../lib/api";
 import { performAction, suggestionReason, type CaseDetail, type Suggestion } from "../lib/cases";
 import { subscribe } from "../lib/live";
+import { markListSeen } from "../lib/notices";
 import { navigate, useLocation } from "../lib/router";
 import { rememberList, takeFlash } from "../lib/flash";
 import { currentSession, isMultiLevel, mayDo, platformName } from "../lib/session";
@@ -94,6 +95,10 @@ export function WorkList({ queue }: { queue: string }) {
   }, [endpoint, page, status, level, text]);
 
   useEffect(load, [load]);
+  // Opening the list marks what is in it seen (its menu count back to 0, on every device).
+  useEffect(() => {
+    if (!isSearch) void markListSeen(queue);
+  }, [queue]);
   useEffect(() => rememberList(location.pathname + location.search), [endpoint, page, status, level, text]);
   // Refresh when any case changes (another user acted, the SLA watcher warned).
   useEffect(() => {

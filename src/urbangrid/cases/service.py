@@ -91,6 +91,7 @@ from urbangrid.catalog.timelimits import TimeLimit, parse_unit
 from urbangrid.geo.locator import locate_point
 from urbangrid.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
+from urbangrid.notify import service as notify
 from urbangrid.org import service as org
 from urbangrid.org.models import Department, Grid, Jurisdiction, User, UserGrid
 from urbangrid.registers import service as registers
@@ -807,7 +808,11 @@ def perform_action(
         case.filing_condition_id = new_state.filing_condition_id
     for photo in photos:
         photo.case_id = case.id
-    _record(session, case, event, new_state.version, now)
+    row = _record(session, case, event, new_state.version, now)
+    # What follows, in this transaction: the outbox message (the hook on the event row,
+    # intake.models) and the notifications the event makes (a turn to yellow: 预警 to the
+    # stage's responsible users; 督办: to the responsible department's users).
+    notify.after_event(session, case, row)
     return case
 
 
@@ -830,11 +835,14 @@ def _case_to_act_on(
     return case, scope
 
 
-def _record(session: Session, case: Case, event: wf.Event, version: int, now: datetime) -> None:
+def _record(
+    session: Session, case: Case, event: wf.Event, version: int, now: datetime
+) -> CaseEvent:
     """Writes the case's new version with its event; a concurrent writer makes it a 409."""
     case.version = version
     case.updated_at = now
-    session.add(_event_row(case, event, version))
+    row = _event_row(case, event, version)
+    session.add(row)
     try:
         session.flush()
     except (StaleDataError, IntegrityError):
@@ -844,6 +852,7 @@ def _record(session: Session, case: Case, event: wf.Event, version: int, now: da
             "the case was changed by someone else at the same time; reload and try again",
             code="concurrent_change",
         ) from None
+    return row
 
 
 def district_of_point(session: Session, city: Jurisdiction, lon: float, lat: float) -> Jurisdiction:

@@ -101,6 +101,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "category_disabled": ("category",),
     "text_invalid": ("field",),
     "condition_exists": (),
+    "notification_not_found": ("notification_id",),
 }
 
 

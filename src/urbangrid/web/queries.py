@@ -7,6 +7,7 @@ a work list what its user may act on."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -25,21 +26,22 @@ from urbangrid.cases.queries import (
     case_scope,
     check_filters_in_scope,
     get_visible_case,
-    inspector_task_condition,
     open_condition,
-    task_pool_condition,
 )
 from urbangrid.cases.service import task_holder_of
 from urbangrid.cases.workflow import TERMINAL_VALUES, Status
 from urbangrid.catalog.models import Category, FilingCondition
-from urbangrid.kit.errors import Forbidden, NotFound
 from urbangrid.kit.types import utcnow
 from urbangrid.org import service as org
 from urbangrid.org.models import Community, Department, Grid, Street, User
+from urbangrid.web.queue_query import arrived_since, check_queue
+from urbangrid.web.queue_query import queue_base as _queue_base
 from urbangrid.web.worklists import QUEUES, Scope, light_at, may_use
 
 # States without a running clock (the light is "none").
 _NO_CLOCK = [*TERMINAL_VALUES, Status.SUSPENDED.value]
+# The mark of a list the user never opened: every arrival counts.
+NEVER_SEEN = datetime(1970, 1, 1, tzinfo=UTC)
 # Map and dashboard lists are capped so one request cannot pull a whole archive.
 MAP_POINT_LIMIT = 200_000
 
@@ -62,20 +64,7 @@ def worklist(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """One page of a queue, most urgent first (earliest deadline), with display names."""
-    queue = QUEUES.get(queue_name)
-    if queue is None:
-        raise NotFound(
-            f"no work list {queue_name!r}",
-            code="worklist_not_found",
-            params={"queue": queue_name},
-            queues=sorted(QUEUES),
-        )
-    if not may_use(queue, principal.roles):
-        raise Forbidden(
-            f"the {queue_name} list is not for your role",
-            code="worklist_forbidden",
-            params={"queue": queue_name},
-        )
+    queue = check_queue(principal, queue_name)
     now = now or utcnow()
     filters.check()
     check_filters_in_scope(session, case_scope(session, principal), filters)
@@ -109,29 +98,6 @@ def worklist(
         "page_size": page_size,
         "now": now.isoformat(),
     }
-
-
-def _queue_base(session: Session, principal: Principal, queue_name: str) -> Any:
-    """The cases a work list draws from. Case search (all, open) shows what the user reads;
-    a work list what the user may act on (its own platform; a department's list its units'
-    cases; an inspector's its grids and tasks)."""
-    queue = QUEUES[queue_name]
-    scope = case_scope(session, principal)
-    if queue.scope is Scope.READ:
-        return select(Case).where(scope.condition())
-    q = select(Case).where(scope.acting_condition())
-    is_admin = "admin" in principal.roles
-    if queue.scope is Scope.DEPARTMENT and not is_admin:
-        if principal.department_id is None:
-            raise Forbidden("your account has no department")
-        units = scope.department_ids or frozenset({principal.department_id})
-        q = q.where(Case.department_id.in_(sorted(units)))
-    elif queue.scope is Scope.GRIDS and not is_admin:
-        # The tasks sent to it and its grids' tasks sent to nobody (cases.tasks).
-        q = q.where(inspector_task_condition(principal.user_id, principal.grid_ids))
-    elif queue.scope is Scope.POOL:
-        q = q.where(task_pool_condition())
-    return q
 
 
 @dataclass
@@ -201,8 +167,12 @@ def _row(case: Case, names: _Names, now: datetime) -> dict[str, Any]:
     }
 
 
-def queue_counts(session: Session, principal: Principal) -> dict[str, int]:
-    """How many cases wait in each queue the user may open (for the navigation badges)."""
+def queue_counts(
+    session: Session, principal: Principal, *, seen: Mapping[str, datetime] | None = None
+) -> dict[str, int]:
+    """How many cases wait in each queue the user may open (for the navigation badges).
+    With ``seen`` (the user's marks, queue → when it last opened it: ``notify``), only those
+    that arrived since by someone else's step (a list never opened: every such arrival)."""
     out: dict[str, int] = {}
     for name, queue in QUEUES.items():
         if queue.scope is Scope.READ or not may_use(queue, principal.roles):
@@ -214,6 +184,9 @@ def queue_counts(session: Session, principal: Principal) -> dict[str, int]:
         base = _queue_base(session, principal, name).where(
             Case.status.in_([s.value for s in queue.statuses])
         )
+        if seen is not None:
+            since = seen.get(name, NEVER_SEEN)
+            base = base.where(arrived_since(queue, principal.user_id, since))
         out[name] = int(session.scalar(base.with_only_columns(func.count(Case.id))) or 0)
     return out
 

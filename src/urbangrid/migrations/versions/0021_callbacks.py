@@ -2,7 +2,7 @@
 called back (cases.reporter_callback)
 
 Revision ID: 0021_callbacks
-Revises: 0018_report_keys
+Revises: 0020_notifications
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 revision: str = "0021_callbacks"
 # Written beside 0019 and 0020 on other branches; the chain is put in order when they land.
-down_revision: str | Sequence[str] | None = "0018_report_keys"
+down_revision: str | Sequence[str] | None = "0020_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

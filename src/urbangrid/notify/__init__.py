@@ -1,0 +1,1 @@
+"""Notifications (消息提醒): what tells a user something new arrived."""
