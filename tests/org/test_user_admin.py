@@ -4,16 +4,21 @@ password. Each refusal is checked to have changed nothing."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from urbangrid.auth.models import SecurityEvent
+from urbangrid.auth.service import principal_for
+from urbangrid.kit.errors import Conflict
 from urbangrid.org import service
-from urbangrid.org.models import User
+from urbangrid.org.models import Jurisdiction, User
 from urbangrid.org.roles import Role
 
 PASSWORD = "Secret#123"
@@ -304,3 +309,56 @@ def test_the_screens_user_admin_for_admins_password_for_everyone() -> None:
         assert not may_open([role], "/admin/users")
         assert not may_open([role], "/admin")
         assert may_open([role], "/password")
+
+
+def test_two_admins_disabling_each_other_at_once_leave_one(
+    engine: Engine, world: dict[str, int]
+) -> None:
+    """Each removal counts the other admins; run at the same moment, the second must count
+    after the first is committed, so one admin stays (PostgreSQL: a lock per platform)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time")
+    factory = sessionmaker(engine)
+    with factory() as s:
+        second = service.create_user(
+            s,
+            username="d1_admin2",
+            display_name="d1_admin2",
+            password=PASSWORD,
+            roles=[Role.ADMIN],
+            jurisdiction=s.get(Jurisdiction, s.get(User, world["d1_admin"]).jurisdiction_id),
+        )
+        s.commit()
+        ids = (world["d1_admin"], second.id)
+    principals = {}
+    with factory() as s:
+        for uid in ids:
+            principals[uid] = principal_for(s.get(User, uid))
+    barrier = threading.Barrier(2)
+    results: dict[int, str] = {}
+
+    def disable_the_other(me: int, other: int) -> None:
+        with factory() as s:
+            s.execute(text("SELECT 1"))  # both transactions open before either writes
+            barrier.wait()
+            try:
+                service.set_active(s, principals[me], other, False)
+                time.sleep(0.3)  # hold the change a moment, uncommitted
+                s.commit()
+                results[me] = "done"
+            except Conflict as exc:
+                s.rollback()
+                results[me] = exc.code
+
+    threads = [
+        threading.Thread(target=disable_the_other, args=(ids[0], ids[1])),
+        threading.Thread(target=disable_the_other, args=(ids[1], ids[0])),
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=30)
+    assert sorted(results.values()) == ["done", "last_admin"], results
+    with factory() as s:
+        active = [uid for uid in ids if s.get(User, uid).is_active]
+    assert len(active) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.passwords import check_password, hash_password, verify_password
@@ -423,11 +423,24 @@ def managed_user(session: Session, principal: Principal, user_id: int) -> User:
     return user
 
 
+# pg_advisory_xact_lock(namespace, key): the namespace of "a platform's admins change".
+ADMIN_LOCK_NAMESPACE = 7101
+
+
 def _refuse_last_admin(session: Session, user: User) -> None:
     """An active admin who is the last active admin of its platform stays one: nobody could
     administer the platform otherwise."""
     if not user.is_active or Role.ADMIN.value not in user.role_names:
         return
+    # Two admins disabling each other at the same moment would each still see the other:
+    # on PostgreSQL the removals of a platform's admins take turns (a transaction lock per
+    # platform), so the second counts after the first has committed. SQLite writes one
+    # transaction at a time already.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+            {"namespace": ADMIN_LOCK_NAMESPACE, "key": user.jurisdiction_id or 0},
+        )
     others = session.scalar(
         select(func.count())
         .select_from(User)
