@@ -4,6 +4,8 @@
 // lines are listed with the reasons) and export. The server changes the platform's own
 // version of a shared category and says why not (lib/problem.ts).
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
+import { PlatformPicker } from "../components/PlatformPicker";
 import { hasKey, t, tCode } from "../i18n";
 import { api, ApiError, qs } from "../lib/api";
 import { useSession } from "../lib/session";
@@ -250,29 +252,16 @@ export default function Catalog() {
   return (
     <div class="page catalog-admin">
       <h1>{t("catalog.title")}</h1>
-      {error && (
-        <p class="error" role="alert" data-testid="catalog-error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status" data-testid="catalog-notice">
-          {notice}
-        </p>
-      )}
+      <Messages error={error} notice={notice} testid="catalog" />
       <div class="toolbar">
-        {platforms.length > 1 && (
-          <div class="field">
-            <label for="c-platform">{t("users.platform")}</label>
-            <select id="c-platform" value={chosen} onChange={(e) => setPlatformId((e.target as HTMLSelectElement).value)}>
-              {platforms.map((p) => (
-                <option key={p.id} value={String(p.id)}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
+        <PlatformPicker
+          field
+          id="c-platform"
+          label={t("users.platform")}
+          platforms={platforms.map((p): [string, string] => [String(p.id), p.name])}
+          value={chosen}
+          onChange={setPlatformId}
+        />
         <div class="field">
           <label for="c-search">{t("catalog.search")}</label>
           <input id="c-search" value={query} placeholder={t("catalog.searchHint")} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} />

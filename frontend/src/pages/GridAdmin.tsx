@@ -4,6 +4,7 @@
 // same with grid codes (keyboard and screen readers). Save replaces the inspector's set.
 import type { MapMouseEvent, Map as MlMap } from "maplibre-gl";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
 import { t } from "../i18n";
 import { api, qs } from "../lib/api";
 import { addAreaLayers, createMap, loadAreas } from "../lib/mapbase";
@@ -197,16 +198,7 @@ export default function GridAdmin() {
     <div class="page">
       <BackToAdmin />
       <h1>{t("grids.title")}</h1>
-      {error && (
-        <p class="error" role="alert" data-testid="grids-error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status" data-testid="grids-notice">
-          {notice}
-        </p>
-      )}
+      <Messages error={error} notice={notice} testid="grids" />
       {cov && (
         <p data-testid="grids-coverage">
           {t("grids.coverage", { total: cov.total, uncovered: cov.uncovered })}

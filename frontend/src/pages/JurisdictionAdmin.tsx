@@ -2,6 +2,7 @@
 // platform; a city admin sees and edits its districts' too. The server checks each field;
 // a wrong one is shown beside the form and nothing is saved.
 import { useEffect, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
 import { t } from "../i18n";
 import { ApiError, api } from "../lib/api";
 import { BackToAdmin } from "./AdminHub";
@@ -63,11 +64,7 @@ export default function JurisdictionAdmin() {
     <div class="page">
       <BackToAdmin />
       <h1>{t("juris.title")}</h1>
-      {notice && (
-        <p class="ok" role="status" data-testid="juris-notice">
-          {notice}
-        </p>
-      )}
+      <Messages notice={notice} testid="juris" />
       {error && error.code === "" && (
         <p class="error" role="alert">
           {error.text}

@@ -4,6 +4,8 @@
 // suggested, and by which rule. The server checks scope (404 outside the platform) and says
 // why not (lib/problem.ts).
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
+import { PlatformPicker } from "../components/PlatformPicker";
 import { t, tCode } from "../i18n";
 import { api, qs } from "../lib/api";
 import { type Suggestion, suggestionReason } from "../lib/cases";
@@ -471,29 +473,16 @@ export default function Routing() {
     <div class="page">
       <h1>{t("routing.title")}</h1>
       <p class="muted">{t("routing.help")}</p>
-      {error && (
-        <p class="error" role="alert" data-testid="routing-error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status" data-testid="routing-notice">
-          {notice}
-        </p>
-      )}
+      <Messages error={error} notice={notice} testid="routing" />
       <div class="toolbar" data-testid="routing-filters">
-        {platforms.length > 1 && (
-          <div class="field">
-            <label for="rf-platform">{t("users.platform")}</label>
-            <select id="rf-platform" value={chosen} onChange={(e) => setPlatformId((e.target as HTMLSelectElement).value)}>
-              {platforms.map((p) => (
-                <option key={p.id} value={String(p.id)}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
+        <PlatformPicker
+          field
+          id="rf-platform"
+          label={t("users.platform")}
+          platforms={platforms.map((p): [string, string] => [String(p.id), p.name])}
+          value={chosen}
+          onChange={setPlatformId}
+        />
         <div class="field">
           <label for="rf-dept">{t("routing.department")}</label>
           <select id="rf-dept" value={filter.department} onChange={(e) => setFilter({ ...filter, department: (e.target as HTMLSelectElement).value })}>
