@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { Messages } from "../components/Messages";
 import { PlatformPicker } from "../components/PlatformPicker";
 import { hasKey, t, tCode } from "../i18n";
-import { api, ApiError, qs } from "../lib/api";
+import { api, ApiError, qs, errorMessage } from "../lib/api";
 import { useSession } from "../lib/session";
 import { UNITS, unitLabel } from "../lib/units";
 
@@ -82,10 +82,6 @@ interface CondDraft {
   department: string;
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 function trimNumber(v: string): string {
   return v.includes(".") ? v.replace(/\.?0+$/, "") : v;
 }
@@ -113,7 +109,7 @@ export default function Catalog() {
   const code = platform?.code;
 
   useEffect(() => {
-    api<Platform[]>("/api/v1/org/jurisdictions").then(setPlatforms, (e) => setError(message(e)));
+    api<Platform[]>("/api/v1/org/jurisdictions").then(setPlatforms, (e) => setError(errorMessage(e)));
   }, []);
 
   async function loadTree() {
@@ -129,11 +125,11 @@ export default function Catalog() {
   useEffect(() => {
     setDetail(null);
     setPicked(null);
-    loadTree().catch((e) => setError(message(e)));
+    loadTree().catch((e) => setError(errorMessage(e)));
   }, [code]);
 
   useEffect(() => {
-    if (picked) loadDetail(picked).catch((e) => setError(message(e)));
+    if (picked) loadDetail(picked).catch((e) => setError(errorMessage(e)));
   }, [picked?.kind, picked?.code]);
 
   const shown = useMemo(() => {
@@ -171,7 +167,7 @@ export default function Catalog() {
       setNotice(done);
       return true;
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
       return false;
     }
   }
@@ -239,7 +235,7 @@ export default function Catalog() {
       if (picked) await loadDetail(picked);
     } catch (e) {
       if (e instanceof ApiError && Array.isArray(e.problem.errors)) setRowErrors(e.problem.errors as RowError[]);
-      setError(message(e));
+      setError(errorMessage(e));
     } finally {
       setImporting(false);
     }

@@ -6,7 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { Messages } from "../components/Messages";
 import { PlatformPicker } from "../components/PlatformPicker";
 import { t } from "../i18n";
-import { api } from "../lib/api";
+import { api, errorMessage } from "../lib/api";
 import { isMultiLevel, platformName, useSession } from "../lib/session";
 import { BackToAdmin } from "./AdminHub";
 
@@ -26,10 +26,6 @@ interface Street {
   id: number;
   jurisdiction_id: number;
   name: string;
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Depth-first order of the tree with each department's depth (roots by code). */
@@ -76,7 +72,7 @@ export default function DepartmentAdmin() {
       setDepts(d);
       setStreets(s);
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     }
   }
   useEffect(() => {
@@ -92,7 +88,7 @@ export default function DepartmentAdmin() {
       await load();
       return true;
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
       return false;
     }
   }

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Messages } from "../components/Messages";
 import { t } from "../i18n";
-import { ApiError, api } from "../lib/api";
+import { ApiError, api, errorMessage } from "../lib/api";
 import { BackToAdmin } from "./AdminHub";
 
 interface Jurisdiction {
@@ -18,10 +18,6 @@ interface Jurisdiction {
 
 const CRS = ["wgs84", "gcj02", "bd09"];
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export default function JurisdictionAdmin() {
   const [items, setItems] = useState<Jurisdiction[] | null>(null);
   const [error, setError] = useState<{ code: string; text: string; field?: string } | null>(null);
@@ -31,7 +27,7 @@ export default function JurisdictionAdmin() {
     try {
       setItems(await api<Jurisdiction[]>("/api/v1/org/jurisdictions"));
     } catch (e) {
-      setError({ code: "", text: message(e) });
+      setError({ code: "", text: errorMessage(e) });
     }
   }
   useEffect(() => {
@@ -54,7 +50,7 @@ export default function JurisdictionAdmin() {
       await load();
     } catch (e) {
       const field = e instanceof ApiError ? e.problem.field : undefined;
-      setError({ code: j.code, text: message(e), field: typeof field === "string" ? field : undefined });
+      setError({ code: j.code, text: errorMessage(e), field: typeof field === "string" ? field : undefined });
     }
   }
 

@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import { Messages } from "../components/Messages";
 import { t } from "../i18n";
-import { api, ApiError } from "../lib/api";
+import { api, ApiError, errorMessage } from "../lib/api";
 
 export function Password() {
   const [error, setError] = useState<string | null>(null);
@@ -31,7 +31,7 @@ export function Password() {
       form.reset();
       setDone(true);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }

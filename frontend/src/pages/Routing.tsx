@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { Messages } from "../components/Messages";
 import { PlatformPicker } from "../components/PlatformPicker";
 import { t, tCode } from "../i18n";
-import { api, qs } from "../lib/api";
+import { api, qs, errorMessage } from "../lib/api";
 import { type Suggestion, suggestionReason } from "../lib/cases";
 import { useSession } from "../lib/session";
 
@@ -94,10 +94,6 @@ const EMPTY: Draft = {
   is_active: true,
 };
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export default function Routing() {
   const session = useSession();
   const [platforms, setPlatforms] = useState<Platform[]>([]);
@@ -121,7 +117,7 @@ export default function Routing() {
   const platform = platforms.find((p) => String(p.id) === chosen);
 
   useEffect(() => {
-    api<Platform[]>("/api/v1/org/jurisdictions").then(setPlatforms, (e) => setError(message(e)));
+    api<Platform[]>("/api/v1/org/jurisdictions").then(setPlatforms, (e) => setError(errorMessage(e)));
   }, []);
 
   async function loadRules() {
@@ -160,7 +156,7 @@ export default function Routing() {
         setTree(tr);
         await loadRules();
       } catch (e) {
-        setError(message(e));
+        setError(errorMessage(e));
       }
     })();
   }, [platform?.id]);
@@ -268,7 +264,7 @@ export default function Routing() {
       setNotice(done);
       return true;
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
       return false;
     }
   }
@@ -320,7 +316,7 @@ export default function Routing() {
         ),
       );
     } catch (e) {
-      setTrialError(message(e));
+      setTrialError(errorMessage(e));
     }
   }
 

@@ -6,7 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { Messages } from "../components/Messages";
 import { PlatformPicker } from "../components/PlatformPicker";
 import { t, tCode } from "../i18n";
-import { api } from "../lib/api";
+import { api, errorMessage } from "../lib/api";
 import { platformName, useSession } from "../lib/session";
 
 interface User {
@@ -38,10 +38,6 @@ const ROLES = [
   "admin",
 ];
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export default function UserAdmin() {
   const session = useSession();
   const [users, setUsers] = useState<User[] | null>(null);
@@ -62,7 +58,7 @@ export default function UserAdmin() {
       setUsers(u);
       setDepartments(d);
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     }
   }
   useEffect(() => {
@@ -78,7 +74,7 @@ export default function UserAdmin() {
       await load();
       return true;
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
       return false;
     }
   }

@@ -7,7 +7,7 @@ import { Messages } from "../components/Messages";
 import { PlatformPicker } from "../components/PlatformPicker";
 import { t } from "../i18n";
 import { UNITS, unitLabel } from "../lib/units";
-import { api, ApiError, qs } from "../lib/api";
+import { api, ApiError, qs, errorMessage } from "../lib/api";
 import { problemMessage } from "../lib/problem";
 import { useSession } from "../lib/session";
 
@@ -147,7 +147,7 @@ export default function Worktime() {
     try {
       show(await api<Settings>(`/api/v1/cases/settings${qs({ jurisdiction_id: chosen })}`));
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     }
   }
   useEffect(() => {
@@ -185,7 +185,7 @@ export default function Worktime() {
         }
         setErrors(byField);
       }
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     } finally {
       setSaving(false);
     }
