@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from test_browser_a11y import UNNAMED
-from web_harness import LiveServer, log_in, make_database, start_server
+from web_harness import DESK_TALL, LiveServer, make_database, open_as, start_server, wait_text
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +37,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, frontend_built: Path) -> It
     live.stop()
 
 
-def _wait_text(page: Any, testid: str, text: str) -> None:
-    page.wait_for_function(
-        "([id, text]) => document.querySelector(`[data-testid=${id}]`)?.textContent.includes(text)",
-        arg=[testid, text],
-    )
-
-
 def test_admin_edits_the_catalogue_and_imports_tables(
     browser: Any,
     server: LiveServer,
@@ -51,11 +44,8 @@ def test_admin_edits_the_catalogue_and_imports_tables(
     tmp_path: Path,
 ) -> None:
     base = server.url
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1366, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, base, "admin", "/dashboard")
+    page = open_as(browser, base, "admin", "/dashboard", **DESK_TALL, accept_downloads=True)
+    errors = page.js_errors
     started = time.perf_counter()
     page.goto(f"{base}/admin/catalog")
     page.get_by_role("heading", name="分类与立案条件").wait_for()
@@ -83,26 +73,26 @@ def test_admin_edits_the_catalogue_and_imports_tables(
     form.get_by_label("处置时限", exact=True).fill("0")
     assert page.evaluate(UNNAMED) == []
     form.get_by_role("button", name="保存").click()
-    _wait_text(page, "catalog-error", "时限须为正数")
+    wait_text(page, "catalog-error", "时限须为正数")
     assert page.evaluate(FETCH, api_url) == stored
     # a good one: 3 working days, on the district's own version
     form.get_by_label("处置时限", exact=True).fill("3")
     form.get_by_label("时限单位").select_option("work_day")
     form.get_by_role("button", name="保存").click()
-    _wait_text(page, "catalog-notice", "已保存立案条件")
+    wait_text(page, "catalog-notice", "已保存立案条件")
     assert "3 工作日" in rows.first.inner_text()
     assert "本平台版本" in detail.inner_text()
     screenshot(page, "admin-catalog-condition-saved")
 
     # disable: no longer offered for new cases; enable again
     detail.get_by_role("button", name="停用").click()
-    _wait_text(page, "category-state", "停用")
+    wait_text(page, "category-state", "停用")
     assert "01004" not in page.evaluate(FETCH, "/api/v1/catalog/categories?q=ysbz&kind=component")
     page.locator("[data-testid=catalog-tree] li", has_text="雨水箅子 (01004)").filter(
         has_text="停用"
     ).first.wait_for()
     detail.get_by_role("button", name="启用").click()
-    _wait_text(page, "category-state", "启用")
+    wait_text(page, "category-state", "启用")
     assert "01004" in page.evaluate(FETCH, "/api/v1/catalog/categories?q=ysbz&kind=component")
 
     # a CSV with bad lines: its lines and reasons listed, nothing changed
@@ -139,7 +129,7 @@ def test_admin_edits_the_catalogue_and_imports_tables(
     good.write_text(HEADER + ROW.format(text="浏览器立案一", hours="2"), encoding="utf-8")
     page.get_by_label("CSV 文件（UTF-8）").set_input_files(str(good))
     page.get_by_role("button", name="导入", exact=True).click()
-    _wait_text(page, "import-summary", "新增类别 1")
+    wait_text(page, "import-summary", "新增类别 1")
     assert "新增立案条件 1" in page.get_by_test_id("import-summary").inner_text()
     assert page.locator("[data-testid=import-errors]").count() == 0
     assert "浏览器立案一" in page.evaluate(FETCH, export_url)
@@ -150,5 +140,5 @@ def test_admin_edits_the_catalogue_and_imports_tables(
         page.get_by_test_id("catalog-export").click()
     path = got.value.path()
     assert path is not None and "浏览器立案一" in Path(path).read_text(encoding="utf-8")
-    context.close()
+    page.context.close()
     assert errors == []

@@ -12,18 +12,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from test_browser_a11y import UNNAMED
-from web_harness import DemoFacts, LiveServer, log_in
+from web_harness import DemoFacts, LiveServer, open_as, wait_text
 
 pytestmark = pytest.mark.browser
-
-
-def _wait_text(page: Any, testid: str, text: str) -> None:
-    """Wait until the element with ``data-testid`` shows ``text`` (function form: the CSP
-    forbids eval)."""
-    page.wait_for_function(
-        "([id, text]) => document.querySelector(`[data-testid=${id}]`)?.textContent.includes(text)",
-        arg=[testid, text],
-    )
 
 
 def _row(page: Any, code: str) -> Any:
@@ -37,12 +28,8 @@ def test_hub_and_department_tree(
 ) -> None:
     server, _ = demo_server
     base = server.url
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: dialog.accept())
-    log_in(page, base, "admin", "/dashboard")
+    page = open_as(browser, base, "admin", "/dashboard", accept_dialogs=True)
+    errors = page.js_errors
 
     # one 管理 entry; no separate admin entries in the menu
     nav = page.get_by_role("navigation")
@@ -82,7 +69,7 @@ def test_hub_and_department_tree(
         if street:
             form.get_by_label("对应街道").select_option(index=1)
         form.get_by_role("button", name="创建").click()
-        _wait_text(page, "dept-notice", name)
+        wait_text(page, "dept-notice", name)
 
     page.get_by_test_id("dept-new").click()
     assert page.evaluate(UNNAMED) == []  # the table's buttons and the create form
@@ -98,7 +85,7 @@ def test_hub_and_department_tree(
     edit = page.get_by_test_id("dept-edit")
     edit.get_by_label("上级部门").select_option(label="浏览器测试所 (BTT)")
     edit.get_by_role("button", name="保存").click()
-    _wait_text(page, "dept-error", "是它自己或它的下级")
+    wait_text(page, "dept-error", "是它自己或它的下级")
     edit.get_by_role("button", name="取消").click()
     assert _row(page, "BTP").get_attribute("data-depth") == "0"
 
@@ -108,14 +95,14 @@ def test_hub_and_department_tree(
     edit.get_by_label("名称").fill("浏览器测试二所")
     edit.get_by_label("对应街道").select_option(value="")
     edit.get_by_role("button", name="保存").click()
-    _wait_text(page, "dept-notice", "浏览器测试二所")
+    wait_text(page, "dept-notice", "浏览器测试二所")
     page.get_by_test_id("dept-edit").wait_for(state="detached")
     assert "街道办事处" not in _row(page, "BTT").inner_text()
     assert _row(page, "BTT").get_attribute("data-depth") == "1"  # still under its unit
 
     # delete the unit with a team under it: refused
     _row(page, "BTP").get_by_role("button", name="删除").click()
-    _wait_text(page, "dept-error", "1 个下级单位")
+    wait_text(page, "dept-error", "1 个下级单位")
     # a department with users: refused, saying how many
     with_users = page.locator("tr[data-code]").filter(
         has=page.locator("td[data-col='users']:not(:text-is('0'))")
@@ -123,19 +110,19 @@ def test_hub_and_department_tree(
     assert with_users.count() > 0
     n = with_users.first.locator("td[data-col='users']").inner_text()
     with_users.first.get_by_role("button", name="删除").click()
-    _wait_text(page, "dept-error", f"还有 {n} 名人员")
+    wait_text(page, "dept-error", f"还有 {n} 名人员")
 
     # disable, then delete team and unit
     _row(page, "BTT").get_by_role("button", name="停用").click()
-    _wait_text(page, "dept-notice", "浏览器测试二所")
+    wait_text(page, "dept-notice", "浏览器测试二所")
     expect(_row(page, "BTT")).to_contain_text("已停用")
     _row(page, "BTT").get_by_role("button", name="删除").click()
-    _wait_text(page, "dept-notice", "已删除")
+    wait_text(page, "dept-notice", "已删除")
     _row(page, "BTP").get_by_role("button", name="删除").click()
     page.wait_for_function("() => !document.querySelector(`tr[data-code='BTP']`)")
     screenshot(page, "admin-departments")
     assert not errors, errors
-    context.close()
+    page.context.close()
 
 
 def _api(base: str) -> Any:
@@ -181,14 +168,12 @@ def test_inspector_grids_on_the_map_and_in_the_list(
     assert before["uncovered"] == len([g for g in grids if not g["inspector_ids"]])
     names = {u["id"]: u["display_name"] for u in before["inspectors"]}
 
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page: Any = None
     try:
-        log_in(page, base, "admin", "/dashboard")
+        page = open_as(browser, base, "admin", "/dashboard")
+        errors = page.js_errors
         page.goto(f"{base}/admin/grids")
-        _wait_text(
+        wait_text(
             page, "grids-coverage", f"{before['total']} 个网格，其中 {before['uncovered']} 个"
         )
         page.get_by_label("监督员", exact=True).select_option(value=str(insp))
@@ -200,9 +185,9 @@ def test_inspector_grids_on_the_map_and_in_the_list(
         page.wait_for_timeout(500)  # the first frame of the fitted view
         canvas = page.get_by_test_id("grids-map").locator("canvas")
         canvas.click()
-        _wait_text(page, "grids-selected", "已选 1 个网格")
+        wait_text(page, "grids-selected", "已选 1 个网格")
         canvas.click()
-        _wait_text(page, "grids-selected", "已选 0 个网格")
+        wait_text(page, "grids-selected", "已选 0 个网格")
         screenshot(page, "admin-grids-map")
         assert page.evaluate(UNNAMED) == []
 
@@ -215,23 +200,23 @@ def test_inspector_grids_on_the_map_and_in_the_list(
         for held_by in first["inspector_ids"]:
             expect(row).to_contain_text(names[held_by])
         page.get_by_role("checkbox", name=first["code"]).check()
-        _wait_text(page, "grids-selected", "已选 1 个网格")
+        wait_text(page, "grids-selected", "已选 1 个网格")
         other = next(g for g in grids if g["street_id"] != first["street_id"])
         page.get_by_label("街道", exact=True).select_option(value=str(other["street_id"]))
         page.get_by_label("社区", exact=True).select_option(value=str(other["community_id"]))
         page.get_by_role("button", name="加入整个社区").click()
         wanted = {g["code"] for g in grids if g["community_id"] == other["community_id"]}
         wanted.add(first["code"])
-        _wait_text(page, "grids-selected", f"已选 {len(wanted)} 个网格")
+        wait_text(page, "grids-selected", f"已选 {len(wanted)} 个网格")
         page.get_by_test_id("grids-save").click()
-        _wait_text(page, "grids-notice", f"已保存 网格测试监督员 的 {len(wanted)} 个网格")
+        wait_text(page, "grids-notice", f"已保存 网格测试监督员 的 {len(wanted)} 个网格")
 
         after = api.get("/api/v1/org/admin/grid-coverage").json()
         mine = {g["code"] for g in after["grids"] if insp in g["inspector_ids"]}
         assert mine == wanted
         newly = len([g for g in grids if g["code"] in wanted and not g["inspector_ids"]])
         assert after["uncovered"] == before["uncovered"] - newly
-        _wait_text(page, "grids-coverage", f"其中 {after['uncovered']} 个")
+        wait_text(page, "grids-coverage", f"其中 {after['uncovered']} 个")
         page.get_by_test_id("grids-filter").fill("")
         screenshot(page, "admin-grids-list")
         assert page.evaluate(UNNAMED) == []
@@ -240,7 +225,8 @@ def test_inspector_grids_on_the_map_and_in_the_list(
         # leave the shared demo as it was: no grids, the user disabled
         api.put(f"/api/v1/org/users/{insp}/grids", json={"grid_codes": []})
         api.put(f"/api/v1/org/users/{insp}/active", json={"active": False})
-        context.close()
+        if page is not None:
+            page.context.close()
 
 
 def test_audit_log_shows_who_when_what(
@@ -259,11 +245,8 @@ def test_audit_log_shows_who_when_what(
     assert r.status_code == 200, r.text
     assert api.delete(f"/api/v1/org/admin/departments/{made.json()['id']}").status_code == 204
 
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, base, "admin", "/dashboard")
+    page = open_as(browser, base, "admin", "/dashboard")
+    errors = page.js_errors
     page.goto(f"{base}/admin/audit")
     page.get_by_test_id("audit-table").wait_for()
     form = page.get_by_test_id("audit-filters")
@@ -290,7 +273,7 @@ def test_audit_log_shows_who_when_what(
     form.get_by_role("button", name="筛选").click()
     expect(page.get_by_text("没有符合条件的记录")).to_be_visible()
     assert not errors, errors
-    context.close()
+    page.context.close()
 
 
 def test_jurisdiction_settings_city_admin_edits_its_districts(
@@ -300,11 +283,8 @@ def test_jurisdiction_settings_city_admin_edits_its_districts(
 ) -> None:
     server, _ = demo_server
     base = server.url
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, base, "city_admin", "/dashboard")
+    page = open_as(browser, base, "city_admin", "/dashboard")
+    errors = page.js_errors
     page.goto(f"{base}/admin/jurisdiction")
     forms = page.locator("form[data-code]")
     forms.first.wait_for()
@@ -318,7 +298,7 @@ def test_jurisdiction_settings_city_admin_edits_its_districts(
     district.get_by_label("名称").fill("不该保存的名字")
     district.get_by_label("时区").fill("Mars/Olympus")
     district.get_by_role("button", name="保存").click()
-    _wait_text(page, "juris-error", "不是有效的时区名称")
+    wait_text(page, "juris-error", "不是有效的时区名称")
     assert district.get_by_label("时区").get_attribute("aria-invalid") == "true"
     screenshot(page, "admin-jurisdiction-error")
     assert page.evaluate(UNNAMED) == []
@@ -330,10 +310,10 @@ def test_jurisdiction_settings_city_admin_edits_its_districts(
     # a good change, then back (the demo is shared with other tests)
     district.get_by_label("名称").fill(old_name + "（改）")
     district.get_by_role("button", name="保存").click()
-    _wait_text(page, "juris-notice", old_name + "（改）")
+    wait_text(page, "juris-notice", old_name + "（改）")
     district = page.locator(f"form[data-code='{code}']")
     district.get_by_label("名称").fill(old_name)
     district.get_by_role("button", name="保存").click()
-    _wait_text(page, "juris-notice", f"已保存 {old_name}")
+    wait_text(page, "juris-notice", f"已保存 {old_name}")
     assert not errors, errors
-    context.close()
+    page.context.close()

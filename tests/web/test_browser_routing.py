@@ -10,16 +10,9 @@ from typing import Any
 
 import pytest
 from test_browser_a11y import UNNAMED
-from web_harness import DemoFacts, LiveServer, log_in
+from web_harness import DESK_TALL, DemoFacts, LiveServer, open_as, wait_text
 
 pytestmark = pytest.mark.browser
-
-
-def _wait_text(page: Any, testid: str, text: str) -> None:
-    page.wait_for_function(
-        "([id, text]) => document.querySelector(`[data-testid=${id}]`)?.textContent.includes(text)",
-        arg=[testid, text],
-    )
 
 
 def _chosen(page: Any, selector: str) -> str:
@@ -33,12 +26,8 @@ def test_admin_manages_routing_rules_and_tries_them(
 ) -> None:
     server, _ = demo_server
     base = server.url
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1366, "height": 1000})
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: dialog.accept())
-    log_in(page, base, "admin", "/dashboard")
+    page = open_as(browser, base, "admin", "/dashboard", **DESK_TALL, accept_dialogs=True)
+    errors = page.js_errors
     page.goto(f"{base}/admin/routing")
     page.get_by_role("heading", name="派遣规则").wait_for()
     page.get_by_test_id("rules-table").wait_for()
@@ -53,7 +42,7 @@ def test_admin_manages_routing_rules_and_tries_them(
     form.get_by_label("备注").fill("浏览器规则")
     assert page.evaluate(UNNAMED) == []
     form.get_by_role("button", name="创建").click()
-    _wait_text(page, "routing-error", "请选择区域")  # the server's refusal, in Chinese
+    wait_text(page, "routing-error", "请选择区域")  # the server's refusal, in Chinese
     assert page.locator("tr[data-rule]").count() == rows_before
     form.get_by_label("街道").select_option(index=1)
     form.get_by_label("社区").select_option(index=1)
@@ -62,7 +51,7 @@ def test_admin_manages_routing_rules_and_tries_them(
     grid = _chosen(page, "#r-grid")
     department = form.get_by_label("处置部门").locator("option:checked").inner_text()
     form.get_by_role("button", name="创建").click()
-    _wait_text(page, "routing-notice", "已创建派遣规则")
+    wait_text(page, "routing-notice", "已创建派遣规则")
     row = page.locator("tr[data-rule]", has_text="浏览器规则")
     row.wait_for()
     rule_id = row.get_attribute("data-rule")
@@ -76,13 +65,13 @@ def test_admin_manages_routing_rules_and_tries_them(
     trial.get_by_label("社区").select_option(index=1)
     trial.get_by_label("网格").select_option(grid)
     trial.get_by_role("button", name="试算").click()
-    _wait_text(page, "trial-result", f"按派遣规则 {rule_id}")
+    wait_text(page, "trial-result", f"按派遣规则 {rule_id}")
     assert department in page.get_by_test_id("trial-result").inner_text()
     screenshot(page, "admin-routing-trial")
 
     # deactivated, it no longer wins
     row.get_by_role("button", name="停用").click()
-    _wait_text(page, "routing-notice", f"已停用派遣规则 {rule_id}")
+    wait_text(page, "routing-notice", f"已停用派遣规则 {rule_id}")
     assert "停用" in row.locator("td").nth(5).inner_text()
     trial.get_by_role("button", name="试算").click()
     page.wait_for_function(
@@ -97,7 +86,7 @@ def test_admin_manages_routing_rules_and_tries_them(
     edit.get_by_label("优先级").fill("9")
     edit.get_by_label("启用").check()
     edit.get_by_role("button", name="保存").click()
-    _wait_text(page, "routing-notice", f"已保存派遣规则 {rule_id}")
+    wait_text(page, "routing-notice", f"已保存派遣规则 {rule_id}")
     assert row.locator("td").nth(4).inner_text() == "9"
     assert row.locator("td").nth(5).inner_text() == "启用"
 
@@ -114,8 +103,8 @@ def test_admin_manages_routing_rules_and_tries_them(
     page.get_by_role("button", name="中文").click()
 
     row.get_by_role("button", name="删除").click()
-    _wait_text(page, "routing-notice", f"已删除派遣规则 {rule_id}")
+    wait_text(page, "routing-notice", f"已删除派遣规则 {rule_id}")
     page.locator(f"tr[data-rule='{rule_id}']").wait_for(state="detached")
     screenshot(page, "admin-routing-deleted")
-    context.close()
+    page.context.close()
     assert errors == []

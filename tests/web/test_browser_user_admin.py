@@ -9,18 +9,9 @@ from typing import Any
 
 import pytest
 from test_browser_a11y import UNNAMED
-from web_harness import DemoFacts, LiveServer, log_in
+from web_harness import DemoFacts, LiveServer, open_as, wait_text
 
 pytestmark = pytest.mark.browser
-
-
-def _wait_text(page: Any, testid: str, text: str) -> None:
-    """Wait until the element with ``data-testid`` shows ``text`` (function form: the CSP
-    forbids eval)."""
-    page.wait_for_function(
-        "([id, text]) => document.querySelector(`[data-testid=${id}]`)?.textContent.includes(text)",
-        arg=[testid, text],
-    )
 
 
 def _login_as(page: Any, base: str, username: str, password: str, landing: str) -> None:
@@ -38,11 +29,8 @@ def test_admin_creates_a_user_resets_its_password_and_the_user_changes_it(
 ) -> None:
     server, _ = demo_server
     base = server.url
-    errors: list[str] = []
-    admin = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = admin.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, base, "admin", "/dashboard")
+    page = open_as(browser, base, "admin", "/dashboard")
+    errors = page.js_errors
     # one 管理 entry in the menu; the hub links to 用户管理
     page.get_by_role("navigation").get_by_role("link", name="管理", exact=True).click()
     page.wait_for_url(f"{base}/admin")
@@ -58,7 +46,7 @@ def test_admin_creates_a_user_resets_its_password_and_the_user_changes_it(
     page.get_by_test_id("user-roles").get_by_label("领导").check()
     page.get_by_role("button", name="创建").click()
     # a weak password: the server's rule, in Chinese
-    _wait_text(page, "users-error", "密码太弱")
+    wait_text(page, "users-error", "密码太弱")
     page.get_by_label("初始密码").fill("Start#2026")
     page.get_by_role("button", name="创建").click()
     row = page.locator("tr[data-username=browser_leader]")
@@ -76,25 +64,25 @@ def test_admin_creates_a_user_resets_its_password_and_the_user_changes_it(
     assert page.evaluate(UNNAMED) == []
     screenshot(page, "user-admin-roles")
     form.get_by_role("button", name="确定").click()
-    _wait_text(page, "users-notice", "已保存 browser_leader 的角色")
+    wait_text(page, "users-notice", "已保存 browser_leader 的角色")
     assert "派遣员" in row.inner_text() and "领导" in row.inner_text()
 
     # reset its password
     row.get_by_role("button", name="重置密码").click()
     row.get_by_label("新密码").fill("Reset#2026")
     row.get_by_role("button", name="确定").click()
-    _wait_text(page, "users-notice", "browser_leader")
+    wait_text(page, "users-notice", "browser_leader")
     screenshot(page, "user-admin-reset")
     # in English, the server's refusal too
     page.get_by_role("button", name="English").click()
     page.get_by_role("heading", name="Users").wait_for()
     own = page.locator("tr[data-username=admin]")
     own.get_by_role("button", name="Disable").click()
-    _wait_text(page, "users-error", "last active administrator")
+    wait_text(page, "users-error", "last active administrator")
     assert "Active" in own.inner_text()
     screenshot(page, "user-admin-last-admin-en")
     page.get_by_role("button", name="中文").click()
-    admin.close()
+    page.context.close()
 
     # the user logs in with the reset password and changes it
     user = browser.new_context(viewport={"width": 1366, "height": 900})
@@ -107,7 +95,7 @@ def test_admin_creates_a_user_resets_its_password_and_the_user_changes_it(
     page.get_by_label("新密码", exact=True).fill("Mine#20261")
     page.get_by_label("再次输入新密码").fill("Mine#20261")
     page.get_by_role("button", name="修改密码").click()
-    _wait_text(page, "password-error", "当前密码不正确")
+    wait_text(page, "password-error", "当前密码不正确")
     page.get_by_label("当前密码").fill("Reset#2026")
     page.get_by_role("button", name="修改密码").click()
     page.get_by_test_id("password-done").wait_for()

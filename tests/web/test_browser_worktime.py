@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from test_browser_a11y import UNNAMED
-from web_harness import DemoFacts, LiveServer, log_in
+from web_harness import DESK_TALL, DemoFacts, LiveServer, open_as
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +31,8 @@ def test_admin_edits_time_limits_and_calendar(
 ) -> None:
     server, _ = demo_server
     base = server.url
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1366, "height": 1000})
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, base, "admin", "/dashboard")
+    page = open_as(browser, base, "admin", "/dashboard", **DESK_TALL)
+    errors = page.js_errors
     page.goto(f"{base}/admin/worktime")
     page.get_by_role("heading", name="时限与工作日历").wait_for()
     page.get_by_test_id("worktime-form").wait_for()
@@ -101,5 +98,5 @@ def test_admin_edits_time_limits_and_calendar(
     after = _settings(page)
     assert after["workflow"]["stage_limits"] == before["workflow"]["stage_limits"]
     assert after["worktime"]["calendar_overrides"] == before["worktime"]["calendar_overrides"]
-    context.close()
+    page.context.close()
     assert errors == []

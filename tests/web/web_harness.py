@@ -271,6 +271,8 @@ def log_in(
 
 # Browser contexts: the desk screens and the inspector's phone page (/m).
 DESK: dict[str, Any] = {"viewport": {"width": 1366, "height": 900}}
+# The admin screens with long forms (routing rules, time limits, the catalogue).
+DESK_TALL: dict[str, Any] = {"viewport": {"width": 1366, "height": 1000}}
 PHONE: dict[str, Any] = {
     "viewport": {"width": 375, "height": 812},
     "device_scale_factor": 2,
@@ -279,15 +281,39 @@ PHONE: dict[str, Any] = {
 }
 
 
-def open_as(browser: Any, base_url: str, username: str, landing: str, **context_args: Any) -> Any:
+def open_as(
+    browser: Any,
+    base_url: str,
+    username: str,
+    landing: str,
+    *,
+    accept_dialogs: bool = False,
+    **context_args: Any,
+) -> Any:
     """A page in a new browser context (``DESK`` unless ``context_args`` say otherwise, e.g.
-    ``**PHONE``), logged in as ``username`` and at ``landing``; ``page.js_errors`` collects
-    the page's uncaught errors. Close it with ``page.context.close()`` (the ``login``
-    fixture of conftest.py closes its pages itself)."""
+    ``**PHONE`` or ``viewport=...``), logged in as ``username`` and at ``landing``;
+    ``page.js_errors`` collects the page's uncaught errors; with ``accept_dialogs`` every
+    ``confirm()`` is answered yes. Close it with ``page.context.close()`` (the ``login``
+    fixture of conftest.py closes its pages itself; a failed log-in closes the context)."""
     ctx = browser.new_context(**{**DESK, **context_args})
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
-    log_in(page, base_url, username, landing)
+    if accept_dialogs:
+        page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        log_in(page, base_url, username, landing)
+    except BaseException:
+        ctx.close()
+        raise
     return page
+
+
+def wait_text(page: Any, testid: str, text: str) -> None:
+    """Wait until the element with ``data-testid`` shows ``text`` (function form: the CSP
+    forbids eval)."""
+    page.wait_for_function(
+        "([id, text]) => document.querySelector(`[data-testid=${id}]`)?.textContent.includes(text)",
+        arg=[testid, text],
+    )

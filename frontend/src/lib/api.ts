@@ -76,6 +76,11 @@ export async function api<T = unknown>(
   return (ctype.includes("json") ? res.json() : res.text()) as Promise<T>;
 }
 
+/** The text to show for a caught error (an ApiError's message is already in the user's language). */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Build a query string, skipping empty values. */
 export function qs(params: Record<string, string | number | boolean | null | undefined | string[]>): string {
   const q = new URLSearchParams();

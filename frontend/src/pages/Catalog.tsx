@@ -4,8 +4,10 @@
 // lines are listed with the reasons) and export. The server changes the platform's own
 // version of a shared category and says why not (lib/problem.ts).
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
+import { PlatformPicker } from "../components/PlatformPicker";
 import { hasKey, t, tCode } from "../i18n";
-import { api, ApiError, qs } from "../lib/api";
+import { api, ApiError, qs, errorMessage } from "../lib/api";
 import { useSession } from "../lib/session";
 import { UNITS, unitLabel } from "../lib/units";
 
@@ -80,10 +82,6 @@ interface CondDraft {
   department: string;
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 function trimNumber(v: string): string {
   return v.includes(".") ? v.replace(/\.?0+$/, "") : v;
 }
@@ -111,7 +109,7 @@ export default function Catalog() {
   const code = platform?.code;
 
   useEffect(() => {
-    api<Platform[]>("/api/v1/org/jurisdictions").then(setPlatforms, (e) => setError(message(e)));
+    api<Platform[]>("/api/v1/org/jurisdictions").then(setPlatforms, (e) => setError(errorMessage(e)));
   }, []);
 
   async function loadTree() {
@@ -127,11 +125,11 @@ export default function Catalog() {
   useEffect(() => {
     setDetail(null);
     setPicked(null);
-    loadTree().catch((e) => setError(message(e)));
+    loadTree().catch((e) => setError(errorMessage(e)));
   }, [code]);
 
   useEffect(() => {
-    if (picked) loadDetail(picked).catch((e) => setError(message(e)));
+    if (picked) loadDetail(picked).catch((e) => setError(errorMessage(e)));
   }, [picked?.kind, picked?.code]);
 
   const shown = useMemo(() => {
@@ -169,7 +167,7 @@ export default function Catalog() {
       setNotice(done);
       return true;
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
       return false;
     }
   }
@@ -237,7 +235,7 @@ export default function Catalog() {
       if (picked) await loadDetail(picked);
     } catch (e) {
       if (e instanceof ApiError && Array.isArray(e.problem.errors)) setRowErrors(e.problem.errors as RowError[]);
-      setError(message(e));
+      setError(errorMessage(e));
     } finally {
       setImporting(false);
     }
@@ -250,29 +248,16 @@ export default function Catalog() {
   return (
     <div class="page catalog-admin">
       <h1>{t("catalog.title")}</h1>
-      {error && (
-        <p class="error" role="alert" data-testid="catalog-error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status" data-testid="catalog-notice">
-          {notice}
-        </p>
-      )}
+      <Messages error={error} notice={notice} testid="catalog" />
       <div class="toolbar">
-        {platforms.length > 1 && (
-          <div class="field">
-            <label for="c-platform">{t("users.platform")}</label>
-            <select id="c-platform" value={chosen} onChange={(e) => setPlatformId((e.target as HTMLSelectElement).value)}>
-              {platforms.map((p) => (
-                <option key={p.id} value={String(p.id)}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
+        <PlatformPicker
+          field
+          id="c-platform"
+          label={t("users.platform")}
+          platforms={platforms.map((p): [string, string] => [String(p.id), p.name])}
+          value={chosen}
+          onChange={setPlatformId}
+        />
         <div class="field">
           <label for="c-search">{t("catalog.search")}</label>
           <input id="c-search" value={query} placeholder={t("catalog.searchHint")} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} />

@@ -3,8 +3,10 @@
 // rename, move, set / clear the street, disable / enable, delete. The server refuses what
 // would break the tree or lose work (a cycle, open cases, sub-units, users) and says why.
 import { useEffect, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
+import { PlatformPicker } from "../components/PlatformPicker";
 import { t } from "../i18n";
-import { api } from "../lib/api";
+import { api, errorMessage } from "../lib/api";
 import { isMultiLevel, platformName, useSession } from "../lib/session";
 import { BackToAdmin } from "./AdminHub";
 
@@ -24,10 +26,6 @@ interface Street {
   id: number;
   jurisdiction_id: number;
   name: string;
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Depth-first order of the tree with each department's depth (roots by code). */
@@ -74,7 +72,7 @@ export default function DepartmentAdmin() {
       setDepts(d);
       setStreets(s);
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     }
   }
   useEffect(() => {
@@ -90,7 +88,7 @@ export default function DepartmentAdmin() {
       await load();
       return true;
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
       return false;
     }
   }
@@ -179,16 +177,7 @@ export default function DepartmentAdmin() {
     <div class="page">
       <BackToAdmin />
       <h1>{t("dept.title")}</h1>
-      {error && (
-        <p class="error" role="alert" data-testid="dept-error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status" data-testid="dept-notice">
-          {notice}
-        </p>
-      )}
+      <Messages error={error} notice={notice} testid="dept" />
       <div class="toolbar">
         <button type="button" class="primary" onClick={() => setCreating(!creating)} data-testid="dept-new">
           {t("dept.new")}
@@ -196,18 +185,7 @@ export default function DepartmentAdmin() {
       </div>
       {creating && (
         <form class="card form-grid" onSubmit={create} data-testid="dept-create">
-          {platforms.length > 1 && (
-            <>
-              <label for="d-platform">{t("admin.platform")}</label>
-              <select id="d-platform" value={chosen} onChange={(e) => setPlatform((e.target as HTMLSelectElement).value)}>
-                {platforms.map(([id, name]) => (
-                  <option key={id} value={id}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-            </>
-          )}
+          <PlatformPicker id="d-platform" label={t("admin.platform")} platforms={platforms} value={chosen} onChange={setPlatform} />
           <label for="d-code">{t("dept.code")}</label>
           <input id="d-code" name="code" required pattern="[A-Za-z0-9_\-]{1,32}" autoComplete="off" />
           <label for="d-name">{t("dept.name")}</label>

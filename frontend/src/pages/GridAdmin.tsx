@@ -4,8 +4,9 @@
 // same with grid codes (keyboard and screen readers). Save replaces the inspector's set.
 import type { MapMouseEvent, Map as MlMap } from "maplibre-gl";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
 import { t } from "../i18n";
-import { api, qs } from "../lib/api";
+import { api, qs, errorMessage } from "../lib/api";
 import { addAreaLayers, createMap, loadAreas } from "../lib/mapbase";
 import { useSession } from "../lib/session";
 import { BackToAdmin } from "./AdminHub";
@@ -42,10 +43,6 @@ interface Place {
 // cov feature state: 2 the chosen inspector's (selected), 1 another inspector's, 0 a gap.
 const COLOURS = { mine: "#1f6feb", others: "#9aa7b4", gap: "#e0584f" };
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export default function GridAdmin() {
   const session = useSession();
   const platforms = Object.entries(session?.jurisdictions ?? {});
@@ -78,7 +75,7 @@ export default function GridAdmin() {
       setSelected(new Set(still ? still.grid_codes : []));
       setDirty(false);
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     }
   }
 
@@ -89,7 +86,7 @@ export default function GridAdmin() {
         setStreets(s);
         setCommunities(c);
       })
-      .catch((e) => setError(message(e)));
+      .catch((e) => setError(errorMessage(e)));
   }, [platform]);
 
   function choose(id: number | null) {
@@ -129,7 +126,7 @@ export default function GridAdmin() {
       setNotice(t("grids.saved", { name: user?.display_name ?? "", n: selected.size }));
       await load(who);
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     }
   }
 
@@ -169,7 +166,7 @@ export default function GridAdmin() {
           map.on("mouseleave", "cov-fill", () => (map.getCanvas().style.cursor = ""));
           setMapReady(true);
         })
-        .catch((e) => setError(message(e)));
+        .catch((e) => setError(errorMessage(e)));
     });
     return () => {
       setMapReady(false);
@@ -197,16 +194,7 @@ export default function GridAdmin() {
     <div class="page">
       <BackToAdmin />
       <h1>{t("grids.title")}</h1>
-      {error && (
-        <p class="error" role="alert" data-testid="grids-error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status" data-testid="grids-notice">
-          {notice}
-        </p>
-      )}
+      <Messages error={error} notice={notice} testid="grids" />
       {cov && (
         <p data-testid="grids-coverage">
           {t("grids.coverage", { total: cov.total, uncovered: cov.uncovered })}

@@ -2,8 +2,9 @@
 // platform; a city admin sees and edits its districts' too. The server checks each field;
 // a wrong one is shown beside the form and nothing is saved.
 import { useEffect, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
 import { t } from "../i18n";
-import { ApiError, api } from "../lib/api";
+import { ApiError, api, errorMessage } from "../lib/api";
 import { BackToAdmin } from "./AdminHub";
 
 interface Jurisdiction {
@@ -17,10 +18,6 @@ interface Jurisdiction {
 
 const CRS = ["wgs84", "gcj02", "bd09"];
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export default function JurisdictionAdmin() {
   const [items, setItems] = useState<Jurisdiction[] | null>(null);
   const [error, setError] = useState<{ code: string; text: string; field?: string } | null>(null);
@@ -30,7 +27,7 @@ export default function JurisdictionAdmin() {
     try {
       setItems(await api<Jurisdiction[]>("/api/v1/org/jurisdictions"));
     } catch (e) {
-      setError({ code: "", text: message(e) });
+      setError({ code: "", text: errorMessage(e) });
     }
   }
   useEffect(() => {
@@ -53,7 +50,7 @@ export default function JurisdictionAdmin() {
       await load();
     } catch (e) {
       const field = e instanceof ApiError ? e.problem.field : undefined;
-      setError({ code: j.code, text: message(e), field: typeof field === "string" ? field : undefined });
+      setError({ code: j.code, text: errorMessage(e), field: typeof field === "string" ? field : undefined });
     }
   }
 
@@ -63,11 +60,7 @@ export default function JurisdictionAdmin() {
     <div class="page">
       <BackToAdmin />
       <h1>{t("juris.title")}</h1>
-      {notice && (
-        <p class="ok" role="status" data-testid="juris-notice">
-          {notice}
-        </p>
-      )}
+      <Messages notice={notice} testid="juris" />
       {error && error.code === "" && (
         <p class="error" role="alert">
           {error.text}

@@ -1,8 +1,9 @@
 // 修改密码: every logged-in user changes its own password. The server checks the current
 // one and the rules of every password; the user's other sessions end, this one stays.
 import { useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
 import { t } from "../i18n";
-import { api, ApiError } from "../lib/api";
+import { api, ApiError, errorMessage } from "../lib/api";
 
 export function Password() {
   const [error, setError] = useState<string | null>(null);
@@ -30,7 +31,7 @@ export function Password() {
       form.reset();
       setDone(true);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -47,16 +48,7 @@ export function Password() {
         <label for="pw-confirm">{t("password.confirm")}</label>
         <input id="pw-confirm" name="confirm" type="password" autoComplete="new-password" required />
         <p class="muted">{t("password.rules")}</p>
-        {error && (
-          <p class="error" role="alert" data-testid="password-error">
-            {error}
-          </p>
-        )}
-        {done && (
-          <p class="ok" role="status" data-testid="password-done">
-            {t("password.done")}
-          </p>
-        )}
+        <Messages error={error} notice={done ? t("password.done") : null} testid="password" noticeTestid="password-done" />
         <button type="submit" class="primary" disabled={busy}>
           {t("password.submit")}
         </button>

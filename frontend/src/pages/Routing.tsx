@@ -4,8 +4,10 @@
 // suggested, and by which rule. The server checks scope (404 outside the platform) and says
 // why not (lib/problem.ts).
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
+import { PlatformPicker } from "../components/PlatformPicker";
 import { t, tCode } from "../i18n";
-import { api, qs } from "../lib/api";
+import { api, qs, errorMessage } from "../lib/api";
 import { type Suggestion, suggestionReason } from "../lib/cases";
 import { useSession } from "../lib/session";
 
@@ -92,10 +94,6 @@ const EMPTY: Draft = {
   is_active: true,
 };
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export default function Routing() {
   const session = useSession();
   const [platforms, setPlatforms] = useState<Platform[]>([]);
@@ -119,7 +117,7 @@ export default function Routing() {
   const platform = platforms.find((p) => String(p.id) === chosen);
 
   useEffect(() => {
-    api<Platform[]>("/api/v1/org/jurisdictions").then(setPlatforms, (e) => setError(message(e)));
+    api<Platform[]>("/api/v1/org/jurisdictions").then(setPlatforms, (e) => setError(errorMessage(e)));
   }, []);
 
   async function loadRules() {
@@ -158,7 +156,7 @@ export default function Routing() {
         setTree(tr);
         await loadRules();
       } catch (e) {
-        setError(message(e));
+        setError(errorMessage(e));
       }
     })();
   }, [platform?.id]);
@@ -266,7 +264,7 @@ export default function Routing() {
       setNotice(done);
       return true;
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
       return false;
     }
   }
@@ -318,7 +316,7 @@ export default function Routing() {
         ),
       );
     } catch (e) {
-      setTrialError(message(e));
+      setTrialError(errorMessage(e));
     }
   }
 
@@ -471,29 +469,16 @@ export default function Routing() {
     <div class="page">
       <h1>{t("routing.title")}</h1>
       <p class="muted">{t("routing.help")}</p>
-      {error && (
-        <p class="error" role="alert" data-testid="routing-error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status" data-testid="routing-notice">
-          {notice}
-        </p>
-      )}
+      <Messages error={error} notice={notice} testid="routing" />
       <div class="toolbar" data-testid="routing-filters">
-        {platforms.length > 1 && (
-          <div class="field">
-            <label for="rf-platform">{t("users.platform")}</label>
-            <select id="rf-platform" value={chosen} onChange={(e) => setPlatformId((e.target as HTMLSelectElement).value)}>
-              {platforms.map((p) => (
-                <option key={p.id} value={String(p.id)}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
+        <PlatformPicker
+          field
+          id="rf-platform"
+          label={t("users.platform")}
+          platforms={platforms.map((p): [string, string] => [String(p.id), p.name])}
+          value={chosen}
+          onChange={setPlatformId}
+        />
         <div class="field">
           <label for="rf-dept">{t("routing.department")}</label>
           <select id="rf-dept" value={filter.department} onChange={(e) => setFilter({ ...filter, department: (e.target as HTMLSelectElement).value })}>

@@ -3,8 +3,10 @@
 // The server decides what is allowed (scope, the last admin, password rules) and says why
 // not in the user's language (lib/problem.ts).
 import { useEffect, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
+import { PlatformPicker } from "../components/PlatformPicker";
 import { t, tCode } from "../i18n";
-import { api } from "../lib/api";
+import { api, errorMessage } from "../lib/api";
 import { platformName, useSession } from "../lib/session";
 
 interface User {
@@ -36,10 +38,6 @@ const ROLES = [
   "admin",
 ];
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export default function UserAdmin() {
   const session = useSession();
   const [users, setUsers] = useState<User[] | null>(null);
@@ -60,7 +58,7 @@ export default function UserAdmin() {
       setUsers(u);
       setDepartments(d);
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     }
   }
   useEffect(() => {
@@ -76,7 +74,7 @@ export default function UserAdmin() {
       await load();
       return true;
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
       return false;
     }
   }
@@ -179,16 +177,7 @@ export default function UserAdmin() {
   return (
     <div class="page">
       <h1>{t("nav.users")}</h1>
-      {error && (
-        <p class="error" role="alert" data-testid="users-error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status" data-testid="users-notice">
-          {notice}
-        </p>
-      )}
+      <Messages error={error} notice={notice} testid="users" />
       <div class="toolbar">
         <button type="button" class="primary" onClick={() => setCreating(!creating)} data-testid="users-new">
           {t("users.new")}
@@ -202,18 +191,7 @@ export default function UserAdmin() {
           <input id="u-display" name="display_name" required maxLength={100} />
           <label for="u-password">{t("users.initialPassword")}</label>
           <input id="u-password" name="password" type="password" required autoComplete="new-password" />
-          {platforms.length > 1 && (
-            <>
-              <label for="u-platform">{t("users.platform")}</label>
-              <select id="u-platform" value={chosen} onChange={(e) => setPlatform((e.target as HTMLSelectElement).value)}>
-                {platforms.map(([id, name]) => (
-                  <option key={id} value={id}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-            </>
-          )}
+          <PlatformPicker id="u-platform" label={t("users.platform")} platforms={platforms} value={chosen} onChange={setPlatform} />
           <span>{t("users.roles")}</span>
           <fieldset class="checks" data-testid="user-roles">
             {ROLES.map((r) => (

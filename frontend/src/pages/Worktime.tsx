@@ -3,9 +3,11 @@
 // pattern; saved in one PUT /api/v1/cases/settings. The server checks every field and
 // stores nothing when one is bad; each of its errors is shown beside its own control.
 import { useEffect, useState } from "preact/hooks";
+import { Messages } from "../components/Messages";
+import { PlatformPicker } from "../components/PlatformPicker";
 import { t } from "../i18n";
 import { UNITS, unitLabel } from "../lib/units";
-import { api, ApiError, qs } from "../lib/api";
+import { api, ApiError, qs, errorMessage } from "../lib/api";
 import { problemMessage } from "../lib/problem";
 import { useSession } from "../lib/session";
 
@@ -145,7 +147,7 @@ export default function Worktime() {
     try {
       show(await api<Settings>(`/api/v1/cases/settings${qs({ jurisdiction_id: chosen })}`));
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     }
   }
   useEffect(() => {
@@ -183,7 +185,7 @@ export default function Worktime() {
         }
         setErrors(byField);
       }
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     } finally {
       setSaving(false);
     }
@@ -214,28 +216,10 @@ export default function Worktime() {
       <h1>{t("worktime.title")}</h1>
       {platforms.length > 1 && (
         <div class="toolbar">
-          <div class="field">
-            <label for="wt-platform">{t("users.platform")}</label>
-            <select id="wt-platform" value={chosen} onChange={(e) => setPlatform((e.target as HTMLSelectElement).value)}>
-              {platforms.map(([id, name]) => (
-                <option key={id} value={id}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <PlatformPicker field id="wt-platform" label={t("users.platform")} platforms={platforms} value={chosen} onChange={setPlatform} />
         </div>
       )}
-      {error && (
-        <p class="error" role="alert" data-testid="worktime-error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status" data-testid="worktime-notice">
-          {notice}
-        </p>
-      )}
+      <Messages error={error} notice={notice} testid="worktime" />
       {!loaded ? (
         <p aria-busy="true">{t("common.loading")}</p>
       ) : (
