@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth import audit
@@ -14,8 +15,10 @@ from urbangrid.auth.principal import Principal
 from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.org import service as org
+from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
 from urbangrid.registers import service
+from urbangrid.registers.models import RegisterRecord
 from urbangrid.registers.schemas import (
     FieldOut,
     ImportSummary,
@@ -23,10 +26,23 @@ from urbangrid.registers.schemas import (
     RecordOut,
     RegisterOut,
 )
+from urbangrid.registers.spec import RegisterSpec
 
 router = APIRouter(prefix="/api/v1/registers", tags=["registers 台账"])
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 MAX_UPLOAD = 50 * 1024 * 1024
+
+
+def _target(
+    db: Session, principal: Principal, register: str, jurisdiction: str | None
+) -> tuple[RegisterSpec, Jurisdiction]:
+    """The register named in the path and the platform (the caller's, or one of its subtree
+    named by ``jurisdiction``; another is 404)."""
+    return service.spec_of(register), org.resolve_jurisdiction(db, principal, jurisdiction)
+
+
+def _one(db: Session, record: RegisterRecord) -> RecordOut:
+    return RecordOut(**service.record_out(record, service.area_names(db, [record])))
 
 
 def _register_out(name: str) -> RegisterOut:
@@ -73,8 +89,7 @@ def records(
     jurisdiction: str | None = None,
 ) -> Any:
     """Records of your platform's subtree (or of the platform named), by code."""
-    spec = service.spec_of(register)
-    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    spec, j = _target(db, principal, register, jurisdiction)
     items, total = service.list_records(
         db,
         org.jurisdiction_subtree(db, j.id),
@@ -105,10 +120,9 @@ def record(
     principal: CurrentPrincipal,
     jurisdiction: str | None = None,
 ) -> Any:
-    spec = service.spec_of(register)
-    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    spec, j = _target(db, principal, register, jurisdiction)
     r = service.get_record(db, j, spec, code)
-    return RecordOut(**service.record_out(r, service.area_names(db, [r])))
+    return _one(db, r)
 
 
 @router.get("/{register}/export", **scoped(RouteScope.JURISDICTION))
@@ -121,8 +135,7 @@ def export(
 ) -> Response:
     """The active records of one platform as CSV (UTF-8 with BOM, for Excel) or GeoJSON; the
     file imports again unchanged."""
-    spec = service.spec_of(register)
-    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    spec, j = _target(db, principal, register, jurisdiction)
     text = service.export_records(db, j, spec, format)
     name = f"{spec.name}-{j.code}.{format}"
     if format == "csv":
@@ -155,8 +168,7 @@ async def import_file(
 ) -> Any:
     """Create or update records from a CSV or GeoJSON body; every bad row is listed with its
     line (feature) number and nothing is imported."""
-    spec = service.spec_of(register)
-    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    spec, j = _target(db, principal, register, jurisdiction)
     data = await request.body()
     rows = service.read_rows(spec, data, f"upload.{format}")
     summary = service.import_records(db, j, spec, rows, crs)
@@ -179,8 +191,7 @@ def put_record(
     jurisdiction: str | None = None,
 ) -> Any:
     """Create or replace one record (the same checks as an import row)."""
-    spec = service.spec_of(register)
-    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    spec, j = _target(db, principal, register, jurisdiction)
     r, created = service.save_record(
         db, j, spec, code, {**body.cells, "name": body.name}, body.geometry, body.crs
     )
@@ -196,7 +207,7 @@ def put_record(
             "created": created,
         },
     )
-    return RecordOut(**service.record_out(r, service.area_names(db, [r])))
+    return _one(db, r)
 
 
 @router.delete("/{register}/records/{code}", response_model=RecordOut, **scoped(RouteScope.ADMIN))
@@ -208,8 +219,7 @@ def retire_record(
     jurisdiction: str | None = None,
 ) -> Any:
     """Retire (注销) a record: it stays in the history, leaves the lists and exports."""
-    spec = service.spec_of(register)
-    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    spec, j = _target(db, principal, register, jurisdiction)
     r = service.retire(db, j, spec, code)
     audit.add(
         db,
@@ -222,4 +232,4 @@ def retire_record(
             "jurisdiction": j.code,
         },
     )
-    return RecordOut(**service.record_out(r, service.area_names(db, [r])))
+    return _one(db, r)
