@@ -195,7 +195,7 @@ def query_for(world: ScopeWorld, path: str, kind: str | None) -> dict[str, str]:
             "start": (now - timedelta(days=2)).isoformat(),
             "end": (now + timedelta(days=1)).isoformat(),
         }
-    if "/fleet/positions/" in path:
+    if "/fleet/positions/" in path or path.endswith(("/waste/ledger", "/waste/indicators")):
         return {"start": "2026-11-02T00:00:00+08:00", "end": "2026-11-03T00:00:00+08:00"}
     if path.endswith("/addresses/search"):
         return {"q": "路"}

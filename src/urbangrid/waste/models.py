@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from urbangrid.db import Base
@@ -27,3 +27,24 @@ class WasteInspection(Base):
     failures: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WeighTicket(Base):
+    """过磅单: a load weighed at a facility's weighbridge (transfer station, treatment plant)."""
+
+    __tablename__ = "waste_weigh_tickets"
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "ticket_no"),
+        Index("ix_waste_weigh_tickets_time", "jurisdiction_id", "weighed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    ticket_no: Mapped[str] = mapped_column(String(64))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("register_records.id"))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("register_records.id"), nullable=True)
+    category: Mapped[str] = mapped_column(String(16))  # a CATEGORY_LABELS value
+    weighed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    gross_kg: Mapped[float] = mapped_column(Float)
+    tare_kg: Mapped[float] = mapped_column(Float)
+    net_kg: Mapped[float] = mapped_column(Float)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.org import service as org
 from urbangrid.org.roles import Role
-from urbangrid.waste import service
+from urbangrid.waste import indicators, ledger, service
 from urbangrid.waste.inspection import Checklist
-from urbangrid.waste.schemas import InspectionBody, InspectionOut
+from urbangrid.waste.schemas import (
+    IndicatorOut,
+    IndicatorsOut,
+    InspectionBody,
+    InspectionOut,
+    LedgerOut,
+    TicketImportOut,
+)
 
 router = APIRouter(prefix="/api/v1/waste", tags=["waste 垃圾分类"])
 Inspector = Annotated[Principal, Depends(require_roles(Role.INSPECTOR))]
@@ -63,3 +71,55 @@ def inspection(inspection_id: int, db: DbSession, principal: CurrentPrincipal) -
     j = org.resolve_jurisdiction(db, principal, None)
     row, point = service.get_inspection(db, j, inspection_id)
     return service.inspection_out(db, principal, row, point)
+
+
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+@router.post(
+    "/tickets/import",
+    response_model=TicketImportOut,
+    responses={422: {"description": "bad lines, each listed; nothing stored"}},
+    **scoped(RouteScope.ADMIN),
+)
+async def import_tickets(request: Request, db: DbSession, principal: Admin) -> Any:
+    """Weighbridge tickets (过磅单) as CSV: ``ticket_no,facility,vehicle,category,time,
+    gross_kg,tare_kg[,net_kg]`` (facility and vehicle by register code)."""
+    j = org.resolve_jurisdiction(db, principal, None)
+    # Weighbridge data, not a change of settings: not in the security log.
+    return ledger.import_tickets(db, j, await request.body())
+
+
+@router.get("/ledger", response_model=LedgerOut, **scoped(RouteScope.JURISDICTION))
+def daily_ledger(start: datetime, end: datetime, db: DbSession, principal: CurrentPrincipal) -> Any:
+    """分类日报: tonnes by category and facility in [start, end)."""
+    j = org.resolve_jurisdiction(db, principal, None)
+    return ledger.daily_ledger(db, j, ledger.Period(start, end))
+
+
+@router.get("/indicators", response_model=IndicatorsOut, **scoped(RouteScope.JURISDICTION))
+def indicators_of_period(
+    start: datetime, end: datetime, db: DbSession, principal: CurrentPrincipal
+) -> Any:
+    """The waste-sorting indicators and the monthly assessment of your platform for
+    [start, end), from the stored tickets, registers and inspections."""
+    j = org.resolve_jurisdiction(db, principal, None)
+    q = ledger.quantities(db, j, ledger.Period(start, end))
+    formulas = indicators.default_formulas()
+    scored = formulas.assess(q)
+    return IndicatorsOut(
+        quantities={k: round(v, 6) for k, v in q.items()},
+        indicators=[
+            IndicatorOut(
+                name=name,
+                label_zh=f.label_zh,
+                label_en=f.label_en,
+                value=None if scored.values[name] is None else float(scored.values[name]),
+                score=None if scored.scores.get(name) is None else float(scored.scores[name]),
+            )
+            for name, f in formulas.formulas.items()
+        ],
+        assessment=formulas.assessment.name if formulas.assessment else None,
+        total=None if scored.total is None else float(scored.total),
+        grade=scored.grade,
+    )

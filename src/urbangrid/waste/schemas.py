@@ -39,3 +39,31 @@ class InspectionOut(BaseModel):
     note: str
     passed: bool
     failures: list[FailureOut]
+
+
+class TicketImportOut(BaseModel):
+    stored: int
+
+
+class LedgerOut(BaseModel):
+    """分类日报: tonnes by category and by facility."""
+
+    by_category: dict[str, float]
+    by_facility: dict[str, dict[str, float]]
+    total_t: float
+
+
+class IndicatorOut(BaseModel):
+    name: str
+    label_zh: str
+    label_en: str
+    value: float | None  # in the formula's scale (per cent)
+    score: float | None  # 0–100 when the assessment scores it
+
+
+class IndicatorsOut(BaseModel):
+    quantities: dict[str, float]
+    indicators: list[IndicatorOut]
+    assessment: str | None
+    total: float | None
+    grade: str | None
