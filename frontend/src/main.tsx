@@ -26,6 +26,7 @@ const AuditLog = lazyPage(() => import("./pages/AuditLog"));
 const Worktime = lazyPage(() => import("./pages/Worktime"));
 const Routing = lazyPage(() => import("./pages/Routing"));
 const Catalog = lazyPage(() => import("./pages/Catalog"));
+const Registers = lazyPage(() => import("./pages/Registers"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -51,6 +52,7 @@ function Routed({ path }: { path: string }) {
   if (path === "/admin/worktime") return <Worktime />;
   if (path === "/admin/routing") return <Routing />;
   if (path === "/admin/catalog") return <Catalog />;
+  if (path === "/admin/registers") return <Registers />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;

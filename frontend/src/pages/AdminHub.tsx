@@ -8,6 +8,7 @@ const SECTIONS: { path: string; key: string }[] = [
   { path: "/admin/grids", key: "grids" },
   { path: "/admin/jurisdiction", key: "jurisdiction" },
   { path: "/admin/catalog", key: "catalog" },
+  { path: "/admin/registers", key: "registers" },
   { path: "/admin/routing", key: "routing" },
   { path: "/admin/worktime", key: "worktime" },
   { path: "/admin/audit", key: "audit" },
