@@ -46,10 +46,11 @@ def test_hub_and_department_tree(
         "/admin/jurisdiction",
         "/admin/audit",
         "/admin/catalog",
+        "/admin/registers",
         "/admin/routing",
         "/admin/worktime",
     }
-    for label in ("分类与立案条件", "派遣规则", "时限与工作日历"):
+    for label in ("分类与立案条件", "台账", "派遣规则", "时限与工作日历"):
         assert hub.get_by_role("link", name=label).count() == 1
     screenshot(page, "admin-hub")
     assert page.evaluate(UNNAMED) == []

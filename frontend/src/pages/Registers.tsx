@@ -116,6 +116,7 @@ export default function Registers() {
 
   function pickRegister(value: string) {
     setName(value);
+    setFile(null);
     setPage(1);
     setData(null);
     setSummary(null);
@@ -226,7 +227,7 @@ export default function Registers() {
 
       <section class="card" data-testid="registers-import">
         <h2>{t("registers.import")}</h2>
-        <form class="toolbar" onSubmit={upload}>
+        <form class="toolbar" key={name} onSubmit={upload}>
           <div class="field">
             <label for="r-file">{t("registers.file")}</label>
             <input
