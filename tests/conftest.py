@@ -21,6 +21,7 @@ from hypothesis import settings
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from cases.world import World, make_world
 from urbangrid.db import make_engine, normalise_url, session_factory
 from urbangrid.domains import import_all_models
 from urbangrid.migrations.runner import upgrade
@@ -110,3 +111,23 @@ def client(engine: Engine) -> Iterator[TestClient]:
 
     with TestClient(create_app(engine)) as c:
         yield c
+
+
+@pytest.fixture
+def world_api(
+    engine: Engine, client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, World, dict[str, dict[str, str]]]]:
+    """The small case world (``cases/world.py``) behind the API client, a bearer header per
+    user, photos stored under ``tmp_path``."""
+    from urbangrid.auth.service import issue_token
+    from urbangrid.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "data_dir", tmp_path)
+    with session_factory(engine)() as s:
+        world = make_world(s)
+        headers = {
+            name: {"Authorization": f"Bearer {issue_token(s, user).token}"}
+            for name, user in world.users.items()
+        }
+        s.commit()
+    yield client, world, headers

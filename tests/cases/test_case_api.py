@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from urbangrid.auth.service import issue_token
 from urbangrid.cases import search
 from urbangrid.cases.models import Attachment, Case, CaseEvent
 from urbangrid.db import session_factory
@@ -32,28 +29,13 @@ def _png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
-@pytest.fixture
-def setup(
-    engine: Engine, client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, World, dict[str, dict[str, str]]]]:
-    monkeypatch.setattr(get_settings(), "data_dir", tmp_path)
-    with session_factory(engine)() as s:
-        world = make_world(s)
-        headers = {
-            name: {"Authorization": f"Bearer {issue_token(s, user).token}"}
-            for name, user in world.users.items()
-        }
-        s.commit()
-    yield client, world, headers
-
-
 def _count(engine: Engine, model: type) -> int:
     with session_factory(engine)() as s:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_lifecycle_over_http(setup: tuple[TestClient, World, dict], engine: Engine) -> None:
-    client, w, h = setup
+def test_lifecycle_over_http(world_api: tuple[TestClient, World, dict], engine: Engine) -> None:
+    client, w, h = world_api
     photo = client.post(
         "/api/v1/cases/photos",
         files={"file": ("a.png", _png(), "image/png")},
@@ -103,8 +85,8 @@ def test_lifecycle_over_http(setup: tuple[TestClient, World, dict], engine: Engi
     assert listed["total"] == 1 and listed["items"][0]["id"] == cid
 
 
-def test_refusals_over_http(setup: tuple[TestClient, World, dict], engine: Engine) -> None:
-    client, w, h = setup
+def test_refusals_over_http(world_api: tuple[TestClient, World, dict], engine: Engine) -> None:
+    client, w, h = world_api
     body = {"source": "hotline", "lon": w.lon, "lat": w.lat, "description": "噪音"}
     cid = client.post("/api/v1/cases", json=body, headers=h["intake"]).json()["id"]
     # Wrong role: 403 with the actions the caller may take.
@@ -141,9 +123,9 @@ def test_refusals_over_http(setup: tuple[TestClient, World, dict], engine: Engin
 
 
 def test_photo_checks(
-    setup: tuple[TestClient, World, dict], engine: Engine, monkeypatch: pytest.MonkeyPatch
+    world_api: tuple[TestClient, World, dict], engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client, _w, h = setup
+    client, _w, h = world_api
     r = client.post(
         "/api/v1/cases/photos",
         files={"file": ("x.jpg", b"not really a jpeg", "image/jpeg")},
@@ -161,11 +143,11 @@ def test_photo_checks(
 
 
 def test_cli_report_and_act(
-    setup: tuple[TestClient, World, dict], db_url: str, monkeypatch: pytest.MonkeyPatch
+    world_api: tuple[TestClient, World, dict], db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from urbangrid.cli.main import app
 
-    _client, w, _h = setup
+    _client, w, _h = world_api
     monkeypatch.setattr(get_settings(), "database_url", db_url)
     runner = CliRunner()
     user = w.users["inspector"].username
@@ -187,8 +169,8 @@ def test_cli_report_and_act(
     assert r.exit_code == 0 and "sla_watcher: 0 done" in r.output, r.output
 
 
-def test_settings_change_the_workflow(setup: tuple[TestClient, World, dict]) -> None:
-    client, w, h = setup
+def test_settings_change_the_workflow(world_api: tuple[TestClient, World, dict]) -> None:
+    client, w, h = world_api
     current = client.get("/api/v1/cases/settings", headers=h["lead"]).json()
     assert current["worktime"]["office_hours"] == "08:30-12:00,13:30-17:30"
     assert current["workflow"]["skip_intake"] is False
@@ -228,11 +210,11 @@ def test_machine_channel_reports_as_the_system(engine: Engine) -> None:
 
 
 def test_case_list_counts_up_to_a_cap_and_pages_common_words_alike(
-    setup: tuple[TestClient, World, dict], monkeypatch: pytest.MonkeyPatch
+    world_api: tuple[TestClient, World, dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The list's total stops at ``COUNT_CAP`` and says so; a word with more than
     ``COMMON_TEXT_MATCHES`` matches is paged without the text index, with the same answer."""
-    client, w, h = setup
+    client, w, h = world_api
     for text in ("井盖破损", "井盖缺失", "雨水井盖松动", "路灯不亮"):
         body = {"source": "hotline", "lon": w.lon, "lat": w.lat, "description": text}
         assert client.post("/api/v1/cases", json=body, headers=h["intake"]).status_code == 201
@@ -261,11 +243,11 @@ def test_case_list_counts_up_to_a_cap_and_pages_common_words_alike(
 
 
 def test_caller_phone_only_for_the_roles_that_call_back(
-    setup: tuple[TestClient, World, dict], engine: Engine
+    world_api: tuple[TestClient, World, dict], engine: Engine
 ) -> None:
     """Private data: the phone registered with a case is read back by the 受理员 and the
     值班长 (答复 / 回访), by nobody else who reads the case."""
-    client, w, h = setup
+    client, w, h = world_api
     body = {
         "source": "hotline",
         "lon": w.lon,

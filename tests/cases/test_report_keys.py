@@ -5,41 +5,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from urbangrid.auth.service import issue_token
 from urbangrid.cases import service
 from urbangrid.cases.models import Case, CaseReportKey
 from urbangrid.db import session_factory
 from urbangrid.kit.errors import Conflict, InvalidInput
-from urbangrid.settings import get_settings
 
 from .test_case_api import _png
 from .world import World, make_world
 
 KEY = "5f0c7c4e-8a51-4c38-9f0e-2b7d0d6d1a11"
-
-
-@pytest.fixture
-def setup(
-    engine: Engine, client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, World, dict[str, dict[str, str]]]]:
-    monkeypatch.setattr(get_settings(), "data_dir", tmp_path)
-    with session_factory(engine)() as s:
-        world = make_world(s)
-        headers = {
-            name: {"Authorization": f"Bearer {issue_token(s, user).token}"}
-            for name, user in world.users.items()
-        }
-        s.commit()
-    yield client, world, headers
 
 
 def _count(engine: Engine, model: type) -> int:
@@ -53,8 +33,8 @@ def _report(w: World, **extra: Any) -> dict[str, Any]:
     return {**body, **extra}
 
 
-def test_a_resend_returns_the_first_case(setup: tuple, engine: Engine) -> None:
-    client, w, h = setup
+def test_a_resend_returns_the_first_case(world_api: tuple, engine: Engine) -> None:
+    client, w, h = world_api
     keyed = {**h["inspector"], "Idempotency-Key": KEY}
     first = client.post("/api/v1/cases", json=_report(w), headers=keyed)
     assert first.status_code == 201, first.text
@@ -78,9 +58,9 @@ def test_a_resend_returns_the_first_case(setup: tuple, engine: Engine) -> None:
 
 
 def test_a_resend_that_uploaded_its_photo_again_is_the_same_report(
-    setup: tuple, engine: Engine
+    world_api: tuple, engine: Engine
 ) -> None:
-    client, w, h = setup
+    client, w, h = world_api
     keyed = {**h["inspector"], "Idempotency-Key": KEY}
 
     def upload() -> int:
@@ -101,8 +81,8 @@ def test_a_resend_that_uploaded_its_photo_again_is_the_same_report(
     assert _count(engine, Case) == 1
 
 
-def test_a_key_used_for_another_report_is_409(setup: tuple, engine: Engine) -> None:
-    client, w, h = setup
+def test_a_key_used_for_another_report_is_409(world_api: tuple, engine: Engine) -> None:
+    client, w, h = world_api
     keyed = {**h["inspector"], "Idempotency-Key": KEY}
     first = client.post("/api/v1/cases", json=_report(w), headers=keyed)
     assert first.status_code == 201
@@ -119,9 +99,9 @@ def test_a_key_used_for_another_report_is_409(setup: tuple, engine: Engine) -> N
     [("", "empty"), ("k" * 65, "longer than 64"), ("a b", "visible ASCII"), ("键", "visible")],
 )
 def test_a_bad_key_is_422_and_nothing_is_stored(
-    setup: tuple, engine: Engine, key: str, says: str
+    world_api: tuple, engine: Engine, key: str, says: str
 ) -> None:
-    client, w, h = setup
+    client, w, h = world_api
     # raw bytes: a non-ASCII key as a client would send it, in UTF-8
     headers = {**h["inspector"], "Idempotency-Key": key.encode()}
     r = client.post("/api/v1/cases", json=_report(w), headers=headers)
@@ -138,8 +118,8 @@ def test_a_key_longer_than_64_is_refused_by_the_service_too() -> None:
     assert service.check_report_key(KEY) == KEY
 
 
-def test_two_resends_at_once_make_one_case(setup: tuple, engine: Engine) -> None:
-    client, w, h = setup
+def test_two_resends_at_once_make_one_case(world_api: tuple, engine: Engine) -> None:
+    client, w, h = world_api
     keyed = {**h["inspector"], "Idempotency-Key": KEY}
     n = 4
     barrier = threading.Barrier(n)
@@ -198,8 +178,8 @@ def test_a_claim_waits_for_the_first_transaction(engine: Engine) -> None:
         service.report_once(s, w.principal("inspector"), other, KEY)
 
 
-def test_a_refused_report_does_not_use_up_its_key(setup: tuple, engine: Engine) -> None:
-    client, w, h = setup
+def test_a_refused_report_does_not_use_up_its_key(world_api: tuple, engine: Engine) -> None:
+    client, w, h = world_api
     keyed = {**h["inspector"], "Idempotency-Key": KEY}
     bad = client.post("/api/v1/cases", json=_report(w, category_id=999_999), headers=keyed)
     assert bad.status_code == 422 and bad.json()["field"] == "category_id"

@@ -3,36 +3,15 @@ stored when one is bad, the audit entry of a change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from urbangrid.auth.models import SecurityEvent
-from urbangrid.auth.service import issue_token
 from urbangrid.cases.settings_check import setting_errors
 from urbangrid.db import session_factory
-from urbangrid.settings import get_settings
 
-from .world import World, make_world
-
-
-@pytest.fixture
-def setup(
-    engine: Engine, client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, World, dict[str, dict[str, str]]]]:
-    monkeypatch.setattr(get_settings(), "data_dir", tmp_path)
-    with session_factory(engine)() as s:
-        world = make_world(s)
-        headers = {
-            name: {"Authorization": f"Bearer {issue_token(s, user).token}"}
-            for name, user in world.users.items()
-        }
-        s.commit()
-    yield client, world, headers
+from .world import World
 
 
 def _admin_events(engine: Engine) -> int:
@@ -83,9 +62,9 @@ def test_each_bad_field_is_named_with_its_code() -> None:
 
 
 def test_bad_settings_change_nothing_and_a_good_change_is_audited(
-    setup: tuple[TestClient, World, dict], engine: Engine
+    world_api: tuple[TestClient, World, dict], engine: Engine
 ) -> None:
-    client, _w, h = setup
+    client, _w, h = world_api
     current = client.get("/api/v1/cases/settings", headers=h["admin"]).json()
     events = _admin_events(engine)
     bad = {

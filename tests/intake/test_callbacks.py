@@ -4,8 +4,6 @@ for others, for a case out of sight (404) and for a bad satisfaction — nothing
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from cases.world import World, make_world
+from cases.world import World
 from urbangrid.auth.service import issue_token
 from urbangrid.db import session_factory
 from urbangrid.intake.callbacks import check_callback
@@ -21,25 +19,9 @@ from urbangrid.intake.models import CallerContact, OutboxMessage
 from urbangrid.kit.errors import InvalidInput
 from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
-from urbangrid.settings import get_settings
 from worldkit import add_users
 
 PHONE = "13900007777"
-
-
-@pytest.fixture
-def setup(
-    engine: Engine, client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, World, dict[str, dict[str, str]]]]:
-    monkeypatch.setattr(get_settings(), "data_dir", tmp_path)
-    with session_factory(engine)() as s:
-        world = make_world(s)
-        headers = {
-            name: {"Authorization": f"Bearer {issue_token(s, user).token}"}
-            for name, user in world.users.items()
-        }
-        s.commit()
-    yield client, world, headers
 
 
 def _dispatched_call(client: TestClient, w: World, h: dict[str, dict[str, str]]) -> int:
@@ -87,9 +69,9 @@ def _stored(engine: Engine) -> tuple[int, int]:
 
 
 def test_caller_details_only_for_the_roles_that_call_back(
-    setup: tuple[TestClient, World, dict], engine: Engine
+    world_api: tuple[TestClient, World, dict], engine: Engine
 ) -> None:
-    client, w, h = setup
+    client, w, h = world_api
     cid = _dispatched_call(client, w, h)
     for who in ("intake", "lead"):
         got = client.get(f"/api/v1/cases/{cid}", headers=h[who]).json()
@@ -116,9 +98,9 @@ def test_caller_details_only_for_the_roles_that_call_back(
 
 
 def test_reply_and_callback_are_recorded(
-    setup: tuple[TestClient, World, dict], engine: Engine
+    world_api: tuple[TestClient, World, dict], engine: Engine
 ) -> None:
-    client, w, h = setup
+    client, w, h = world_api
     cid = _dispatched_call(client, w, h)
     r = client.post(
         f"/api/v1/intake/cases/{cid}/replies",
@@ -161,8 +143,8 @@ def test_reply_and_callback_are_recorded(
     assert client.get(f"/api/v1/cases/{cid}", headers=h["lead"]).json()["status"] == "dispatched"
 
 
-def test_refusals_store_nothing(setup: tuple[TestClient, World, dict], engine: Engine) -> None:
-    client, w, h = setup
+def test_refusals_store_nothing(world_api: tuple[TestClient, World, dict], engine: Engine) -> None:
+    client, w, h = world_api
     cid = _dispatched_call(client, w, h)
     good = {"reached": True, "satisfaction": "satisfied"}
     cases: list[tuple[str, str, dict[str, Any], int, str]] = [
@@ -189,9 +171,11 @@ def test_refusals_store_nothing(setup: tuple[TestClient, World, dict], engine: E
     assert _stored(engine) == (0, 0)
 
 
-def test_case_out_of_sight_is_404(setup: tuple[TestClient, World, dict], engine: Engine) -> None:
+def test_case_out_of_sight_is_404(
+    world_api: tuple[TestClient, World, dict], engine: Engine
+) -> None:
     """An intake operator of another platform: the case is 404 on every caller route."""
-    client, w, h = setup
+    client, w, h = world_api
     cid = _dispatched_call(client, w, h)
     with session_factory(engine)() as s:
         elsewhere = Jurisdiction(code="330103", name="邻区", timezone="Asia/Shanghai", settings={})
@@ -247,11 +231,11 @@ def _counts(engine: Engine) -> tuple[int, int]:
 
 
 def test_call_attached_to_an_open_case(
-    setup: tuple[TestClient, World, dict], engine: Engine
+    world_api: tuple[TestClient, World, dict], engine: Engine
 ) -> None:
     """并入: a second call about the same problem is recorded on the open case (no new
     case); the caller gets its number; a resend records it once."""
-    client, w, h = setup
+    client, w, h = world_api
     cid = _dispatched_call(client, w, h)
     number = client.get(f"/api/v1/cases/{cid}", headers=h["intake"]).json()["number"]
     photo = client.post(
@@ -300,9 +284,9 @@ def test_call_attached_to_an_open_case(
 
 
 def test_attaching_to_a_case_closed_meanwhile_is_refused(
-    setup: tuple[TestClient, World, dict], engine: Engine
+    world_api: tuple[TestClient, World, dict], engine: Engine
 ) -> None:
-    client, w, h = setup
+    client, w, h = world_api
     body = {"source": "hotline", "lon": w.lon, "lat": w.lat, "description": "来电：噪音"}
     made = client.post("/api/v1/cases", json=body, headers=h["intake"]).json()
     call = {"channel": "hotline", "description": "又一位市民反映噪音"}

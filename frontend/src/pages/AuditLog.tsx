@@ -2,6 +2,7 @@
 // administrator's change), newest first, a page at a time, filtered by kind, user and day.
 // Each change reads as who, when and what changed (old → new).
 import { useEffect, useState } from "preact/hooks";
+import { Pager } from "../components/Pager";
 import { t, tCode } from "../i18n";
 import { api, qs } from "../lib/api";
 import { fmtTime } from "../lib/time";
@@ -156,17 +157,7 @@ export default function AuditLog() {
               </tbody>
             </table>
           )}
-          {pages > 1 && (
-            <nav class="pager" aria-label={t("list.pages")}>
-              <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                {t("list.prev")}
-              </button>
-              <span>{t("list.pageOf", { page, pages })}</span>
-              <button type="button" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-                {t("list.next")}
-              </button>
-            </nav>
-          )}
+          <Pager page={page} pages={pages} onPage={setPage} />
         </>
       )}
     </div>

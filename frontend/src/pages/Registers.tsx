@@ -3,6 +3,7 @@
 // changes nothing and its lines are listed), export the platform's records, retire (注销)
 // a record after a confirmation; the server refuses while active records refer to it.
 import { useEffect, useState } from "preact/hooks";
+import { Pager } from "../components/Pager";
 import { Messages } from "../components/Messages";
 import { PlatformPicker } from "../components/PlatformPicker";
 import { lang, t } from "../i18n";
@@ -313,17 +314,7 @@ export default function Registers() {
                 </tbody>
               </table>
             </div>
-            {pages > 1 && (
-              <nav class="pager" aria-label={t("list.pages")}>
-                <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                  {t("list.prev")}
-                </button>
-                <span>{t("list.pageOf", { page, pages })}</span>
-                <button type="button" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-                  {t("list.next")}
-                </button>
-              </nav>
-            )}
+            <Pager page={page} pages={pages} onPage={setPage} />
           </>
         )}
       </section>

@@ -1,5 +1,6 @@
 // 工作台: one screen per role's queue, most urgent first, with live countdowns.
 import { useCallback, useEffect, useState } from "preact/hooks";
+import { Pager } from "../components/Pager";
 import { t, tCode } from "../i18n";
 import { api, qs } from "../lib/api";
 import { performAction, suggestionReason, type CaseDetail, type Suggestion } from "../lib/cases";
@@ -262,16 +263,8 @@ export function WorkList({ queue }: { queue: string }) {
           </table>
         </div>
       )}
-      {data && totalPages > 1 && (
-        <nav class="pager" aria-label={t("list.pages")}>
-          <button type="button" disabled={page <= 1} onClick={() => setParam("page", String(page - 1))}>
-            {t("list.prev")}
-          </button>
-          <span>{t("list.pageOf", { page, pages: totalPages })}</span>
-          <button type="button" disabled={page >= totalPages} onClick={() => setParam("page", String(page + 1))}>
-            {t("list.next")}
-          </button>
-        </nav>
+      {data && (
+        <Pager page={page} pages={totalPages} onPage={(p) => setParam("page", String(p))} />
       )}
       {queue === "pool" && <InspectorsOnDuty onChange={load} />}
       {dialog && (
