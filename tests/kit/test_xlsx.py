@@ -1,0 +1,56 @@
+"""The shared xlsx writer: formats, local time, formula escaping, the attachment header."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from openpyxl import load_workbook
+
+from urbangrid.kit.xlsx import Column, Sheet, attachment_header, workbook_file, write_workbook
+
+
+def test_rows_formats_and_local_time() -> None:
+    rows = [
+        {
+            "no": "=HYPERLINK(1)",
+            "n": 3,
+            "rate": 0.953,
+            "at": datetime(2026, 1, 31, 17, 0, tzinfo=UTC),
+        },
+        {"no": "C2", "n": None, "rate": None, "at": None},
+    ]
+    sheet = Sheet(
+        title="案件列表",
+        columns=[
+            Column("no", "案件编号"),
+            Column("n", "数量", "int"),
+            Column("rate", "按期率", "percent"),
+            Column("at", "时间", "datetime"),
+            Column(lambda r: (r["n"] or 0) * 2, "两倍", "int"),
+        ],
+        rows=rows,
+        preamble=["查询条件: 全部"],
+    )
+    out = io.BytesIO()
+    assert write_workbook([sheet], out, tz=ZoneInfo("Asia/Shanghai")) == 2
+    ws = load_workbook(io.BytesIO(out.getvalue()))["案件列表"]
+    assert ws["A1"].value == "查询条件: 全部"
+    assert [c.value for c in ws[2]] == ["案件编号", "数量", "按期率", "时间", "两倍"]
+    assert ws["A3"].value == "'=HYPERLINK(1)"  # shown as text, never run
+    assert ws["C3"].value == 0.953 and ws["C3"].number_format == "0.0%"
+    assert ws["D3"].value == datetime(2026, 2, 1, 1, 0)  # Shanghai, next day
+    assert ws["E3"].value == 6 and ws["E4"].value == 0
+    assert ws["B4"].value is None
+
+
+def test_spooled_file_size_and_header() -> None:
+    rows = ({"i": i} for i in range(5000))
+    spool, size = workbook_file([Sheet("s", [Column("i", "i", "int")], rows)])
+    data = spool.read()
+    assert len(data) == size > 0
+    assert load_workbook(io.BytesIO(data))["s"].max_row == 5001
+    header = attachment_header("案件 2026-01.xlsx")
+    assert header.startswith('attachment; filename="__ 2026-01.xlsx"')
+    assert "filename*=UTF-8''%E6%A1%88%E4%BB%B6%202026-01.xlsx" in header
