@@ -231,3 +231,27 @@ class WorkCalendar:
     def covered_years(self) -> list[int]:
         """Years of the range whose official schedule is known (package or overrides)."""
         return [y for y, s in self.coverage().items() if s is not CalendarSource.WEEKDAYS]
+
+    # -- statutory periods (法定期间) ----------------------------------------------------
+
+    def workdays_after(self, start: dt.date, n: int) -> dt.date:
+        """The ``n``-th working day after ``start`` (the start day itself is not counted, as
+        periods in administrative law begin the next day). ``n = 0`` is ``start``."""
+        if n < 0:
+            raise WorkTimeError("a period cannot be negative")
+        day = start
+        while n > 0:
+            day += dt.timedelta(days=1)
+            if self.is_workday(day):
+                n -= 1
+        return day
+
+    def calendar_period_end(self, start: dt.date, n: int) -> dt.date:
+        """Last day of a period of ``n`` calendar days from ``start`` (not counted); a period
+        ending on a rest day or holiday ends on the next working day instead."""
+        if n < 0:
+            raise WorkTimeError("a period cannot be negative")
+        day = start + dt.timedelta(days=n)
+        while n > 0 and not self.is_workday(day):
+            day += dt.timedelta(days=1)
+        return day

@@ -1,0 +1,1 @@
+"""违法建设治理: illegal-construction control (register, change patches, enforcement steps)."""
