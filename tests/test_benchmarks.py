@@ -65,6 +65,11 @@ FIGURES: dict[str, list[str]] = {
         rf"^stops {NUM} inferred, {NUM} true: precision 1\.0000 recall 1\.0000",
         rf"^one vehicle .*ratio {NUM}×, same stops True",
     ],
+    "bench_patch_matching.py": [
+        rf"^ours: parse {NUM} s, check {NUM} s, project {NUM} s, match {NUM} s: {NUM} s end to end",
+        rf"^match only: ours {NUM} s, STRtree loop {NUM} s, ratio {NUM}×, same answers True",
+        r"^answers: .*equal to the generated truth True",
+    ],
     "bench_waste_rules.py": [
         rf"^noise +30 m interval +30 s: worst precision 1\.00 recall 1\.00 \({NUM} fixes",
         rf"^noise +30 m interval 120 s: worst precision {NUM} recall {NUM}",

@@ -26,13 +26,12 @@ class Generated:
 
 
 def _rects(
-    rng: np.random.Generator,
+    angle: NDArray[np.float64],
     cx: NDArray[np.float64],
     cy: NDArray[np.float64],
     w: NDArray[np.float64],
     h: NDArray[np.float64],
 ) -> NDArray[np.object_]:
-    angle = rng.uniform(0, np.pi / 2, len(cx))
     c, s = np.cos(angle), np.sin(angle)
     corners = np.array([(-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1)], dtype=np.float64) / 2
     dx = corners[None, :, 0] * w[:, None]
@@ -60,7 +59,8 @@ def generate(
     py = (plots // side) * plot_m
     w = rng.uniform(8, 30, n_records)
     h = rng.uniform(8, 30, n_records)
-    records = _rects(rng, px[:n_records], py[:n_records], w, h)
+    angle = rng.uniform(0, np.pi / 2, n_records)
+    records = _rects(angle, px[:n_records], py[:n_records], w, h)
     demolished = rng.random(n_records) < demolished_share
 
     n_dup = n_patches // 10
@@ -80,10 +80,18 @@ def generate(
     oy = shapely.get_y(centres) + rng.uniform(-2, 2, len(on))
     pw = w[on] * rng.uniform(0.8, 1.2, len(on))
     ph = h[on] * rng.uniform(0.8, 1.2, len(on))
-    on_records = _rects(rng, ox, oy, pw, ph)
+    # … and its outline turned by up to 5°.
+    turn = angle[on] + rng.uniform(-0.09, 0.09, len(on))
+    on_records = _rects(turn, ox, oy, pw, ph)
     free_x = px[n_records : n_records + n_new]
     free_y = py[n_records : n_records + n_new]
-    fresh = _rects(rng, free_x, free_y, rng.uniform(6, 25, n_new), rng.uniform(6, 25, n_new))
+    fresh = _rects(
+        rng.uniform(0, np.pi / 2, n_new),
+        free_x,
+        free_y,
+        rng.uniform(6, 25, n_new),
+        rng.uniform(6, 25, n_new),
+    )
     first = np.concatenate([on_records, fresh])
     truth = np.array(
         [PatchMatch.KNOWN.value] * n_known
