@@ -94,6 +94,7 @@ def main() -> None:
     features = parse_geojson(data)
     t1 = time.perf_counter()
     batch = check_batch(features, "wgs84", jurisdiction, "bench district")
+    batch.raise_for_errors()
     t2 = time.perf_counter()
     projection = LocalEqualArea.around(jurisdiction)
     patch_m = projection.project(np.asarray([p.geometry for p in batch.patches], dtype=object))

@@ -164,6 +164,10 @@ def path_values(world: ScopeWorld, path: str, name: str) -> list[tuple[str, str 
         return [("13900000001", None)]
     if name == "register":
         return [("waste.drop_points", None)]
+    if name in ("batch_id", "patch_id"):  # 违法建设 patch batches and patches
+        return [("1", None), (str(NONE), None)]
+    if name == "code" and "/construction/records/" in path:
+        return [("W1", None), ("W-NONE", None)]
     if name == "code" and "/registers/" in path:
         return [("P1", None), ("P-NONE", None)]
     if name == "code":

@@ -50,6 +50,7 @@ def test_good_batch_with_repairs_and_notes() -> None:
         feature(square(120.0998, 30.05, 0.0004), ref="TB-3"),
     )
     batch = check_batch(parse_geojson(data), "wgs84", AREA, "示范区")
+    assert batch.errors == []
     assert [p.ref for p in batch.patches] == ["TB-1", "TB-2", "TB-3"]
     first = batch.patches[0]
     assert (first.t1.isoformat(), first.t2.isoformat(), first.confidence) == (
@@ -79,7 +80,7 @@ def test_every_bad_feature_listed() -> None:
     assert sorted(lines) == [6]  # the layer check stops at the non-polygon first
     data = collection(*[f for f in json.loads(data)["features"] if f["properties"]["ref"] != "E"])
     with pytest.raises(ImportRejected) as info:
-        check_batch(parse_geojson(data), "wgs84", AREA, "示范区")
+        check_batch(parse_geojson(data), "wgs84", AREA, "示范区").raise_for_errors()
     lines = {e["line"]: e["message"] for e in info.value.errors}
     assert sorted(lines) == [2, 3, 4, 5]
     assert "outside 示范区" in lines[2] and "repeats feature 1" in lines[3]

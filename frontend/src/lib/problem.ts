@@ -28,6 +28,7 @@ export function problemMessage(status: number, problem: Problem): string {
     else if (k === "action") vars.action = tCode("action", String(v));
     else if (k === "status") vars.status = tCode("status", String(v));
     else if (k === "field") vars.field = field(v);
+    else if (k === "step") vars.step = hasKey(`step.${v}`) ? t(`step.${v}`) : String(v);
     else if (k === "queue") vars.queue = hasKey(`nav.${v}`) ? t(`nav.${v}`) : String(v);
     else vars[k] = typeof v === "number" ? v : String(v);
   }

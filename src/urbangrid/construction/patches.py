@@ -9,7 +9,7 @@ parse. Every bad feature is listed in one refusal; nothing is half-imported."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -47,8 +47,15 @@ class PatchIn:
 
 @dataclass
 class CheckedBatch:
-    patches: list[PatchIn]
+    patches: list[PatchIn]  # the good ones
     notes: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {"line", "message"}
+
+    def raise_for_errors(self, more: Sequence[dict[str, Any]] = ()) -> None:
+        """ImportRejected listing these errors and ``more`` (by feature), if any."""
+        errors = sorted([*self.errors, *more], key=lambda e: e["line"])
+        if errors:
+            raise ImportRejected(f"{len(errors)} bad patch(es); nothing was imported", errors)
 
 
 def _pick(props: Mapping[str, Any], name: str) -> Any:
@@ -88,16 +95,24 @@ def _confidence(raw: Any, problems: list[str]) -> float | None:
 
 
 def check_batch(
-    features: list[Feature], crs: Crs | str, jurisdiction: BaseGeometry, jurisdiction_name: str
+    features: list[Feature],
+    crs: Crs | str,
+    jurisdiction: BaseGeometry | None,
+    jurisdiction_name: str,
 ) -> CheckedBatch:
-    """The batch's patches, or ImportRejected listing every bad feature."""
+    """The batch's good patches and a line per bad feature (``raise_for_errors``). A layer
+    that is wrong as a whole (not polygons, wrong coordinate system) is refused at once.
+    Without the jurisdiction's outline the inside checks are left to the caller (grids)."""
     layer = check_layer(features, crs, expected_area=jurisdiction, area_name=jurisdiction_name)
     notes = list(layer.notes)
     errors: list[dict[str, Any]] = []
     geoms = np.asarray([f.geometry for f in layer.features], dtype=object)
-    shapely.prepare(jurisdiction)
-    inside = shapely.within(geoms, jurisdiction)
-    touches = shapely.intersects(geoms, jurisdiction)
+    if jurisdiction is not None:
+        shapely.prepare(jurisdiction)
+        inside = shapely.within(geoms, jurisdiction)
+        touches = shapely.intersects(geoms, jurisdiction)
+    else:
+        inside = touches = np.ones(len(geoms), dtype=bool)
     out: list[PatchIn] = []
     seen_refs: dict[str, int] = {}
     for f, whole, some in zip(layer.features, inside, touches, strict=True):
@@ -132,6 +147,4 @@ def check_batch(
                 str(after) if after else None,
             )
         )
-    if errors:
-        raise ImportRejected(f"{len(errors)} bad patch(es); nothing was imported", errors)
-    return CheckedBatch(out, notes)
+    return CheckedBatch(out, notes, errors)

@@ -1,0 +1,293 @@
+"""违法建设: change-patch batches and their 核查, enforcement steps of the register's records
+(the register itself is /api/v1/registers/construction.buildings)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
+from urbangrid.auth import audit
+from urbangrid.auth.principal import Principal
+from urbangrid.construction import procedure as proc
+from urbangrid.construction import service
+from urbangrid.construction.models import Patch, PatchBatch
+from urbangrid.construction.registers import BUILDINGS
+from urbangrid.construction.schemas import (
+    BatchFiguresOut,
+    BatchOut,
+    PatchOut,
+    ProcedureStepOut,
+    StepBody,
+    StepOut,
+    StepsOut,
+    VerdictBody,
+)
+from urbangrid.kit.errors import PayloadTooLarge
+from urbangrid.kit.pagination import Page, PageParams, page_params
+from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.org import service as org
+from urbangrid.org.roles import Role
+from urbangrid.registers import service as registers
+
+router = APIRouter(prefix="/api/v1/construction", tags=["construction 违法建设"])
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+Verifier = Annotated[Principal, Depends(require_roles(Role.INSPECTOR, Role.ADMIN))]
+# Who records enforcement steps: the enforcement team (a department) and the centre.
+Enforcer = Annotated[
+    Principal,
+    Depends(require_roles(Role.DEPARTMENT_HANDLER, Role.DISPATCHER, Role.SHIFT_LEAD, Role.ADMIN)),
+]
+MAX_BATCH_BYTES = 100 * 1024 * 1024
+
+
+def _batch_out(db: DbSession, batch: PatchBatch) -> BatchOut:
+    figures = service.batch_figures(db, batch)
+    return BatchOut(
+        id=batch.id,
+        name=batch.name,
+        source=batch.source,
+        imported_at=batch.imported_at,
+        notes=list(batch.notes or []),
+        thresholds=dict(batch.thresholds or {}),
+        figures=BatchFiguresOut(**figures.__dict__),
+    )
+
+
+@router.get("/procedure", response_model=list[ProcedureStepOut], **scoped(RouteScope.AUTHENTICATED))
+def procedure(principal: CurrentPrincipal) -> Any:
+    """The enforcement procedure's steps in order (制止 … 销号)."""
+    return [
+        ProcedureStepOut(
+            code=s.code,
+            zh=s.zh,
+            en=s.en,
+            after=list(s.after),
+            applies_to=sorted(k.value for k in s.applies_to),
+            document=s.document,
+            sets_party_deadline=s.sets_party_deadline,
+            demolition=s.demolition,
+            terminal=s.terminal,
+        )
+        for s in proc.default_procedure().steps
+    ]
+
+
+@router.post(
+    "/batches",
+    response_model=BatchOut,
+    status_code=201,
+    responses={422: {"description": "bad features, each listed; nothing imported"}},
+    **scoped(RouteScope.ADMIN),
+)
+async def import_batch(
+    request: Request,
+    db: DbSession,
+    principal: Admin,
+    name: str = Query(max_length=100),
+    source: str = Query("satellite", description="satellite | drone | model"),
+    filename: str = Query("batch.geojson", max_length=200, description=".geojson or .zip"),
+    crs: str = "wgs84",
+    jurisdiction: str | None = None,
+) -> Any:
+    """Import a batch of change patches (图斑) and match it against the register."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    data = await request.body()
+    if len(data) > MAX_BATCH_BYTES:
+        raise PayloadTooLarge(f"a batch file holds at most {MAX_BATCH_BYTES // 2**20} MB")
+    batch = service.import_batch(
+        db, principal, j, name=name, source=source, data=data, filename=filename, crs=crs
+    )
+    out = _batch_out(db, batch)
+    audit.add(
+        db,
+        "admin",
+        principal=principal,
+        detail={
+            "change": "patch_batch_import",
+            "jurisdiction": j.code,
+            "batch": batch.name,
+            "patches": out.figures.patches,
+        },
+    )
+    return out
+
+
+@router.get("/batches", response_model=list[BatchOut], **scoped(RouteScope.JURISDICTION))
+def batches(db: DbSession, principal: CurrentPrincipal, jurisdiction: str | None = None) -> Any:
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    rows = db.scalars(
+        select(PatchBatch).where(PatchBatch.jurisdiction_id == j.id).order_by(PatchBatch.id.desc())
+    )
+    return [_batch_out(db, b) for b in rows]
+
+
+@router.get("/batches/{batch_id}", response_model=BatchOut, **scoped(RouteScope.JURISDICTION))
+def batch(
+    batch_id: int, db: DbSession, principal: CurrentPrincipal, jurisdiction: str | None = None
+) -> Any:
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    return _batch_out(db, service.get_batch(db, j, batch_id))
+
+
+@router.get(
+    "/batches/{batch_id}/patches", response_model=Page[PatchOut], **scoped(RouteScope.JURISDICTION)
+)
+def batch_patches(
+    batch_id: int,
+    db: DbSession,
+    principal: CurrentPrincipal,
+    page: Annotated[PageParams, Depends(page_params)],
+    match: str | None = Query(None, max_length=16),
+    jurisdiction: str | None = None,
+) -> Any:
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    b = service.get_batch(db, j, batch_id)
+    stmt = select(Patch).where(Patch.batch_id == b.id)
+    if match:
+        stmt = stmt.where(Patch.match == match)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(Patch.id).offset(page.offset).limit(page.page_size))
+    return Page[PatchOut](
+        items=[PatchOut.model_validate(p, from_attributes=True) for p in rows],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
+
+
+@router.get("/batches/{batch_id}/verdicts.geojson", **scoped(RouteScope.JURISDICTION))
+def verdicts_geojson(
+    batch_id: int, db: DbSession, principal: CurrentPrincipal, jurisdiction: str | None = None
+) -> Response:
+    """The batch's patches with their 核查 verdicts, for the provincial platform."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    b = service.get_batch(db, j, batch_id)
+    body = service.verdicts_geojson(db, b)
+    return Response(
+        body,
+        media_type="application/geo+json",
+        headers={"Content-Disposition": f'attachment; filename="verdicts-{b.id}.geojson"'},
+    )
+
+
+@router.get("/tasks", response_model=Page[PatchOut], **scoped(RouteScope.JURISDICTION))
+def tasks(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    page: Annotated[PageParams, Depends(page_params)],
+    jurisdiction: str | None = None,
+) -> Any:
+    """Patches waiting for 核查 (an inspector's: those in the grids they patrol)."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    stmt = service.tasks_query(principal, j)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.offset(page.offset).limit(page.page_size))
+    return Page[PatchOut](
+        items=[PatchOut.model_validate(p, from_attributes=True) for p in rows],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
+
+
+@router.get("/patches/{patch_id}", response_model=PatchOut, **scoped(RouteScope.JURISDICTION))
+def patch(
+    patch_id: int, db: DbSession, principal: CurrentPrincipal, jurisdiction: str | None = None
+) -> Any:
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    return PatchOut.model_validate(
+        service.get_patch(db, principal, j, patch_id), from_attributes=True
+    )
+
+
+@router.post(
+    "/patches/{patch_id}/verdict", response_model=PatchOut, **scoped(RouteScope.JURISDICTION)
+)
+def verdict(
+    patch_id: int,
+    body: VerdictBody,
+    db: DbSession,
+    principal: Verifier,
+    jurisdiction: str | None = None,
+) -> Any:
+    """Record the 核查 verdict; an illegal building gets a register record and a case."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    row = service.record_verdict(
+        db,
+        principal,
+        j,
+        patch_id,
+        service.Verdict(
+            verdict=body.verdict,
+            permit_no=body.permit_no,
+            note=body.note,
+            party=body.party,
+            type=body.type,
+            structure=body.structure,
+            floors=body.floors,
+            photos=tuple(body.attachments),
+        ),
+    )
+    return PatchOut.model_validate(row, from_attributes=True)
+
+
+def _steps_out(view: dict[str, Any]) -> StepsOut:
+    return StepsOut(
+        record_code=view["record_code"],
+        kind=view["kind"],
+        discovered=view["discovered"],
+        taken=[StepOut.model_validate(s, from_attributes=True) for s in view["taken"]],
+        pending=[p.__dict__ for p in view["pending"]],
+        next_due=view["next_due"].__dict__ if view["next_due"] else None,
+        overdue=view["overdue"],
+    )
+
+
+@router.get("/records/{code}/steps", response_model=StepsOut, **scoped(RouteScope.JURISDICTION))
+def record_steps(
+    code: str, db: DbSession, principal: CurrentPrincipal, jurisdiction: str | None = None
+) -> Any:
+    """The steps taken on an illegal building, what may come next and by when."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    record = registers.get_record(db, j, BUILDINGS, code)
+    return _steps_out(service.steps_view(db, j, record))
+
+
+@router.post(
+    "/records/{code}/steps",
+    response_model=StepsOut,
+    status_code=201,
+    responses={422: {"description": "out of order, too early, missing document …"}},
+    **scoped(RouteScope.JURISDICTION),
+)
+def add_step(
+    code: str,
+    body: StepBody,
+    db: DbSession,
+    principal: Enforcer,
+    jurisdiction: str | None = None,
+) -> Any:
+    """Record a step of the procedure; refused with every reason when the law does not
+    allow it yet (order, minimum days, documents)."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    service.take_step(
+        db,
+        principal,
+        j,
+        code,
+        service.NewStep(
+            code=body.code,
+            day=body.day,
+            document_no=body.document_no,
+            party_deadline=body.party_deadline,
+            area_m2=body.area_m2,
+            note=body.note,
+            photos=tuple(body.attachments),
+        ),
+    )
+    record = registers.get_record(db, j, BUILDINGS, code)
+    return _steps_out(service.steps_view(db, j, record))
