@@ -4,9 +4,11 @@ and enforcement steps follow the procedure. Bad input changes nothing."""
 
 from __future__ import annotations
 
+import io
 import json
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -292,3 +294,64 @@ def test_enforcement_steps_follow_the_procedure(
     )
     procedure = client.get(f"{API}/procedure", headers=zf).json()
     assert [s["zh"] for s in procedure][:3] == ["制止", "调查", "认定"]
+
+
+def test_indicators_with_drill_down_and_xlsx(
+    client: TestClient, session: Session, district: dict[str, dict[str, str]]
+) -> None:
+    zf, admin = district["329901/zf"], district["329901/admin"]
+
+    def take(record: str, **body: object) -> None:
+        r = client.post(f"{API}/records/{record}/steps", json=body, headers=zf)
+        assert r.status_code == 201, r.text
+
+    take("W3", code="stop_order", day="2026-03-03", document_no="停2")
+    take("W3", code="self_demolition", day="2026-03-10", area_m2=60)
+    take("W1", code="investigate", day="2026-03-02")
+    take("W1", code="self_demolition", day="2026-03-25", area_m2=100)
+    period = {"start": "2026-03-01", "end": "2026-03-31"}
+    rows = client.get(
+        f"{API}/indicators", params={**period, "level": "street"}, headers=admin
+    ).json()
+    assert [r["name"] for r in rows] == ["江滨街道"]
+    street = rows[0]
+    # W3 (新增 after the 2024-01-01 baseline) found 03-02, stopped next day, demolished;
+    # stock W1 120 m² + W2 80 m² = 200 m², of which W1 lost 100 m² in March.
+    assert (street["new_found"], street["new_stopped"], street["days_to_stop_median"]) == (1, 1, 1)
+    assert street["new_demolished_share"] == 1.0
+    assert (street["stock"], street["stock_area_m2"], street["stock_reduced_m2"]) == (
+        2,
+        200.0,
+        100.0,
+    )
+    assert street["stock_reduced_share"] == 0.5
+    assert (street["demolished_self_m2"], street["demolished_forced_m2"]) == (160.0, 0.0)
+    assert street["open"] == 0 and street["clean"] is False  # a new build was found in March
+    whole = client.get(
+        f"{API}/indicators", params={**period, "level": "district"}, headers=admin
+    ).json()
+    assert whole[0]["demolished_self_m2"] == street["demolished_self_m2"]
+    src = client.get(
+        f"{API}/indicators/sources",
+        params={**period, "level": "street", "key": street["key"], "measure": "demolished_self"},
+        headers=admin,
+    ).json()
+    assert src["kind"] == "records" and sorted(src["codes"]) == ["W1", "W3"]
+    bad = client.get(
+        f"{API}/indicators", params={"start": "2026-03-31", "end": "2026-03-01"}, headers=admin
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "period_invalid"
+    bad = client.get(
+        f"{API}/indicators/sources", params={**period, "measure": "vibes"}, headers=admin
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "measure_invalid"
+    book = client.get(f"{API}/indicators", params={**period, "format": "xlsx"}, headers=admin)
+    assert book.status_code == 200
+    ws = load_workbook(io.BytesIO(book.content)).active
+    assert ws["A2"].value == "区域" and ws["A3"].value == "江滨街道"
+    header = [c.value for c in ws[2]]
+    reduced = ws.cell(row=3, column=header.index("存量消减率") + 1)
+    assert reduced.value == 0.5 and reduced.number_format == "0.0%"
+    assert ws.cell(row=3, column=header.index("无违建") + 1).value == "否"
+    other = client.get(f"{API}/indicators", params=period, headers=district["440199/admin"]).json()
+    assert other == []  # another platform: none of these records

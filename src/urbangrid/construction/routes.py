@@ -3,24 +3,30 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
+from urbangrid.api.downloads import xlsx_download
 from urbangrid.auth import audit
 from urbangrid.auth.principal import Principal
 from urbangrid.construction import procedure as proc
 from urbangrid.construction import service
+from urbangrid.construction.accounting import PATCH_MEASURES
 from urbangrid.construction.models import Patch, PatchBatch
 from urbangrid.construction.registers import BUILDINGS
 from urbangrid.construction.schemas import (
     BatchFiguresOut,
     BatchOut,
+    IndicatorRowOut,
     PatchOut,
     ProcedureStepOut,
+    SourcesOut,
     StepBody,
     StepOut,
     StepsOut,
@@ -29,9 +35,11 @@ from urbangrid.construction.schemas import (
 from urbangrid.kit.errors import PayloadTooLarge
 from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.kit.xlsx import XLSX_MEDIA_TYPE, Column, Sheet
 from urbangrid.org import service as org
 from urbangrid.org.roles import Role
 from urbangrid.registers import service as registers
+from urbangrid.registers.models import RegisterRecord
 
 router = APIRouter(prefix="/api/v1/construction", tags=["construction 违法建设"])
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
@@ -291,3 +299,90 @@ def add_step(
     )
     record = registers.get_record(db, j, BUILDINGS, code)
     return _steps_out(service.steps_view(db, j, record))
+
+
+INDICATOR_COLUMNS = (
+    ("name", "区域", "text"),
+    ("records", "违建总数", "int"),
+    ("open", "在查", "int"),
+    ("new_found", "新增发现", "int"),
+    ("new_stopped", "新增制止", "int"),
+    ("new_stopped_share", "新增制止率", "percent"),
+    ("new_demolished_share", "新增拆除率", "percent"),
+    ("days_to_stop_median", "发现到制止(天,中位数)", "number"),
+    ("stock", "存量(处)", "int"),
+    ("stock_area_m2", "存量面积(㎡)", "number"),
+    ("stock_reduced_m2", "存量消减(㎡)", "number"),
+    ("stock_reduced_share", "存量消减率", "percent"),
+    ("demolished_self_m2", "自行拆除(㎡)", "number"),
+    ("demolished_forced_m2", "强制拆除(㎡)", "number"),
+    ("patches_tasks", "核查图斑", "int"),
+    ("patches_verified_share", "图斑核查率", "percent"),
+    ("days_to_verify_median", "核查用时(天,中位数)", "number"),
+    ("patches_confirmed_share", "图斑确认率", "percent"),
+    ("rebuild_rate", "复建率", "percent"),
+    ("clean", "无违建", "text"),
+)
+
+
+def _cell(key: str) -> Any:
+    """The column's value: 无违建 as 是/否, the rest as they are."""
+    return (lambda row: "是" if row["clean"] else "否") if key == "clean" else key
+
+
+@router.get(
+    "/indicators",
+    response_model=list[IndicatorRowOut],
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+    **scoped(RouteScope.JURISDICTION),
+)
+def indicators(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    start: date,
+    end: date,
+    level: str = Query("street", description="community | street | district"),
+    format: str = Query("json", pattern="^(json|xlsx)$"),
+    jurisdiction: str | None = None,
+) -> Any:
+    """零增长, stock reduction, m² demolished, patch verification, rebuilds and 无违建 by
+    community, street or district for the period (dates inclusive); ``format=xlsx`` for a
+    workbook."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    rows = service.indicator_rows(db, j, start, end, level)
+    if format == "xlsx":
+        sheet = Sheet(
+            title="违法建设治理指标",
+            columns=[Column(_cell(key), title, kind) for key, title, kind in INDICATOR_COLUMNS],
+            rows=rows,
+            preamble=[f"{j.name} 违法建设治理指标 {start} 至 {end}"],
+        )
+        return xlsx_download([sheet], f"违法建设指标-{start}-{end}.xlsx", tz=ZoneInfo(j.timezone))
+    return rows
+
+
+@router.get("/indicators/sources", response_model=SourcesOut, **scoped(RouteScope.JURISDICTION))
+def indicator_sources(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    start: date,
+    end: date,
+    measure: str = Query(max_length=32),
+    level: str = Query("street"),
+    key: int | None = None,
+    jurisdiction: str | None = None,
+) -> Any:
+    """The records (or patches) behind one figure of /indicators."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    ids = service.indicator_sources(db, j, start, end, level, key, measure)
+    if measure in PATCH_MEASURES:
+        codes = list(db.scalars(select(Patch.ref).where(Patch.id.in_(ids)).order_by(Patch.id)))
+        return SourcesOut(measure=measure, kind="patches", ids=ids, codes=codes)
+    codes = list(
+        db.scalars(
+            select(RegisterRecord.code)
+            .where(RegisterRecord.id.in_(ids))
+            .order_by(RegisterRecord.id)
+        )
+    )
+    return SourcesOut(measure=measure, kind="records", ids=ids, codes=codes)

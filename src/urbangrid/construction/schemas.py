@@ -116,3 +116,34 @@ class ProcedureStepOut(BaseModel):
     sets_party_deadline: bool
     demolition: str | None
     terminal: bool
+
+
+class IndicatorRowOut(BaseModel):
+    key: int | None = Field(description="community or street id; null for the district")
+    name: str
+    records: int
+    open: int
+    new_found: int
+    new_stopped: int
+    new_stopped_share: float | None
+    new_demolished_share: float | None
+    days_to_stop_median: float | None
+    stock: int
+    stock_area_m2: float
+    stock_reduced_m2: float
+    stock_reduced_share: float | None
+    demolished_self_m2: float
+    demolished_forced_m2: float
+    patches_tasks: int
+    patches_verified_share: float | None
+    days_to_verify_median: float | None
+    patches_confirmed_share: float | None
+    rebuild_rate: float | None
+    clean: bool = Field(description="无违建 by the platform's rule")
+
+
+class SourcesOut(BaseModel):
+    measure: str
+    kind: Literal["records", "patches"]
+    ids: list[int]
+    codes: list[str] = Field(description="register codes (records) or patch numbers")

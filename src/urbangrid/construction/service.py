@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import service as cases
 from urbangrid.catalog.service import category_in
+from urbangrid.construction import accounting
 from urbangrid.construction import procedure as proc
 from urbangrid.construction.config import settings_of
 from urbangrid.construction.matching import PatchMatch, match_patches, overlap_pairs
@@ -50,7 +51,7 @@ from urbangrid.geo.features import Feature, parse_geojson, read_shapefile
 from urbangrid.geo.projection import LocalEqualArea, area_m2
 from urbangrid.kit.errors import Conflict, InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
-from urbangrid.org.models import Jurisdiction
+from urbangrid.org.models import Community, Jurisdiction, Street
 from urbangrid.org.roles import Role
 from urbangrid.registers import service as registers
 from urbangrid.registers.models import RegisterRecord
@@ -618,3 +619,135 @@ def verdicts_geojson(session: Session, batch: PatchBatch) -> str:
         for p in rows
     ]
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+
+# -- indicators ------------------------------------------------------------------------------
+
+
+def _local_date(j: Jurisdiction, moment: datetime | None) -> date | None:
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(j.timezone or "Asia/Shanghai")).date()
+
+
+def load_facts(
+    session: Session, j: Jurisdiction
+) -> tuple[list[accounting.RecordFacts], list[accounting.PatchFacts]]:
+    stops: dict[int, date] = {
+        record_id: day
+        for record_id, day in session.execute(
+            select(EnforcementStep.record_id, EnforcementStep.day).where(
+                EnforcementStep.jurisdiction_id == j.id, EnforcementStep.code == "stop_order"
+            )
+        )
+    }
+    records = []
+    for r in session.scalars(
+        select(RegisterRecord).where(
+            RegisterRecord.jurisdiction_id == j.id,
+            RegisterRecord.register == BUILDINGS.name,
+            RegisterRecord.is_active.is_(True),
+        )
+    ):
+        attrs = r.attributes or {}
+        demolished_on = attrs.get("demolished_on")
+        status = attrs.get("status") or "在查"
+        area = _area_of(r)
+        records.append(
+            accounting.RecordFacts(
+                id=r.id,
+                code=r.code,
+                community_id=r.community_id,
+                street_id=r.street_id,
+                new=record_kind(r, j) is proc.RecordKind.NEW,
+                discovered=discovered_on(r),
+                area_m2=round(area, 2),
+                open=status == "在查",
+                settled=is_settled(r),
+                demolished_on=date.fromisoformat(demolished_on) if demolished_on else None,
+                demolished_m2=float(attrs.get("demolished_area") or area),
+                forced=attrs.get("demolition") == "强制拆除",
+                stopped_on=stops.get(r.id),
+            )
+        )
+    patches = []
+    rows = session.execute(
+        select(Patch, PatchBatch.imported_at)
+        .join(PatchBatch, PatchBatch.id == Patch.batch_id)
+        .where(Patch.jurisdiction_id == j.id, Patch.match.in_(TASK_MATCHES))
+    )
+    for p, imported_at in rows:
+        imported_on = _local_date(j, imported_at)
+        assert imported_on is not None
+        patches.append(
+            accounting.PatchFacts(
+                id=p.id,
+                community_id=p.community_id,
+                street_id=p.street_id,
+                imported_on=imported_on,
+                rebuilt=p.match == PatchMatch.REBUILT.value,
+                verified_on=_local_date(j, p.verified_at),
+                confirmed=p.verdict == "illegal",
+            )
+        )
+    return records, patches
+
+
+def area_names(session: Session, j: Jurisdiction, level: str) -> dict[int | None, str]:
+    if level == "district":
+        return {None: j.name}
+    if level == "street":
+        rows = session.execute(select(Street.id, Street.name).where(Street.jurisdiction_id == j.id))
+    else:
+        rows = session.execute(
+            select(Community.id, Community.name)
+            .join(Street, Street.id == Community.street_id)
+            .where(Street.jurisdiction_id == j.id)
+        )
+    return {**{key: name for key, name in rows}, None: "（未落网格）"}
+
+
+def indicator_rows(
+    session: Session, j: Jurisdiction, start: date, end: date, level: str
+) -> list[dict[str, Any]]:
+    """One row per area with figures (areas without any record or patch are left out)."""
+    if end < start:
+        raise InvalidInput("the period ends before it starts", code="period_invalid")
+    if level not in ("community", "street", "district"):
+        raise InvalidInput("level is community, street or district", code="level_invalid")
+    records, patches = load_facts(session, j)
+    figures = accounting.figures_by(records, patches, start, end, level)
+    stock = accounting.stock_area(records, level)
+    names = area_names(session, j, level)
+    rule = settings_of(j).clean_area
+    rows = [
+        {
+            "key": key,
+            "name": names.get(key, str(key)),
+            **accounting.indicators(fig, stock.get(key, 0.0), rule),
+        }
+        for key, fig in figures.items()
+    ]
+    return sorted(rows, key=lambda r: (r["key"] is None, r["name"]))
+
+
+def indicator_sources(
+    session: Session,
+    j: Jurisdiction,
+    start: date,
+    end: date,
+    level: str,
+    key: int | None,
+    measure: str,
+) -> list[int]:
+    """The record (or patch) ids behind one figure: the same sets the figure counts."""
+    if measure not in accounting.RECORD_MEASURES + accounting.PATCH_MEASURES:
+        raise InvalidInput(
+            f"no measure {measure}", code="measure_invalid", params={"measure": measure}
+        )
+    indicator_rows(session, j, start, end, level)  # the same checks of the arguments
+    records, patches = load_facts(session, j)
+    fig = accounting.figures_by(records, patches, start, end, level).get(key)
+    if fig is None:
+        return []
+    return sorted(fig.records.get(measure) or fig.patches.get(measure) or set())
