@@ -147,6 +147,8 @@ def test_case_page_and_print_sheets_at_1366(
     disposal = page.get_by_test_id("disposal")
     assert disposal.get_by_test_id("disposal-result").get_attribute("data-result") == "on_time"
     assert "按期" in disposal.inner_text() and "不计时" not in page.locator("dl.facts").inner_text()
+    title = page.locator("#case-title").inner_text()
+    assert "按期" in title and "不计时" not in title, title
 
     steps = page.get_by_test_id("photo-steps")
     expect(steps.locator('[data-step="report"] img')).to_have_count(1)
@@ -304,7 +306,8 @@ def test_department_handler_on_a_phone(
     dialog.get_by_label("原因").fill("非本单位管辖")
     dialog.get_by_role("button", name="确定").click()
     page.get_by_role("status").filter(has_text=back["number"]).wait_for()
-    page.get_by_test_id("work-cards").wait_for()
+    page.wait_for_url(f"{server.url}/work/department")
+    page.get_by_role("heading", name=re.compile("待办")).wait_for()
     expect(page.locator(f'[data-card="{back["number"]}"]')).to_have_count(0)
     assert page.evaluate(NO_SIDE_SCROLL) <= 375
     screenshot(page, "phone-handler-after-return")

@@ -96,7 +96,12 @@ export function CasePage({ caseId }: { caseId: number }) {
         <h1 id="case-title">
           {t("case.title", { id: kase.number })}{" "}
           <span class="badge light-none" data-testid="case-status">{tCode("status", kase.status)}</span>{" "}
-          <LightBadge now={now} dueAt={kase.due_at} warnAt={null} stored={kase.warning_level} status={kase.status} />
+          {/* After 结案 the clock has stopped: say whether the department was in time instead. */}
+          {kase.closed_at && kase.disposal ? (
+            <DisposalResult disposal={kase.disposal} />
+          ) : (
+            <LightBadge now={now} dueAt={kase.due_at} warnAt={null} stored={kase.warning_level} status={kase.status} />
+          )}
           {kase.supervised && <span class="badge light-red"> {t("case.supervised")}</span>}
           {isMultiLevel(session) && (
             <span class="badge" data-testid="case-platform">
@@ -167,7 +172,7 @@ export function CasePage({ caseId }: { caseId: number }) {
                   </dd>
                 </>
               )}
-              {kase.disposal && (
+              {kase.disposal && (kase.disposal.deadline !== kase.due_at || kase.disposal.on_time !== null) && (
                 <>
                   <dt>{t("case.disposalDeadline")}</dt>
                   <dd data-testid="disposal">
