@@ -226,6 +226,16 @@ def test_case_page_and_print_sheets_at_1366(
         "none"
     )
     assert page.locator(".case-map").is_hidden()
+
+    # The same words in English: working days, the result, the folded alerts.
+    page.emulate_media(media="screen")
+    page.get_by_role("button", name="English").click()
+    page.get_by_test_id("time-limit").filter(has_text="working days").wait_for()
+    limit = page.get_by_test_id("time-limit").inner_text()
+    assert f"{days} working days" in limit and "extended by 1 working day" in limit, limit
+    assert "On time" in page.get_by_test_id("disposal").inner_text()
+    assert "Timer alerts ×2" in page.get_by_test_id("timeline").inner_text()
+    page.get_by_role("button", name="中文").click()
     assert page.js_errors == []
 
 
