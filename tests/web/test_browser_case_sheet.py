@@ -95,6 +95,56 @@ def _warn(server: LiveServer, case_id: int, levels: tuple[str, ...]) -> None:
     engine.dispose()
 
 
+def _late_case(server: LiveServer, facts: DemoFacts, condition: dict) -> int:
+    """A case walked five days ago whose department fed back three days after dispatch on
+    a 4-work-hour limit: closed late (through the service with past times, as the tests
+    of the case package do)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from urbangrid.auth.service import principal_for
+    from urbangrid.cases import service
+    from urbangrid.db import make_engine, session_scope
+    from urbangrid.kit.types import utcnow
+    from urbangrid.org.models import User
+
+    engine = make_engine(server.database_url)
+    t0 = utcnow() - timedelta(days=5)
+    with session_scope(engine) as s:
+
+        def who(name: str) -> Any:
+            return principal_for(s.scalar(select(User).where(User.username == name)))
+
+        case = service.create_case(
+            s,
+            who("inspector1"),
+            service.NewCase(
+                source="inspector", lon=facts.inspector_lon, lat=facts.inspector_lat,
+                category_id=condition["category_id"], filing_condition_id=condition["id"],
+                description="超期样例：井盖缺失",
+            ),
+            now=t0,
+        )  # fmt: skip
+        steps = [
+            ("intake", "accept_report", 1),
+            ("shiftlead", "file", 2),
+            ("dispatcher", "dispatch", 3),
+            ("h_gs", "department_accept", 4),
+            ("h_gs", "feedback", 3 * 24 * 60),
+            ("inspector1", "check_pass", 3 * 24 * 60 + 60),
+            ("shiftlead", "close", 3 * 24 * 60 + 120),
+        ]
+        for name, action, minutes in steps:
+            service.perform_action(
+                s, who(name), case.id, action, version=case.version,
+                now=t0 + timedelta(minutes=minutes),
+            )  # fmt: skip
+        case_id = int(case.id)
+    engine.dispose()
+    return case_id
+
+
 @pytest.fixture
 def users(demo_server: tuple[LiveServer, DemoFacts]) -> Any:
     server, _ = demo_server
@@ -172,6 +222,19 @@ def test_case_page_and_print_sheets_at_1366(
     assert "批准: 1 个工作日" in approve and "申请: 2 个工作日" in approve, approve
     assert page.evaluate(NO_SIDE_SCROLL) <= 1366
     screenshot(page, "case-page-closed-1366")
+
+    # A case closed late: 超期 and by how much (the amount the API measured, in words).
+    late = _late_case(server, facts, {**hour, "category_id": case["category_id"]})
+    late_api = users["dispatcher"].get(f"/api/v1/cases/{late}")["disposal"]
+    assert late_api["on_time"] is False and Decimal(late_api["overdue_amount"]) > 0
+    page.goto(f"{server.url}/cases/{late}")
+    page.get_by_test_id("case-status").filter(has_text="已结案").wait_for()
+    result = page.get_by_test_id("disposal").get_by_test_id("disposal-result")
+    assert result.get_attribute("data-result") == "late"
+    assert result.inner_text() == f"超期 {_n(late_api['overdue_amount'])} 个工作小时"
+    screenshot(page, "case-page-closed-late-1366")
+    page.goto(f"{server.url}/cases/{case['id']}")
+    page.get_by_test_id("case-status").filter(has_text="已结案").wait_for()
 
     # ---- 案件处理单: print media, A4.
     page.get_by_test_id("print-sheet").click()
