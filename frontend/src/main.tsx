@@ -27,6 +27,7 @@ const Worktime = lazyPage(() => import("./pages/Worktime"));
 const Routing = lazyPage(() => import("./pages/Routing"));
 const Catalog = lazyPage(() => import("./pages/Catalog"));
 const Registers = lazyPage(() => import("./pages/Registers"));
+const CaseSheet = lazyPage(() => import("./pages/CaseSheet"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -37,6 +38,8 @@ function Routed({ path }: { path: string }) {
   const work = path.match(/^\/work\/([a-z]+)$/);
   if (work) return <WorkList queue={work[1]} key={work[1]} />;
   if (path === "/cases") return <WorkList queue="all" key="all" />;
+  const sheet = path.match(/^\/cases\/(\d+)\/sheet$/);
+  if (sheet) return <CaseSheet caseId={Number(sheet[1])} key={sheet[1]} />;
   const c = path.match(/^\/cases\/(\d+)$/);
   if (c) return <CasePage caseId={Number(c[1])} key={c[1]} />;
   if (path === "/map") return <CommandMap />;

@@ -40,7 +40,8 @@ def test_admin_edits_time_limits_and_calendar(
     limits = page.get_by_test_id("stage-limits")
     assert "urgent" not in limits.inner_text() and "_" not in limits.inner_text()
     unit = page.get_by_label("派遣时限单位")
-    assert unit.locator("option:checked").inner_text() in {"工作时", "紧急工作时", "工作日"}
+    checked = unit.locator("option:checked").inner_text()
+    assert checked in {"工作时", "紧急工作时", "小时（紧急，昼夜连续）", "工作日"}
     assert page.evaluate(UNNAMED) == []
 
     # bad fields: each error beside its control, nothing stored

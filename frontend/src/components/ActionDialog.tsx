@@ -15,6 +15,7 @@ import {
 import { departments, type Department } from "../lib/refdata";
 import { currentSession } from "../lib/session";
 import { CategoryPicker, type Picked } from "./CategoryPicker";
+import { limitText, unitLabel } from "../lib/units";
 
 export interface CaseRef {
   id: number;
@@ -64,6 +65,8 @@ export function ActionDialog(props: {
   const ref = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<string[]>([]);
   const [deps, setDeps] = useState<Department[]>([]);
   const [suggestion, setSuggestion] = useState<Suggestion | null>(null);
   const [inspectors, setInspectors] = useState<Inspector[]>([]);
@@ -132,10 +135,16 @@ export function ActionDialog(props: {
         body.category_id = picked.category?.id;
         body.filing_condition_id = picked.conditionId;
       }
-      const file = form.get("photo");
-      if (photoKind && file instanceof File && file.size > 0) {
-        const att = await uploadPhoto(file, kase.id, photoKind);
-        body.attachments = [att.id];
+      // Several photos of one step: each uploaded, all cited by the one action.
+      const files = form.getAll("photo").filter((f): f is File => f instanceof File && f.size > 0);
+      if (photoKind && files.length > 0) {
+        const ids: number[] = [];
+        for (const [i, file] of files.entries()) {
+          setProgress(t("photo.uploading", { i: i + 1, n: files.length }));
+          ids.push((await uploadPhoto(file, kase.id, photoKind)).id);
+        }
+        setProgress(null);
+        body.attachments = ids;
       }
       if (action === "dispatch") {
         const dep = String(form.get("department_id") ?? "");
@@ -161,6 +170,7 @@ export function ActionDialog(props: {
       props.onDone(updated);
     } catch (e) {
       setBusy(false);
+      setProgress(null);
       // The server's refusal in the user's language (lib/problem.ts); an older server
       // without codes: the stale-version conflict still reads as one.
       if (e instanceof ApiError && e.status === 409 && !e.problem.code) setError(t("action.conflict"));
@@ -253,8 +263,13 @@ export function ActionDialog(props: {
         {(action === "apply_extension" || action === "approve_extension") && (
           <>
             <label for="dlg-extra">
-              {t("extension.extra")} ({tCode("unit", kase.limit_unit ?? "work_day")})
+              {t("extension.extra")} ({unitLabel(kase.limit_unit ?? "work_day")})
             </label>
+            <p class="muted small" data-testid="extension-unit-help">
+              {t(`extension.unitHelp.${kase.limit_unit ?? "work_day"}`)}
+              {kase.requested_extension &&
+                ` · ${t("timeline.requested")}: ${limitText(kase.requested_extension, kase.limit_unit ?? "work_day")}`}
+            </p>
             <input
               id="dlg-extra"
               name="extra"
@@ -282,7 +297,19 @@ export function ActionDialog(props: {
         {photoKind && (
           <>
             <label for="dlg-photo">{t(`photo.${photoKind}`)}</label>
-            <input id="dlg-photo" name="photo" type="file" accept="image/*" capture="environment" />
+            <input
+              id="dlg-photo"
+              name="photo"
+              type="file"
+              accept="image/*"
+              multiple
+              onChange={(ev) => setChosen([...((ev.target as HTMLInputElement).files ?? [])].map((f) => f.name))}
+            />
+            {chosen.length > 0 && (
+              <p class="muted small" data-testid="chosen-photos">
+                {t("photo.chosen", { n: chosen.length })}
+              </p>
+            )}
           </>
         )}
         <label for="dlg-comment">
@@ -290,6 +317,11 @@ export function ActionDialog(props: {
           {needsReason && <span aria-hidden="true"> *</span>}
         </label>
         <textarea id="dlg-comment" name="comment" required={needsReason} maxLength={2000} />
+        {progress && (
+          <p class="muted" role="status">
+            {progress}
+          </p>
+        )}
         {error && (
           <p class="error" role="alert">
             {error}

@@ -9,6 +9,27 @@ export interface Attachment {
   content_type: string;
   size: number;
   created_at: string;
+  // 照片环节 and author (the event that cited the photo; null while not yet cited).
+  step?: string | null;
+  step_seq?: number | null;
+  author_id?: number | null;
+  author_role?: string | null;
+  author_name?: string | null;
+}
+
+export interface CategoryRef {
+  id: number;
+  code: string;
+  name: string;
+}
+
+/** 处置结果: the disposal deadline and whether the department's 反馈 came in time. */
+export interface Disposal {
+  deadline: string;
+  finished_at: string | null;
+  on_time: boolean | null;
+  overdue_amount: string | null;
+  unit: string | null;
 }
 
 export interface CaseEvent {
@@ -22,6 +43,13 @@ export interface CaseEvent {
   comment: string;
   data: Record<string, unknown>;
   attachments: number[];
+  category_from?: CategoryRef | null;
+  category_to?: CategoryRef | null;
+  limit_from?: { value: string; unit: string } | null;
+  limit_to?: { value: string; unit: string } | null;
+  extension_requested?: string | null;
+  extension_granted?: string | null;
+  extension_unit?: string | null;
 }
 
 export interface CaseDetail {
@@ -61,6 +89,8 @@ export interface CaseDetail {
   reworks: number;
   extensions: number;
   allowed_actions: string[];
+  disposal?: Disposal | null;
+  handled_at?: string | null;
   timeline: CaseEvent[];
   attachments: Attachment[];
 }

@@ -4,7 +4,7 @@ import { t, tCode } from "../i18n";
 import { api, ApiError } from "../lib/api";
 import { lastList, setFlash } from "../lib/flash";
 import { navigate } from "../lib/router";
-import { PRIMARY_ACTIONS, type CaseDetail } from "../lib/cases";
+import { PRIMARY_ACTIONS, type CaseDetail, type CaseEvent } from "../lib/cases";
 import { subscribe } from "../lib/live";
 import { lazyPage } from "../lib/lazy";
 import { currentSession, isMultiLevel, platformName } from "../lib/session";
@@ -13,6 +13,8 @@ import { useNow } from "../lib/useNow";
 import { LightBadge } from "../components/LightBadge";
 import { ActionDialog } from "../components/ActionDialog";
 import { CALLBACK_ROLES, CallerPanel } from "../components/CallerPanel";
+import { DisposalResult, EventFacts, groupTimeline, PhotoSteps, WarningsLine } from "../components/CaseParts";
+import { limitText } from "../lib/units";
 
 const CaseMap = lazyPage(() => import("../components/CaseMap"));
 
@@ -84,8 +86,7 @@ export function CasePage({ caseId }: { caseId: number }) {
   const actions = [...kase.allowed_actions].sort(
     (a, b) => Number(PRIMARY_ACTIONS.has(b)) - Number(PRIMARY_ACTIONS.has(a)),
   );
-  const before = kase.attachments.filter((a) => a.kind === "before");
-  const after = kase.attachments.filter((a) => a.kind !== "before");
+  const hasApprovals = kase.timeline.some((e) => e.action === "apply_extension" || e.action === "apply_suspension");
   const session = currentSession();
   const person = (id: number | null) => (id ? ctx.people[String(id)] ?? `#${id}` : t("case.system"));
 
@@ -95,7 +96,12 @@ export function CasePage({ caseId }: { caseId: number }) {
         <h1 id="case-title">
           {t("case.title", { id: kase.number })}{" "}
           <span class="badge light-none" data-testid="case-status">{tCode("status", kase.status)}</span>{" "}
-          <LightBadge now={now} dueAt={kase.due_at} warnAt={null} stored={kase.warning_level} status={kase.status} />
+          {/* After 结案 the clock has stopped: say whether the department was in time instead. */}
+          {kase.closed_at && kase.disposal ? (
+            <DisposalResult disposal={kase.disposal} />
+          ) : (
+            <LightBadge now={now} dueAt={kase.due_at} warnAt={null} stored={kase.warning_level} status={kase.status} />
+          )}
           {kase.supervised && <span class="badge light-red"> {t("case.supervised")}</span>}
           {isMultiLevel(session) && (
             <span class="badge" data-testid="case-platform">
@@ -104,6 +110,16 @@ export function CasePage({ caseId }: { caseId: number }) {
           )}
         </h1>
       </div>
+      <p class="row no-print">
+        <a class="button" href={`/cases/${kase.id}/sheet`} data-testid="print-sheet">
+          {t("sheet.printCase")}
+        </a>{" "}
+        {hasApprovals && (
+          <a class="button" href={`/cases/${kase.id}/sheet?kind=approval`} data-testid="print-approval">
+            {t("sheet.printApproval")}
+          </a>
+        )}
+      </p>
       {notice && <p class="ok" role="status">{notice}</p>}
       <div class="actions-bar" role="toolbar" aria-label={t("case.actions")}>
         {actions.length === 0 && <span class="muted">{t("case.noActions")}</span>}
@@ -133,19 +149,40 @@ export function CasePage({ caseId }: { caseId: number }) {
               <dt>{t("case.filingCondition")}</dt>
               <dd data-testid="filing-condition">{ctx.condition?.description ?? "—"}</dd>
               <dt>{t("case.timeLimit")}</dt>
-              <dd>
-                {ctx.condition
-                  ? ctx.condition.time_limit_raw ?? `${Number(ctx.condition.time_limit_value)} ${tCode("unit", ctx.condition.time_limit_unit)}`
-                  : "—"}
-                {Number(kase.extension_total) > 0 && ` (+${kase.extension_total} ${t("case.extended")})`}
+              <dd data-testid="time-limit">
+                {kase.limit_value
+                  ? limitText(kase.limit_value, kase.limit_unit)
+                  : ctx.condition
+                    ? limitText(ctx.condition.time_limit_value, ctx.condition.time_limit_unit)
+                    : "—"}
+                {Number(kase.extension_total) > 0 &&
+                  ` (${t("case.extendedBy", { d: limitText(kase.extension_total, kase.limit_unit) })})`}
+                {ctx.condition?.time_limit_raw && (
+                  <small class="muted"> · {t("case.limitAsWritten", { raw: ctx.condition.time_limit_raw })}</small>
+                )}
               </dd>
               <dt>{t("case.closingCondition")}</dt>
               <dd data-testid="closing-condition">{ctx.condition?.closing_condition || "—"}</dd>
-              <dt>{t("case.deadline")}</dt>
-              <dd>
-                {fmtTime(kase.due_at)}{" "}
-                <LightBadge now={now} dueAt={kase.due_at} warnAt={null} stored={kase.warning_level} status={kase.status} />
-              </dd>
+              {kase.due_at && (
+                <>
+                  <dt>{t("case.deadline")}</dt>
+                  <dd>
+                    {fmtTime(kase.due_at)}{" "}
+                    <LightBadge now={now} dueAt={kase.due_at} warnAt={null} stored={kase.warning_level} status={kase.status} />
+                  </dd>
+                </>
+              )}
+              {kase.disposal && (kase.disposal.deadline !== kase.due_at || kase.disposal.on_time !== null) && (
+                <>
+                  <dt>{t("case.disposalDeadline")}</dt>
+                  <dd data-testid="disposal">
+                    {fmtTime(kase.disposal.deadline)} <DisposalResult disposal={kase.disposal} />
+                    {kase.disposal.finished_at && (
+                      <small class="muted"> · {t("disposal.finishedAt", { at: fmtTime(kase.disposal.finished_at) })}</small>
+                    )}
+                  </dd>
+                </>
+              )}
               <dt>{t("case.department")}</dt>
               <dd>{ctx.department ? `${ctx.department.name}${ctx.department.phone ? " · " + ctx.department.phone : ""}` : "—"}</dd>
               {ctx.task && (
@@ -201,17 +238,14 @@ export function CasePage({ caseId }: { caseId: number }) {
           </section>
           <section class="card" aria-labelledby="photos-h" style={{ marginTop: "1rem" }}>
             <h2 id="photos-h">{t("case.photos")}</h2>
-            <h3>{t("photo.before")}</h3>
-            <Photos items={before} />
-            <h3>{t("photo.after")}</h3>
-            <Photos items={after} testid="after-photos" />
+            <PhotoSteps items={kase.attachments} />
           </section>
           {session?.roles.some((r) => CALLBACK_ROLES.includes(r)) && (
             <CallerPanel caseId={kase.id} />
           )}
         </div>
         <div>
-          <section class="card" aria-labelledby="map-h" style={{ height: "320px", display: "flex", flexDirection: "column" }}>
+          <section class="card case-map" aria-labelledby="map-h" style={{ height: "320px", display: "flex", flexDirection: "column" }}>
             <h2 id="map-h">{t("case.map")}</h2>
             <div style={{ flex: 1, position: "relative" }}>
               <CaseMap lon={kase.lon} lat={kase.lat} grid={ctx.grid?.geometry ?? null} />
@@ -220,32 +254,15 @@ export function CasePage({ caseId }: { caseId: number }) {
           <section class="card" aria-labelledby="tl-h" style={{ marginTop: "1rem" }}>
             <h2 id="tl-h">{t("case.timeline")}</h2>
             <ol class="timeline" data-testid="timeline">
-              {kase.timeline.map((e) => (
-                <li key={e.seq} data-action={e.action}>
-                  <strong>{tCode("action", e.action)}</strong> · {person(e.actor_id)}{" "}
-                  <span class="muted">({tCode("role", e.actor_role)})</span>
-                  <br />
-                  <time dateTime={e.at}>{fmtTime(e.at)}</time>{" "}
-                  <span class="muted">
-                    {e.from_state ? `${tCode("status", e.from_state)} → ` : ""}
-                    {tCode("status", e.to_state)}
-                  </span>
-                  {typeof e.data.inspector_id === "number" && (
-                    <div>
-                      {t("assign.inspector")}: {person(e.data.inspector_id)}
-                    </div>
-                  )}
-                  {typeof e.data.department_id === "number" && (
-                    <div>
-                      {t("case.department")}: {ctx.departments[String(e.data.department_id)] ?? e.data.department_id}
-                    </div>
-                  )}
-                  {e.comment && <div>“{e.comment}”</div>}
-                  {e.attachments.length > 0 && (
-                    <div class="muted">{t("case.photoCount", { n: e.attachments.length })}</div>
-                  )}
-                </li>
-              ))}
+              {groupTimeline(kase.timeline).map((item) =>
+                item.kind === "warnings" ? (
+                  <li key={`w${item.events[0].seq}`} data-action="warn" data-count={item.events.length}>
+                    <WarningsLine events={item.events} />
+                  </li>
+                ) : (
+                  <EventLine key={item.e.seq} e={item.e} person={person} departments={ctx.departments} />
+                ),
+              )}
             </ol>
           </section>
         </div>
@@ -272,18 +289,41 @@ export function CasePage({ caseId }: { caseId: number }) {
   );
 }
 
-function Photos({ items, testid }: { items: { id: number; filename: string; created_at: string }[]; testid?: string }) {
-  if (items.length === 0) return <p class="muted">{t("case.noPhotos")}</p>;
+function EventLine({
+  e,
+  person,
+  departments,
+}: {
+  e: CaseEvent;
+  person: (id: number | null) => string;
+  departments: Record<string, string>;
+}) {
   return (
-    <div class="photos" data-testid={testid}>
-      {items.map((a) => (
-        <figure key={a.id}>
-          <a href={`/api/v1/cases/attachments/${a.id}`} target="_blank" rel="noopener">
-            <img src={`/api/v1/cases/attachments/${a.id}`} alt={`${a.filename}`} loading="lazy" />
-          </a>
-          <figcaption>{fmtTime(a.created_at)}</figcaption>
-        </figure>
-      ))}
-    </div>
+    <li data-action={e.action}>
+      <strong>{tCode("action", e.action)}</strong> · {person(e.actor_id)}{" "}
+      <span class="muted">({tCode("role", e.actor_role)})</span>
+      <br />
+      <time dateTime={e.at}>{fmtTime(e.at)}</time>{" "}
+      <span class="muted">
+        {e.from_state && e.from_state !== e.to_state
+          ? `${tCode("status", e.from_state)} → ${tCode("status", e.to_state)}`
+          : tCode("status", e.to_state)}
+      </span>
+      {typeof e.data.inspector_id === "number" && (
+        <div>
+          {t("assign.inspector")}: {person(e.data.inspector_id)}
+        </div>
+      )}
+      {typeof e.data.department_id === "number" && (
+        <div>
+          {t("case.department")}: {departments[String(e.data.department_id)] ?? e.data.department_id}
+        </div>
+      )}
+      {e.comment && <div>“{e.comment}”</div>}
+      {e.attachments.length > 0 && (
+        <div class="muted">{t("case.photoCount", { n: e.attachments.length })}</div>
+      )}
+      <EventFacts e={e} />
+    </li>
   );
 }

@@ -13,6 +13,8 @@ import { fmtTime } from "../lib/time";
 import { useNow } from "../lib/useNow";
 import { LightBadge } from "../components/LightBadge";
 import { ActionDialog, type CaseRef } from "../components/ActionDialog";
+import { WorkCards } from "../components/WorkCards";
+import { PHONE_QUERY, useMedia } from "../lib/useMedia";
 
 export interface Row {
   id: number;
@@ -83,6 +85,8 @@ export function WorkList({ queue }: { queue: string }) {
   const level = query.get("warning_level") ?? "";
   const text = query.get("q") ?? "";
   const isSearch = queue === "all";
+  // A phone: cards instead of the table (components/WorkCards.tsx).
+  const phone = useMedia(PHONE_QUERY);
   const endpoint = isSearch ? "all" : queue;
 
   const load = useCallback(() => {
@@ -196,7 +200,20 @@ export function WorkList({ queue }: { queue: string }) {
       {error && <p class="error" role="alert">{error}</p>}
       {!data && !error && <p class="muted" aria-busy="true">{t("common.loading")}</p>}
       {data && data.items.length === 0 && <p class="card muted">{t("list.empty")}</p>}
-      {data && data.items.length > 0 && (
+      {data && data.items.length > 0 && phone && (
+        <WorkCards
+          items={data.items}
+          now={now}
+          quickAction={(r) =>
+            queue !== "pool" && !isSearch && QUICK[r.status] && mayDo(session, QUICK[r.status]) &&
+            !(QUICK[r.status] === "file" && !r.filing_condition_id)
+              ? QUICK[r.status]
+              : null
+          }
+          onQuick={quick}
+        />
+      )}
+      {data && data.items.length > 0 && !phone && (
         <div style={{ overflowX: "auto" }}>
           <table class="list" data-testid="worklist">
             <caption class="sr-only">{t(titleKey)}</caption>

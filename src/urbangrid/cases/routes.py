@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth import audit
 from urbangrid.auth.principal import Principal
-from urbangrid.cases import routing_admin, search, service
+from urbangrid.cases import routing_admin, search, service, sheet
 from urbangrid.cases.models import Case, RoutingRule
 from urbangrid.cases.queries import (
     CaseFilters,
@@ -33,7 +33,6 @@ from urbangrid.cases.schemas import (
     CaseSummary,
     CloseBody,
     DispatchBody,
-    EventOut,
     ExtensionBody,
     ForwardBody,
     ReclassifyBody,
@@ -80,10 +79,12 @@ def _detail(db: Session, principal: Principal, case: Case) -> CaseDetail:
         out.reporter_name = None
     out.status_label = STATUS_LABELS_ZH[Status(case.status)]
     out.allowed_actions = service.allowed_for(db, principal, case)
-    out.timeline = [EventOut.model_validate(e) for e in service.case_events(db, case.id)]
-    out.attachments = [
-        AttachmentOut.model_validate(a) for a in service.case_attachments(db, case.id)
-    ]
+    events = service.case_events(db, case.id)
+    out.timeline = sheet.timeline(db, events)
+    out.attachments = sheet.photos(
+        db, principal, case, events, service.case_attachments(db, case.id)
+    )
+    out.disposal = sheet.disposal(db, case)
     return out
 
 

@@ -106,6 +106,31 @@ class AttachmentOut(BaseModel):
     size: int
     sha256: str
     created_at: datetime
+    # 照片环节 and author: the event that cited the photo (null while not yet cited).
+    step: str | None = Field(None, description="action of the event that cited the photo")
+    step_seq: int | None = None
+    author_id: int | None = None
+    author_role: str | None = None
+    author_name: str | None = Field(
+        None, description="staff display name; a citizen's name only for the callback roles"
+    )
+
+
+class CategoryRefOut(BaseModel):
+    id: int
+    code: str
+    name: str
+
+
+class DisposalOut(BaseModel):
+    """处置结果: kept after 结案 (the deadline of the last assignment and whether the
+    department's 反馈 came in time)."""
+
+    deadline: datetime
+    finished_at: datetime | None = Field(None, description="the department's last 反馈")
+    on_time: bool | None = Field(None, description="按期 (true) / 超期 (false); null: no 反馈")
+    overdue_amount: Decimal | None = Field(None, description="超期 by, in the limit's unit")
+    unit: str | None = None
 
 
 class EventOut(BaseModel):
@@ -121,6 +146,14 @@ class EventOut(BaseModel):
     comment: str
     data: dict[str, Any]
     attachments: list[int]
+    # 改类: from → to; 延期: asked and granted, in the unit of the disposal limit.
+    category_from: CategoryRefOut | None = None
+    category_to: CategoryRefOut | None = None
+    limit_from: dict[str, str] | None = None
+    limit_to: dict[str, str] | None = None
+    extension_requested: Decimal | None = None
+    extension_granted: Decimal | None = None
+    extension_unit: str | None = None
 
 
 class CaseSummary(BaseModel):
@@ -194,6 +227,7 @@ class CaseDetail(CaseSummary):
     handled_at: datetime | None
     checked_at: datetime | None
     allowed_actions: list[str] = Field(default_factory=list)
+    disposal: DisposalOut | None = None
     timeline: list[EventOut] = Field(default_factory=list)
     attachments: list[AttachmentOut] = Field(default_factory=list)
 

@@ -483,6 +483,7 @@ def login_page() -> Response:
 @pages.get("/register", **scoped(RouteScope.PUBLIC))
 @pages.get("/cases", **scoped(RouteScope.PUBLIC))
 @pages.get("/cases/{case_id}", **scoped(RouteScope.PUBLIC))
+@pages.get("/cases/{case_id}/sheet", **scoped(RouteScope.PUBLIC))  # 案件处理单 / 审批单
 @pages.get("/work/{queue}", **scoped(RouteScope.PUBLIC))
 @pages.get("/admin", **scoped(RouteScope.PUBLIC))
 @pages.get("/admin/{section}", **scoped(RouteScope.PUBLIC))
