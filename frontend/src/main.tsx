@@ -27,6 +27,9 @@ const Worktime = lazyPage(() => import("./pages/Worktime"));
 const Routing = lazyPage(() => import("./pages/Routing"));
 const Catalog = lazyPage(() => import("./pages/Catalog"));
 const Registers = lazyPage(() => import("./pages/Registers"));
+const WasteIndicators = lazyPage(() => import("./pages/WasteIndicators"));
+const WasteAssessment = lazyPage(() => import("./pages/WasteAssessment"));
+const WasteLedger = lazyPage(() => import("./pages/WasteLedger"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -53,6 +56,9 @@ function Routed({ path }: { path: string }) {
   if (path === "/admin/routing") return <Routing />;
   if (path === "/admin/catalog") return <Catalog />;
   if (path === "/admin/registers") return <Registers />;
+  if (path === "/waste/indicators") return <WasteIndicators />;
+  if (path === "/waste/assessment") return <WasteAssessment />;
+  if (path === "/waste/ledger") return <WasteLedger />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;
