@@ -381,3 +381,41 @@ def test_xlsx_exports_read_back(client: TestClient, month: Town) -> None:
     street_header = streets.index(next(s for s in streets if s[0] == "街道"))
     totals = {s[0]: s[-1] for s in streets[street_header + 1 :]}
     assert totals == {"临江街道": 5.0, "未归属": 3.0, "江滨街道": 10.0}
+
+
+def test_a_city_ranks_its_districts(client: TestClient, session: Session, month: Town) -> None:
+    from urbangrid.auth.service import issue_token
+    from urbangrid.org.models import Jurisdiction
+    from urbangrid.org.roles import Role
+    from worldkit import add_users
+
+    city = Jurisdiction(code="320000", name="市平台")
+    session.add(city)
+    session.flush()
+    for code in ("329901", "440199"):
+        child = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+        assert child is not None
+        child.parent_id = city.id
+    leader = add_users(session, city, [("cityleader", Role.LEADER, None)])["cityleader"]
+    headers = {"Authorization": f"Bearer {issue_token(session, leader).token}"}
+    session.commit()
+    out = rows_of(client, headers, "district")
+    rows = by_key(out)
+    assert sorted(rows) == ["329901", "440199"]
+    assert rows["329901"]["quantities"]["collected_t"] == pytest.approx(16)
+    assert rows["329901"]["values"]["problem_rate"] == pytest.approx(75.0)
+    assert rows["440199"]["values"]["kitchen_separation"] is None  # nothing weighed there
+    # a district's own figures through ?jurisdiction=, by street
+    r = client.get(
+        "/api/v1/waste/indicators",
+        params={**NOVEMBER, "level": "street", "jurisdiction": "329901"},
+        headers=headers,
+    )
+    assert r.status_code == 200 and sorted(by_key(r.json())) == ["001", "002"]
+    # the district's leader does not read the city
+    r = client.get(
+        "/api/v1/waste/indicators",
+        params={**NOVEMBER, "jurisdiction": "320000"},
+        headers=month["329901/admin"],
+    )
+    assert r.status_code == 404
