@@ -203,6 +203,10 @@ def query_for(world: ScopeWorld, path: str, kind: str | None) -> dict[str, str]:
         return {"start": "2026-11-02T00:00:00+08:00", "end": "2026-11-03T00:00:00+08:00"}
     if "/construction/indicators" in path:
         return {"start": "2026-11-01", "end": "2026-11-30", "measure": "records"}
+    if path.endswith("/waste/assessment"):
+        return {"month": "2026-11", "level": "estate"}
+    if path.endswith("/waste/sources"):
+        return {"kind": "inspections", "level": "estate", "key": "E1", "from": "2026-11-02"}
     if path.endswith("/addresses/search"):
         return {"q": "路"}
     if path.endswith(

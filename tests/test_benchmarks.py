@@ -74,6 +74,12 @@ FIGURES: dict[str, list[str]] = {
         rf"^noise +30 m interval +30 s: worst precision 1\.00 recall 1\.00 \({NUM} fixes",
         rf"^noise +30 m interval 120 s: worst precision {NUM} recall {NUM}",
     ],
+    "bench_waste_indicators.py": [
+        rf"^district: {NUM} streets, .* {NUM} tickets, {NUM} inspections",
+        rf"^indicators by street and estate .*product {NUM} s, DuckDB {NUM} s, "
+        rf"ratio product / DuckDB {NUM}",
+        r"^identical True \(0 mismatching figures\)",
+    ],
     "bench_hardening.py": [
         rf"^ +with the limits and headers +{NUM}",
         rf"^ +without +{NUM}",

@@ -28,6 +28,9 @@ const Routing = lazyPage(() => import("./pages/Routing"));
 const Catalog = lazyPage(() => import("./pages/Catalog"));
 const Registers = lazyPage(() => import("./pages/Registers"));
 const CaseSheet = lazyPage(() => import("./pages/CaseSheet"));
+const WasteIndicators = lazyPage(() => import("./pages/WasteIndicators"));
+const WasteAssessment = lazyPage(() => import("./pages/WasteAssessment"));
+const WasteLedger = lazyPage(() => import("./pages/WasteLedger"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -56,6 +59,9 @@ function Routed({ path }: { path: string }) {
   if (path === "/admin/routing") return <Routing />;
   if (path === "/admin/catalog") return <Catalog />;
   if (path === "/admin/registers") return <Registers />;
+  if (path === "/waste/indicators") return <WasteIndicators />;
+  if (path === "/waste/assessment") return <WasteAssessment />;
+  if (path === "/waste/ledger") return <WasteLedger />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;

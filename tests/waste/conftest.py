@@ -1,6 +1,6 @@
 """The test town of the waste programme: two districts, each with two grids, the departments
-WY (a property company) and HW, an admin, an inspector and a dispatcher; in 329901 an estate
-E1 whose responsible unit is WY and its drop point P1 (open all day)."""
+WY (a property company) and HW, an admin, an inspector, a dispatcher and a leader; in 329901
+an estate E1 whose responsible unit is WY and its drop point P1 (open all day)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ def town(session: Session, client: TestClient) -> dict[str, dict[str, str]]:
                 ("admin", Role.ADMIN, None),
                 ("insp", Role.INSPECTOR, None),
                 ("disp", Role.DISPATCHER, None),
+                ("leader", Role.LEADER, None),
             ],
             inspector_grids=grids,
         )

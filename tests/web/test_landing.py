@@ -50,3 +50,12 @@ def test_safe_next_refuses_other_sites() -> None:
     assert safe_next("/work/intake?x=1") == "/work/intake?x=1"
     for bad in ("//evil.example/", "https://evil.example/", "\\\\evil", "/\\evil", "", None):
         assert safe_next(bad) is None
+
+
+def test_waste_report_pages_open_for_the_evaluation_readers() -> None:
+    for path in ("/waste/indicators", "/waste/assessment", "/waste/ledger"):
+        assert may_open([Role.LEADER], path) and may_open([Role.DISPATCHER], path)
+        assert may_open([Role.ADMIN], path)
+        assert not may_open([Role.INSPECTOR], path)
+        assert not may_open([Role.DEPARTMENT_HANDLER], path)
+    assert not may_open([Role.LEADER], "/waste/elsewhere")

@@ -98,6 +98,11 @@ CODES: dict[str, tuple[str, ...]] = {
     "file_not_utf8": (),
     "file_empty": (),
     "file_too_many_rows": (),
+    # 垃圾分类 indicators and reports
+    "waste_level_unknown": ("field",),
+    "waste_month_invalid": ("field",),
+    "waste_source_kind_unknown": ("field",),
+    "waste_level_has_no_source": ("kind", "level"),
     # administration screens (机构管理)
     "department_exists": ("code",),
     "department_cycle": ("department", "parent"),

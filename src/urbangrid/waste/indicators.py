@@ -24,6 +24,8 @@ from typing import Any
 
 from urbangrid.evaluation.config import default_config
 from urbangrid.evaluation.formulas import FormulaSet, load_formula_set
+from urbangrid.kit.errors import InvalidInput
+from urbangrid.waste.report import Ranking
 
 # name → (Chinese, English): what the programme measures for an object and a period.
 QUANTITIES: dict[str, tuple[str, str]] = {
@@ -60,6 +62,28 @@ def load(data: Mapping[str, Any]) -> FormulaSet:
 
 
 @lru_cache(maxsize=1)
-def default_formulas() -> FormulaSet:
+def _default_data() -> dict[str, Any]:
     text = resources.files("urbangrid.waste").joinpath("data/formulas.json").read_text("utf-8")
-    return load(json.loads(text))
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@lru_cache(maxsize=1)
+def default_formulas() -> FormulaSet:
+    return load(_default_data())
+
+
+def load_ranking(data: Mapping[str, Any]) -> Ranking:
+    """红黑榜 settings: ``{"size": N, "min_inspections": M}`` — at most N objects on each list,
+    and an object with fewer than M inspections in the month is assessed but not ranked."""
+    raw = data.get("ranking") or {}
+    size, least = raw.get("size", 3), raw.get("min_inspections", 1)
+    if not (isinstance(size, int) and size >= 1 and isinstance(least, int) and least >= 0):
+        raise InvalidInput(
+            "ranking: size ≥ 1 and min_inspections ≥ 0, whole numbers", field="ranking"
+        )
+    return Ranking(size=size, min_inspections=least)
+
+
+def default_ranking() -> Ranking:
+    return load_ranking(_default_data())

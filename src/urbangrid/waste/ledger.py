@@ -1,5 +1,6 @@
 """Weighbridge tickets (过磅单), the daily ledger (分类日报) and the quantities the indicator
-formulas read, for a platform and a period.
+formulas read, for a platform and a period (computed by ``waste.report``, which also
+attributes them to streets, communities, estates and companies).
 
 Tickets come from the facilities' weighbridges as CSV (``ticket_no,facility,vehicle,
 category,time,gross_kg,tare_kg[,net_kg]``, facility and vehicle by their register codes);
@@ -20,23 +21,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from urbangrid.cases.models import Case
 from urbangrid.kit.errors import ImportRejected, InvalidInput
 from urbangrid.org.models import Jurisdiction
 from urbangrid.registers.models import RegisterRecord
-from urbangrid.waste.models import WasteInspection, WeighTicket
+from urbangrid.waste import report
+from urbangrid.waste.models import WeighTicket
 from urbangrid.waste.registers import (
     CATEGORY_LABELS,
-    DROP_POINTS,
-    ESTATES,
     FACILITIES,
     TRANSFER_STATIONS,
     VEHICLES,
@@ -149,96 +148,15 @@ class Period:
             raise InvalidInput("the end comes before the start", field="end")
 
 
-def _tickets(session: Session, j: Jurisdiction, period: Period) -> list[WeighTicket]:
-    return list(
-        session.scalars(
-            select(WeighTicket).where(
-                WeighTicket.jurisdiction_id == j.id,
-                WeighTicket.weighed_at >= period.start,
-                WeighTicket.weighed_at < period.end,
-            )
-        )
-    )
-
-
 def daily_ledger(session: Session, j: Jurisdiction, period: Period) -> dict[str, Any]:
-    """分类日报: tonnes by category and by facility (and facility × category) in the period."""
-    names = {
-        r.id: r.name for r in _codes(session, j, FACILITIES.name, TRANSFER_STATIONS.name).values()
-    }
-    by_category: dict[str, float] = defaultdict(float)
-    by_facility: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for t in _tickets(session, j, period):
-        tonnes = t.net_kg / 1000
-        by_category[t.category] += tonnes
-        by_facility[names.get(t.facility_id, str(t.facility_id))][t.category] += tonnes
-    return {
-        "by_category": {c: round(by_category[c], 3) for c in CATEGORY_LABELS if c in by_category},
-        "by_facility": {
-            f: {c: round(v, 3) for c, v in cats.items()} for f, cats in sorted(by_facility.items())
-        },
-        "total_t": round(sum(by_category.values()), 3),
-    }
+    """分类日报: tonnes by category, facility, street and local day in the period
+    (``waste.report.ledger``)."""
+    facts = report.load_facts(session, j, period.start, period.end)
+    return report.ledger(facts, ZoneInfo(j.timezone or "Asia/Shanghai"))
 
 
 def quantities(session: Session, j: Jurisdiction, period: Period) -> dict[str, float]:
-    """The quantities of ``waste.indicators.QUANTITIES`` for the platform and period."""
-    q: dict[str, float] = defaultdict(float)
-    facilities = {
-        r.id: r for r in _codes(session, j, FACILITIES.name, TRANSFER_STATIONS.name).values()
-    }
-    for t in _tickets(session, j, period):
-        tonnes = t.net_kg / 1000
-        facility = facilities.get(t.facility_id)
-        attrs = (facility.attributes or {}) if facility is not None else {}
-        if t.category == RECYCLABLE:
-            q["recyclables_t"] += tonnes
-        else:
-            q["collected_t"] += tonnes
-        if t.category == KITCHEN:
-            q["kitchen_t"] += tonnes
-        if t.category == OTHER:
-            q["other_t"] += tonnes
-        q["treated_converted_t"] += tonnes * float(attrs.get("conversion_coefficient") or 0)
-        if attrs.get("harmless"):
-            q["harmless_t"] += tonnes
-    q["generated_t"] = q["collected_t"] + q["recyclables_t"]
-    q["recycled_t"] = q["recyclables_t"]
-    estates = _codes(session, j, ESTATES.name).values()
-    q["estates"] = len(estates)
-    q["estates_sorting"] = sum(1 for e in estates if (e.attributes or {}).get("sorting_started"))
-    q["estates_compliant"] = sum(
-        1
-        for e in estates
-        if (e.attributes or {}).get("sorting_started") and (e.attributes or {}).get("three_fixed")
-    )
-    points = _codes(session, j, DROP_POINTS.name).values()
-    q["points"] = len(points)
-    q["points_three_fixed"] = sum(
-        1
-        for p in points
-        if (p.attributes or {}).get("hours") and (p.attributes or {}).get("supervisor")
-    )
-    rows = session.scalars(
-        select(WasteInspection).where(
-            WasteInspection.jurisdiction_id == j.id,
-            WasteInspection.inspected_at >= period.start,
-            WasteInspection.inspected_at < period.end,
-        )
-    ).all()
-    case_ids = [f["case_id"] for r in rows for f in (r.failures or []) if f.get("case_id")]
-    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(case_ids)))}
-    for r in rows:
-        checklist = r.checklist or {}
-        q["bins_checked"] += sum((checklist.get("bins_checked") or {}).values())
-        q["bins_wrong"] += sum((checklist.get("bins_wrong") or {}).values())
-        q["inspections"] += 1
-        if r.failures:
-            q["inspections_failed"] += 1
-    q["rectifications_due"] = len(case_ids)
-    q["rectified_on_time"] = sum(
-        1
-        for cid in case_ids
-        if cid in cases and cases[cid].closed_at and not cases[cid].handled_overdue
-    )
-    return dict(q)
+    """The quantities of ``waste.indicators.QUANTITIES`` for the platform and period — the
+    platform row of ``waste.report.quantities_by`` (one code path for every level)."""
+    facts = report.load_facts(session, j, period.start, period.end)
+    return report.quantities_by(facts, report.Level.PLATFORM)[0][0].quantities

@@ -72,6 +72,9 @@ VEHICLES = RegisterSpec(
         ),
         FieldSpec("terminal", "终端号", "GPS terminal (JT/T 808 phone no.)", max_length=20),
         FieldSpec("capacity_t", "核载吨位", "capacity (t)", "number", min=0),
+        # The street the vehicle collects for: its tickets' tonnage counts for that street
+        # (waste.report); a street code or name of the platform.
+        FieldSpec("service_street", "服务街道", "service street (code or name)", max_length=100),
     ),
 )
 

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from fractions import Fraction
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import select
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
+from urbangrid.cases.models import Case
+from urbangrid.cases.queries import case_scope
+from urbangrid.kit.errors import InvalidInput
+from urbangrid.kit.pagination import PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.kit.types import CalendarDate
 from urbangrid.org import service as org
+from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
-from urbangrid.waste import indicators, ledger, service
+from urbangrid.waste import exports, indicators, ledger, report, service
 from urbangrid.waste.inspection import Checklist
 from urbangrid.waste.schemas import (
+    AssessedOut,
+    AssessmentOut,
+    CaseRefOut,
+    FormulaOut,
     IndicatorOut,
-    IndicatorsOut,
+    IndicatorsByLevelOut,
     InspectionBody,
     InspectionOut,
-    LedgerOut,
+    InspectionSourceOut,
+    LedgerByStreetOut,
+    ObjectIndicatorsOut,
+    SourcesOut,
+    TermOut,
     TicketImportOut,
 )
 
@@ -90,36 +107,307 @@ async def import_tickets(request: Request, db: DbSession, principal: Admin) -> A
     return ledger.import_tickets(db, j, await request.body())
 
 
-@router.get("/ledger", response_model=LedgerOut, **scoped(RouteScope.JURISDICTION))
-def daily_ledger(start: datetime, end: datetime, db: DbSession, principal: CurrentPrincipal) -> Any:
-    """分类日报: tonnes by category and facility in [start, end)."""
-    j = org.resolve_jurisdiction(db, principal, None)
-    return ledger.daily_ledger(db, j, ledger.Period(start, end))
+# -- indicators and reports (指标与报表) -----------------------------------------------------
+
+# Who reads the programme's figures: those who read the case evaluation, and admins.
+Reader = Annotated[
+    Principal, Depends(require_roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER, Role.ADMIN))
+]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "needs the leader, shift lead, dispatcher or admin role"},
+    404: {"description": "no such platform or object in your scope"},
+    422: {"description": "bad period, level, kind or month"},
+}
+Jur = Query(None, max_length=19, description="a platform of your subtree (default: yours)")
+Format = Query("json", pattern="^(json|xlsx)$", description="json, or xlsx for a download")
 
 
-@router.get("/indicators", response_model=IndicatorsOut, **scoped(RouteScope.JURISDICTION))
-def indicators_of_period(
-    start: datetime, end: datetime, db: DbSession, principal: CurrentPrincipal
+def _zone(j: Jurisdiction) -> ZoneInfo:
+    return ZoneInfo(j.timezone or "Asia/Shanghai")
+
+
+def _period(
+    j: Jurisdiction,
+    start: datetime | None,
+    end: datetime | None,
+    day_from: date | None,
+    day_to: date | None,
+) -> ledger.Period:
+    """[start, end) instants, or the local days from … to (inclusive) of the platform."""
+    if start is not None and end is not None:
+        return ledger.Period(start, end)
+    if day_from is not None:
+        return ledger.Period(*report.day_bounds(day_from, day_to or day_from, _zone(j)))
+    raise InvalidInput("give start and end, or from (and to)", field="start")
+
+
+def _f(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _level_rows(
+    db: DbSession, j: Jurisdiction, level: report.Level, period: ledger.Period
+) -> tuple[list[report.ObjectRow], float, report.Facts]:
+    """The objects of a level; districts are the platform's child platforms (or itself)."""
+    facts = report.load_facts(db, j, period.start, period.end)
+    if level is not report.Level.DISTRICT:
+        rows, unattributed = report.quantities_by(facts, level)
+        return rows, unattributed, facts
+    children = list(db.scalars(select(Jurisdiction).where(Jurisdiction.parent_id == j.id)))
+    rows, unattributed = [], 0.0
+    for child in sorted(children, key=lambda c: c.code) or [j]:
+        f = facts if child is j else report.load_facts(db, child, period.start, period.end)
+        more, lost = report.quantities_by(f, level)
+        rows += more
+        unattributed += lost
+    return rows, unattributed, facts
+
+
+@router.get(
+    "/ledger",
+    response_model=LedgerByStreetOut,
+    responses=_ERRORS,
+    **scoped(RouteScope.JURISDICTION),
+)
+def daily_ledger(
+    db: DbSession,
+    principal: Reader,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    day_from: CalendarDate | None = Query(None, alias="from", description="first local day"),
+    day_to: CalendarDate | None = Query(None, alias="to", description="last local day"),
+    jurisdiction: str | None = Jur,
+    format: str = Format,
 ) -> Any:
-    """The waste-sorting indicators and the monthly assessment of your platform for
-    [start, end), from the stored tickets, registers and inspections."""
-    j = org.resolve_jurisdiction(db, principal, None)
-    q = ledger.quantities(db, j, ledger.Period(start, end))
+    """分类日报: tonnes by category, facility, street (the vehicle's service street) and day
+    in [start, end) or the local days from … to."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    period = _period(j, start, end, day_from, day_to)
+    facts = report.load_facts(db, j, period.start, period.end)
+    out = report.ledger(facts, _zone(j))
+    if format == "xlsx":
+        return exports.ledger_xlsx(j, period, out, _zone(j))
+    return {**out, "start": period.start, "end": period.end}
+
+
+@router.get(
+    "/indicators",
+    response_model=IndicatorsByLevelOut,
+    responses=_ERRORS,
+    **scoped(RouteScope.JURISDICTION),
+)
+def indicators_of_period(
+    db: DbSession,
+    principal: Reader,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    day_from: CalendarDate | None = Query(None, alias="from", description="first local day"),
+    day_to: CalendarDate | None = Query(None, alias="to", description="last local day"),
+    level: str = Query("platform", max_length=16, description="|".join(report.Level)),
+    jurisdiction: str | None = Jur,
+    format: str = Format,
+) -> Any:
+    """The waste-sorting indicators for [start, end): the platform's (with its monthly
+    assessment, as before) and one row per object of ``level`` (each indicator None when
+    its denominator is 0, and the quantities it is computed from)."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    lvl = report.level_of(level)
+    period = _period(j, start, end, day_from, day_to)
     formulas = indicators.default_formulas()
-    scored = formulas.assess(q)
-    return IndicatorsOut(
-        quantities={k: round(v, 6) for k, v in q.items()},
+    rows, unattributed, facts = _level_rows(db, j, lvl, period)
+    platform = report.quantities_by(facts, report.Level.PLATFORM)[0][0].quantities
+    if format == "xlsx":
+        return exports.indicators_xlsx(j, period, lvl, rows, formulas, unattributed, _zone(j))
+    scored = formulas.assess(platform)
+    return IndicatorsByLevelOut(
+        quantities={k: round(v, 6) for k, v in platform.items()},
         indicators=[
             IndicatorOut(
                 name=name,
                 label_zh=f.label_zh,
                 label_en=f.label_en,
-                value=None if scored.values[name] is None else float(scored.values[name]),
-                score=None if scored.scores.get(name) is None else float(scored.scores[name]),
+                value=_f(scored.values[name]),
+                score=_f(scored.scores.get(name)),
             )
             for name, f in formulas.formulas.items()
         ],
         assessment=formulas.assessment.name if formulas.assessment else None,
-        total=None if scored.total is None else float(scored.total),
+        total=_f(scored.total),
         grade=scored.grade,
+        level=lvl.value,
+        start=period.start,
+        end=period.end,
+        formulas=[
+            FormulaOut(name=n, label_zh=f.label_zh, label_en=f.label_en)
+            for n, f in formulas.formulas.items()
+        ],
+        rows=[
+            ObjectIndicatorsOut(
+                key=r.key,
+                name=r.name,
+                values={n: _f(v) for n, v in formulas.values(r.quantities).items()},
+                quantities={k: round(v, 6) for k, v in r.quantities.items()},
+            )
+            for r in rows
+        ],
+        unattributed_t=round(unattributed, 6),
+        tonnage_attributed=lvl in report.TONNAGE_LEVELS,
+        inspections_attributed=lvl in report.AREA_LEVELS,
     )
+
+
+def _assessed(a: report.AssessedRow) -> AssessedOut:
+    return AssessedOut(
+        key=a.key,
+        name=a.name,
+        rank=a.rank,
+        eligible=a.eligible,
+        inspections=int(a.quantities.get("inspections", 0)),
+        total=_f(a.scored.total),
+        grade=a.scored.grade,
+        values={n: _f(v) for n, v in a.scored.values.items()},
+        scores={n: _f(v) for n, v in a.scored.scores.items()},
+    )
+
+
+@router.get(
+    "/assessment",
+    response_model=AssessmentOut,
+    responses=_ERRORS,
+    **scoped(RouteScope.JURISDICTION),
+)
+def assessment(
+    db: DbSession,
+    principal: Reader,
+    month: str = Query(max_length=7, description="YYYY-MM, the platform's local month"),
+    level: str = Query("street", pattern="^(street|estate)$"),
+    size: int | None = Query(None, ge=1, le=50, description="at most this many per list"),
+    min_inspections: int | None = Query(
+        None, ge=0, le=10000, description="fewer inspections in the month: not ranked"
+    ),
+    jurisdiction: str | None = Jur,
+    format: str = Format,
+) -> Any:
+    """月度考核 of the streets or estates with the configured weights and grades, and the
+    红榜 (best) and 黑榜 (worst) among the objects with enough data."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    lvl = report.level_of(level)
+    start, end = report.month_period(month, _zone(j))
+    formulas = indicators.default_formulas()
+    configured = indicators.default_ranking()
+    ranking = report.Ranking(
+        size=size if size is not None else configured.size,
+        min_inspections=(
+            min_inspections if min_inspections is not None else configured.min_inspections
+        ),
+    )
+    facts = report.load_facts(db, j, start, end)
+    rows, _ = report.quantities_by(facts, lvl)
+    items, red, black = report.assess_rows(rows, formulas, ranking)
+    assert formulas.assessment is not None
+    out = AssessmentOut(
+        month=month,
+        level=lvl.value,
+        name=formulas.assessment.name,
+        terms=[
+            TermOut(
+                formula=t.formula,
+                label_zh=formulas.formulas[t.formula].label_zh,
+                label_en=formulas.formulas[t.formula].label_en,
+                weight=float(t.weight),
+                scoring=t.scoring,
+                target=_f(t.target),
+            )
+            for t in formulas.assessment.terms
+        ],
+        size=ranking.size,
+        min_inspections=ranking.min_inspections,
+        items=[_assessed(a) for a in items],
+        red=[_assessed(a) for a in red],
+        black=[_assessed(a) for a in black],
+    )
+    if format == "xlsx":
+        return exports.assessment_xlsx(j, out, formulas)
+    return out
+
+
+@router.get("/sources", response_model=SourcesOut, responses=_ERRORS, **scoped(RouteScope.CASES))
+def sources(
+    db: DbSession,
+    principal: Reader,
+    kind: str = Query(max_length=16, description="tickets | inspections"),
+    level: str = Query(max_length=16),
+    key: str = Query(max_length=64, description="the object's key as the indicators give it"),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    day_from: CalendarDate | None = Query(None, alias="from"),
+    day_to: CalendarDate | None = Query(None, alias="to"),
+    jurisdiction: str | None = Jur,
+    paging: PageParams = Depends(page_params),
+) -> Any:
+    """What an object's figure is computed from: the weigh tickets (tonnage) or the
+    inspections with their cases (inspection figures) of the period, a page at a time; the
+    sums cover every page. A case the caller may not read shows without its number."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    lvl = report.level_of(level)
+    if kind not in ("tickets", "inspections"):
+        raise InvalidInput(
+            f"unknown kind {kind!r}: tickets or inspections",
+            field="kind",
+            code="waste_source_kind_unknown",
+        )
+    allowed = report.TONNAGE_LEVELS if kind == "tickets" else report.AREA_LEVELS
+    if lvl not in allowed or lvl is report.Level.DISTRICT:
+        raise InvalidInput(
+            f"no {kind} detail at level {lvl.value}",
+            field="level",
+            code="waste_level_has_no_source",
+            params={"kind": "过磅单" if kind == "tickets" else "检查", "level": lvl.value},
+        )
+    period = _period(j, start, end, day_from, day_to)
+    facts = report.load_facts(db, j, period.start, period.end)
+    name = report.object_name(facts, lvl, key)
+    lo, hi = paging.offset, paging.offset + paging.page_size
+    if kind == "tickets":
+        rows = list(report.ticket_sources(facts, lvl, key))
+        sums = {"tickets": float(len(rows)), "net_t": round(sum(r["net_t"] for r in rows), 6)}
+        for category in ("厨余垃圾", "其他垃圾", "可回收物"):
+            sums[category] = round(sum(r["net_t"] for r in rows if r["category"] == category), 6)
+        return SourcesOut(
+            kind=kind, level=lvl.value, key=key, name=name, total=len(rows),
+            page=paging.page, page_size=paging.page_size, sums=sums, tickets=rows[lo:hi],
+        )  # fmt: skip
+    irows = list(report.inspection_sources(facts, lvl, key))
+    all_cases = [c for r in irows for c in r["case_ids"]]
+    sums = {
+        "inspections": float(len(irows)),
+        "inspections_failed": float(sum(r["failed"] for r in irows)),
+        "bins_checked": float(sum(r["bins_checked"] for r in irows)),
+        "bins_wrong": float(sum(r["bins_wrong"] for r in irows)),
+        "rectifications_due": float(len(all_cases)),
+        "rectified_on_time": float(sum(facts.cases.get(c, ("", False))[1] for c in all_cases)),
+    }
+    page = irows[lo:hi]
+    ids = [c for r in page for c in r["case_ids"]]
+    scope = case_scope(db, principal)
+    readable = {c.id for c in db.scalars(select(Case).where(Case.id.in_(ids))) if scope.reads(c)}
+    items = []
+    for r in page:
+        refs = []
+        for cid in r["case_ids"]:
+            number, on_time = facts.cases.get(cid, ("", False))
+            seen = cid in readable
+            refs.append(
+                CaseRefOut(
+                    case_id=cid if seen else None,
+                    number=number if seen else None,
+                    rectified_on_time=on_time if seen else None,
+                )
+            )
+        items.append(
+            InspectionSourceOut(**{k: v for k, v in r.items() if k != "case_ids"}, cases=refs)
+        )
+    return SourcesOut(
+        kind=kind, level=lvl.value, key=key, name=name, total=len(irows),
+        page=paging.page, page_size=paging.page_size, sums=sums, inspections=items,
+    )  # fmt: skip

@@ -67,3 +67,121 @@ class IndicatorsOut(BaseModel):
     assessment: str | None
     total: float | None
     grade: str | None
+
+
+class LedgerByStreetOut(LedgerOut):
+    """分类日报 with the tonnes by street (a vehicle's service street) and by local day."""
+
+    by_street: dict[str, dict[str, float]] = Field(default_factory=dict)
+    by_day: dict[str, dict[str, float]] = Field(default_factory=dict)
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class FormulaOut(BaseModel):
+    name: str
+    label_zh: str
+    label_en: str
+
+
+class ObjectIndicatorsOut(BaseModel):
+    """One object of a level: its indicators (None when the denominator is 0) and inputs."""
+
+    key: str
+    name: str
+    values: dict[str, float | None]
+    quantities: dict[str, float]
+
+
+class IndicatorsByLevelOut(IndicatorsOut):
+    """The platform's figures (as before) and, for ``level``, one row per object."""
+
+    level: str = "platform"
+    start: datetime | None = None
+    end: datetime | None = None
+    formulas: list[FormulaOut] = Field(default_factory=list)
+    rows: list[ObjectIndicatorsOut] = Field(default_factory=list)
+    # tonnes of the period's tickets that count for no object of the level (no vehicle, or
+    # the vehicle has no service street / company)
+    unattributed_t: float = 0.0
+    tonnage_attributed: bool = True  # False: this level has no tonnage figures
+    inspections_attributed: bool = True  # False: this level has no inspection figures
+
+
+class AssessedOut(BaseModel):
+    key: str
+    name: str
+    rank: int | None
+    eligible: bool
+    inspections: int
+    total: float | None
+    grade: str | None
+    values: dict[str, float | None]
+    scores: dict[str, float | None]
+
+
+class TermOut(BaseModel):
+    formula: str
+    label_zh: str
+    label_en: str
+    weight: float
+    scoring: str
+    target: float | None
+
+
+class AssessmentOut(BaseModel):
+    """Monthly assessment (月度考核) of the streets or estates, with 红榜 and 黑榜."""
+
+    month: str
+    level: str
+    name: str
+    terms: list[TermOut]
+    size: int  # at most this many on each list
+    min_inspections: int  # fewer inspections in the month: not ranked
+    items: list[AssessedOut]
+    red: list[AssessedOut]
+    black: list[AssessedOut]
+
+
+class CaseRefOut(BaseModel):
+    case_id: int | None  # None: a case the caller may not read
+    number: str | None
+    rectified_on_time: bool | None
+
+
+class TicketSourceOut(BaseModel):
+    id: int
+    ticket_no: str
+    weighed_at: datetime
+    facility: str
+    vehicle: str | None
+    category: str
+    net_t: float
+
+
+class InspectionSourceOut(BaseModel):
+    id: int
+    inspected_at: datetime
+    point_code: str
+    point_name: str
+    estate: str | None
+    bins_checked: int
+    bins_wrong: int
+    failed: bool
+    cases: list[CaseRefOut]
+
+
+class SourcesOut(BaseModel):
+    """The rows behind an object's figures in the period, a page of them, and their sums
+    over all pages (equal to the quantities the figure is computed from)."""
+
+    kind: str
+    level: str
+    key: str
+    name: str
+    total: int
+    page: int
+    page_size: int
+    sums: dict[str, float]
+    tickets: list[TicketSourceOut] = Field(default_factory=list)
+    inspections: list[InspectionSourceOut] = Field(default_factory=list)

@@ -48,6 +48,13 @@ SCREENS: tuple[Screen, ...] = (
 # 修改密码 (/password) is everyone's, reached from the user menu rather than the navigation.
 COMMON_PAGE_PREFIXES: tuple[str, ...] = ("/cases/", "/password")
 
+# Pages reached from a hub rather than the menu, and who may open them: the 垃圾分类 reports
+# (指标, 月度考核, 分类日报) for the readers of the case evaluation (admins open every page).
+HUB_PAGES: dict[str, frozenset[Role]] = {
+    path: _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)
+    for path in ("/waste/indicators", "/waste/assessment", "/waste/ledger")
+}
+
 # A leader's day starts on the map (一张图), an admin's on the dashboard, whatever the
 # order of SCREENS says.
 _PREFERRED_LANDING: dict[Role, str] = {Role.LEADER: "/map", Role.ADMIN: "/dashboard"}
@@ -80,5 +87,7 @@ def may_open(roles: Iterable[Role], path: str) -> bool:
     if Role.ADMIN in held:
         return True
     if any(path.startswith(p) for p in COMMON_PAGE_PREFIXES):
+        return True
+    if HUB_PAGES.get(path, frozenset()) & held:
         return True
     return any(path == s.path or path.startswith(s.path + "/") for s in screens_for(held))
