@@ -284,6 +284,15 @@ def test_leader_searches_pages_exports_and_prints_the_grid_tab(
     assert rows[0][0].value is None and rows[0][1].value == target["name"]
     assert wb["网格排名"].max_row == 3  # the search leaves no ranked grid
 
+    # the lists say how they are made; with the month's ranked departments, red and black
+    # never share a name
+    page.get_by_role("tab", name="部门").click()
+    page.get_by_test_id("eval-table").wait_for()
+    expect(page.get_by_test_id("eval-lists-rule")).to_contain_text("三分之一")
+    red = set(page.get_by_test_id("eval-red").locator("li > span:first-child").all_inner_texts())
+    black = page.get_by_test_id("eval-black").locator("li > span:first-child").all_inner_texts()
+    assert red and not red & set(black)
+
     # print (A4, landscape): the app's chrome and the controls are not printed
     page.get_by_label("查找对象").fill("")
     page.get_by_role("tab", name="部门").click()

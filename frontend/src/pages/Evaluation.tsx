@@ -432,10 +432,13 @@ export default function Evaluation() {
           </div>
         )}
         {lists && (
-          <div class="eval-lists" title={t("eval.listsRule")}>
-            <ListCard title={t("eval.redList")} items={lists.red} testid="eval-red" />
-            <ListCard title={t("eval.blackList")} items={lists.black} testid="eval-black" />
-          </div>
+          <>
+            <div class="eval-lists">
+              <ListCard title={t("eval.redList")} items={lists.red} testid="eval-red" />
+              <ListCard title={t("eval.blackList")} items={lists.black} testid="eval-black" />
+            </div>
+            <p class="muted" data-testid="eval-lists-rule">{t("eval.listsRule")}</p>
+          </>
         )}
       </div>
       <div class="eval-lists">
