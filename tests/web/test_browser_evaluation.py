@@ -220,7 +220,13 @@ def test_leader_searches_pages_exports_and_prints_the_grid_tab(
     month = date.today().strftime("%Y-%m")
     api = ApiUser(eval_server.url, "leader")
     grids = api.get("/api/v1/evaluation/grids", month=month)
+    # the issue: the demo's 受理员 was ranked #1 值班长 with 0 filings (self-handling
+    # approvals counted as closings); each position now lists only those who acted in it
+    leads = api.get("/api/v1/evaluation/shift-leads", month=month)["items"]
+    intake = api.get("/api/v1/evaluation/intake-operators", month=month)["items"]
     api.close()
+    assert [i["name"] for i in leads] == ["赵值班"], leads
+    assert [i["name"] for i in intake] == ["李受理"], intake
     items = grids["items"]
     assert len(items) == 767 and grids["min_cases"] == 5
     ranked = [i for i in items if i["ranked"]]
