@@ -299,7 +299,7 @@ def test_get_matrix(client: TestClient, world: ScopeWorld) -> None:
                             f"{where}: {r.status_code}, but {missing[user]} for no case"
                         )
                 if route.path.endswith("/evaluation/{kind}/{key}/cases") and r.status_code == 200:
-                    ids = set(r.json()["items"])
+                    ids = {i["id"] for i in r.json()["items"]}
                     visible = {world.cases[label].id for label in READS[user]}
                     if ids - visible:
                         problems.append(f"{where}: drill-down to cases it does not read")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from test_browser_a11y import CONTRAST, UNNAMED
-from web_harness import ApiUser, LiveServer, log_in, start_server
+from web_harness import ApiUser, LiveServer, log_in, start_server, wait_text
 
 pytestmark = pytest.mark.browser
 
@@ -66,20 +66,24 @@ def test_leader_sees_graded_departments_and_drills_down_to_cases(
         lambda r: "/api/v1/evaluation/departments" in r.url and f"month={month}" in r.url
     ) as shown_response:
         page.get_by_label("考核月份").fill(month)
-    expected = shown_response.value.json()["items"]
+    everything = shown_response.value.json()["items"]
+    # the ranked table holds the departments with enough cases; the others are apart
+    expected = [i for i in everything if i["ranked"]]
     graded = [i for i in expected if i["grade"]]
     table = page.get_by_test_id("eval-table")
     table.wait_for()
     rows = table.locator("tbody tr")
     # the rows arrive with the month's data: wait for them rather than count at once
-    expect(rows).to_have_count(len(expected))
+    expect(rows).to_have_count(min(len(expected), 50))
     # Best first, with the grade letter as text, in the API's order.
     first = rows.nth(0)
     assert first.locator("th").inner_text() == expected[0]["name"]
     assert first.locator(".grade").inner_text() == expected[0]["grade"]
+    assert [r["rank"] for r in expected] == list(range(1, len(expected) + 1))
     shown = {t.strip() for t in table.locator(".grade").all_inner_texts()}
-    assert shown == {i["grade"] for i in graded}
+    assert shown == {i["grade"] for i in graded[:50]}
     assert shown <= set("ABCDE")
+    assert "少于 5 件不参与排名" in page.get_by_test_id("eval-rule").inner_text()
 
     # Drill down: the dispatched count of the first department lists its cases.
     top = expected[0]
@@ -92,6 +96,9 @@ def test_leader_sees_graded_departments_and_drills_down_to_cases(
     expect(links).to_have_count(min(n, 100))
     href = links.first.get_attribute("href")
     assert href is not None and re.fullmatch(r"/cases/\d+", href)
+    # each case is named by its number (案件编号), never by its internal id
+    texts = links.all_inner_texts()
+    assert all(t and "#" not in t and not t.isdigit() for t in texts), texts[:5]
     assert drill.get_by_role("heading").inner_text().startswith(top["name"])
     screenshot(page, "evaluation-departments")
     # Every control is named; grade letters stay readable on their colours (WCAG AA).
@@ -107,7 +114,7 @@ def test_leader_sees_graded_departments_and_drills_down_to_cases(
     expect(page.get_by_test_id("eval-drill")).to_have_count(0)
 
     # A long list comes a page (100) at a time; "加载更多" appends the rest.
-    big = next((i for i in expected if i["counts"]["dispatched"] > 100), None)
+    big = next((i for i in expected[:50] if i["counts"]["dispatched"] > 100), None)
     if big is not None:
         m = big["counts"]["dispatched"]
         page.get_by_role("tab", name="部门").click()
@@ -199,3 +206,175 @@ def test_city_platform_sees_both_districts_and_each_district_only_its_own(
     assert page.evaluate("window.__mapStats.points") == d2_points
     page.close()
     assert not errors, errors
+
+
+def test_leader_searches_pages_exports_and_prints_the_grid_tab(
+    browser: Any, eval_server: LiveServer, screenshot: Callable[[Any, str], Path]
+) -> None:
+    """At 1366 × 768 the leader opens the 767 grids: ranked ones apart from those with too
+    few cases, paged, searchable by code; exports the table to xlsx and prints it on A4."""
+    import io
+
+    from openpyxl import load_workbook
+
+    month = date.today().strftime("%Y-%m")
+    api = ApiUser(eval_server.url, "leader")
+    grids = api.get("/api/v1/evaluation/grids", month=month)
+    # the issue: the demo's 受理员 was ranked #1 值班长 with 0 filings (self-handling
+    # approvals counted as closings); each position now lists only those who acted in it
+    leads = api.get("/api/v1/evaluation/shift-leads", month=month)["items"]
+    intake = api.get("/api/v1/evaluation/intake-operators", month=month)["items"]
+    api.close()
+    assert [i["name"] for i in leads] == ["赵值班"], leads
+    assert [i["name"] for i in intake] == ["李受理"], intake
+    items = grids["items"]
+    assert len(items) == 767 and grids["min_cases"] == 5
+    ranked = [i for i in items if i["ranked"]]
+    unranked = [i for i in items if not i["ranked"]]
+    assert unranked and all(i["volume"] < 5 for i in unranked)
+    assert all(i["volume"] >= 5 and i["rank"] for i in ranked)
+
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, eval_server.url, "leader", "/evaluation", via_next=True)
+    with page.expect_response(
+        lambda r: "/api/v1/evaluation/departments" in r.url and f"month={month}" in r.url
+    ):
+        page.get_by_label("考核月份").fill(month)
+    page.get_by_role("tab", name="网格").click()
+    wait_text(page, "eval-rule", "少于 5 件不参与排名")
+    if ranked:
+        expect(page.get_by_test_id("eval-table").locator("tbody tr")).to_have_count(
+            min(len(ranked), 50)
+        )
+    else:
+        expect(page.get_by_test_id("eval-no-ranked")).to_be_visible()
+    # the unranked grids: a summary with their number, a table 50 rows a page
+    apart = page.get_by_test_id("eval-unranked")
+    expect(apart.locator("summary")).to_contain_text(f"（{len(unranked)} 个）")
+    # open by itself when no grid is ranked (this month's first days), else on a click
+    if not apart.evaluate("e => e.open"):
+        apart.locator("summary").click()
+    table = page.get_by_test_id("eval-unranked-table")
+    expect(table.locator("tbody tr")).to_have_count(50)
+    pages = -(-len(unranked) // 50)
+    pager = apart.locator(".pager")
+    expect(pager).to_be_visible()
+    expect(pager).to_contain_text(f"第 1 / {pages} 页")
+    first_page = table.locator("tbody th").all_inner_texts()
+    pager.get_by_role("button", name="下一页").click()
+    expect(pager).to_contain_text(f"第 2 / {pages} 页")
+    second_page = table.locator("tbody th").all_inner_texts()
+    assert second_page and not set(second_page) & set(first_page)
+    screenshot(page, "evaluation-grids-1366")
+
+    # search by grid code: one grid found, shown with its numbers
+    target = unranked[-1]
+    page.get_by_label("查找对象").fill(target["key"])
+    wait_text(page, "eval-rule", "找到 1 个")
+    expect(page.get_by_test_id("eval-unranked-table").locator("tbody tr")).to_have_count(1)
+    row = page.get_by_test_id("eval-unranked-table").locator(f'tr[data-key="{target["key"]}"]')
+    expect(row).to_be_visible()
+    expect(row.locator("td").first).to_have_text("—")  # no rank
+
+    # export: the searched table as xlsx, the grid with numbers, not text
+    with page.expect_download() as info:
+        page.get_by_test_id("eval-export").click()
+    download = info.value
+    assert download.suggested_filename == f"综合评价-网格-{month}.xlsx"
+    wb = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    rows = list(wb["不参与排名"].iter_rows(min_row=4))
+    assert [r[2].value for r in rows] == [target["key"]]
+    assert rows[0][0].value is None and rows[0][1].value == target["name"]
+    assert wb["网格排名"].max_row == 3  # the search leaves no ranked grid
+
+    # the lists say how they are made; with the month's ranked departments, red and black
+    # never share a name
+    page.get_by_role("tab", name="部门").click()
+    page.get_by_test_id("eval-table").wait_for()
+    expect(page.get_by_test_id("eval-lists-rule")).to_contain_text("三分之一")
+    red = set(page.get_by_test_id("eval-red").locator("li > span:first-child").all_inner_texts())
+    black = page.get_by_test_id("eval-black").locator("li > span:first-child").all_inner_texts()
+    assert red and not red & set(black)
+
+    # print (A4, landscape): the app's chrome and the controls are not printed
+    page.get_by_label("查找对象").fill("")
+    page.get_by_role("tab", name="部门").click()
+    page.get_by_test_id("eval-table").wait_for()
+    page.emulate_media(media="print")
+    assert not page.locator(".topbar").is_visible()
+    assert not page.get_by_test_id("eval-export").is_visible()
+    assert page.locator(".eval-print-title").is_visible()
+    assert page.get_by_test_id("eval-table").is_visible()
+    screenshot(page, "evaluation-print")
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert pdf[:4] == b"%PDF"
+    page.emulate_media(media="screen")
+    assert errors == []
+    ctx.close()
+
+
+# One user of every role (district and city platform): the header must stay one row.
+HEADER_USERS = (
+    "admin",
+    "leader",
+    "intake",
+    "shiftlead",
+    "dispatcher",
+    "inspector1",
+    "h_hw",
+    "city_admin",
+    "city_leader",
+)
+
+ROW_SPREAD = """() => {
+  const bar = document.querySelector('.topbar');
+  if (!bar) return null;
+  const parts = [...bar.querySelectorAll('.brand, nav a, nav button, .who > *')]
+    .filter((e) => e.getClientRects().length > 0);
+  const mids = parts.map((e) => {
+    const r = e.getBoundingClientRect();
+    return r.top + r.height / 2;
+  });
+  return {
+    spread: Math.max(...mids) - Math.min(...mids),
+    height: bar.getBoundingClientRect().height,
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+  };
+}"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 16, still on main: 14 admin entries wrap the header to 2 rows in Chinese and "
+    "4 in English at 1366 px (leader, shift lead, dispatcher: 2 rows in English); the Shell "
+    "needs an overflow menu. Strict: this fails the day it is fixed, to drop the marker.",
+)
+def test_header_is_one_row_for_every_role_in_both_languages_at_1366(
+    browser: Any, eval_server: LiveServer, screenshot: Callable[[Any, str], Path]
+) -> None:
+    """The admin's menu wrapped the header to 3 rows at 1366 px in English (issue 16)."""
+    from web_harness import DEMO_PASSWORD
+
+    problems: list[str] = []
+    for username in HEADER_USERS:
+        ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+        page = ctx.new_page()
+        page.goto(f"{eval_server.url}/login")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_function("() => !location.pathname.startsWith('/login')")
+        page.locator(".topbar").wait_for()
+        for lang in ("zh", "en"):
+            if lang == "en":
+                page.locator(".topbar .lang-switch").click()
+                page.wait_for_function("() => document.documentElement.lang.startsWith('en')")
+            m = page.evaluate(ROW_SPREAD)
+            if m is None or m["spread"] > 8 or m["height"] > 72 or m["overflow"] > 0:
+                problems.append(f"{username} {lang}: {m}")
+                screenshot(page, f"header-{username}-{lang}")
+        ctx.close()
+    assert not problems, problems

@@ -1,7 +1,11 @@
 // 综合评价: per month and object kind, the ranked table (score, grade, main rates,
 // change against the previous month), 红榜 / 黑榜, citizen-side rates and early-warning
-// alerts. Every count opens the cases behind it (可追溯), each linked to its case page.
-import { useEffect, useRef, useState } from "preact/hooks";
+// alerts. Every count opens the cases behind it (可追溯), each linked to its case page by
+// its case number. Objects with fewer cases than the configuration's minimum are scored but
+// listed apart, unranked. The table can be searched, is paged, exports to xlsx and prints
+// on A4 (print stylesheet).
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { Pager } from "../components/Pager";
 import { t } from "../i18n";
 import { api, qs } from "../lib/api";
 import { currentSession, isMultiLevel } from "../lib/session";
@@ -17,9 +21,12 @@ interface Item {
   rates: Record<string, number | null>;
   score_change: number | null;
   previous_rank: number | null;
+  volume: number;
+  ranked: boolean;
 }
 interface ListOut {
   period: string;
+  min_cases: number;
   items: Item[];
 }
 interface Lists {
@@ -37,14 +44,18 @@ interface Citizen {
   completion_rate: number | null;
   satisfaction_rate: number | null;
 }
+interface CaseRef {
+  id: number;
+  number: string;
+}
 interface Alerts {
-  surges: { series: string | string[]; day: string; count: number; baseline: number }[];
-  recurring: { grid_code: string; category_code: string; first_day: string; last_day: string; case_ids: number[] }[];
+  surges: { series_name: string; day: string; count: number; baseline: number; level: string }[];
+  recurring: { grid_name: string; category_name: string; first_day: string; last_day: string; count: number; cases: CaseRef[] }[];
 }
 interface Drill {
   item: Item;
   count: string;
-  ids: number[] | null;
+  ids: CaseRef[] | null;
   total: number;
   error?: string;
 }
@@ -71,6 +82,7 @@ function kindsFor(multiLevel: boolean): string[] {
   return multiLevel ? ALL_KINDS : ALL_KINDS.filter((k) => k !== "districts");
 }
 const DRILL_PAGE = 100;
+const TABLE_PAGE = 50;
 
 function lastMonth(): string {
   const d = new Date();
@@ -163,6 +175,82 @@ function ListCard({ title, items, testid }: { title: string; items: Item[]; test
   );
 }
 
+interface TableProps {
+  items: Item[];
+  spec: { counts: string[]; rates: string[] };
+  kindLabel: string;
+  period: string;
+  testid: string;
+  onDrill: (item: Item, count: string) => void;
+}
+
+/** One paged table of objects (the ranked ones, or those with too few cases). */
+function EvalTable({ items, spec, kindLabel, period, testid, onDrill }: TableProps) {
+  const [page, setPage] = useState(1);
+  const pages = Math.max(1, Math.ceil(items.length / TABLE_PAGE));
+  const shown = items.slice((page - 1) * TABLE_PAGE, page * TABLE_PAGE);
+  useEffect(() => {
+    if (page > pages) setPage(1);
+  }, [pages]);
+  return (
+    <>
+      <div class="table-wrap">
+        <table class="list" data-testid={testid}>
+          <caption class="sr-only">{t("eval.tableCaption", { kind: kindLabel, month: period })}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("eval.rank")}</th>
+              <th scope="col">{t("eval.name")}</th>
+              <th scope="col">{t("eval.score")}</th>
+              <th scope="col">{t("eval.grade")}</th>
+              {spec.rates.map((r) => (
+                <th scope="col" key={r}>{t(`eval.rate.${r}`)}</th>
+              ))}
+              {spec.counts.map((c) => (
+                <th scope="col" key={c}>{t(`eval.count.${c}`)}</th>
+              ))}
+              <th scope="col">{t("eval.volume")}</th>
+              <th scope="col">{t("eval.change")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((i) => (
+              <tr key={i.key} data-key={i.key}>
+                <td>{i.rank ?? "—"}</td>
+                <th scope="row">{i.name}</th>
+                <td>{i.score === null ? "—" : i.score.toFixed(2)}</td>
+                <td><GradeBadge grade={i.grade} /></td>
+                {spec.rates.map((r) => (
+                  <td key={r}>{pct(i.rates[r])}</td>
+                ))}
+                {spec.counts.map((c) => (
+                  <td key={c}>
+                    {i.counts[c] ? (
+                      <button
+                        type="button"
+                        class="link count"
+                        aria-label={t("eval.openCases", { name: i.name, count: t(`eval.count.${c}`), n: i.counts[c] })}
+                        onClick={() => onDrill(i, c)}
+                      >
+                        {i.counts[c]}
+                      </button>
+                    ) : (
+                      <span class="muted">{i.counts[c] ?? 0}</span>
+                    )}
+                  </td>
+                ))}
+                <td>{i.volume}</td>
+                <td><Change item={i} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Pager page={page} pages={pages} onPage={setPage} />
+    </>
+  );
+}
+
 export default function Evaluation() {
   const multiLevel = isMultiLevel(currentSession());
   const kinds = kindsFor(multiLevel);
@@ -174,6 +262,7 @@ export default function Evaluation() {
   const [alerts, setAlerts] = useState<Alerts | null>(null);
   const [drill, setDrill] = useState<Drill | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [search, setSearch] = useState("");
   const drillHeading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -182,6 +271,7 @@ export default function Evaluation() {
     setList(null);
     setLists(null);
     setDrill(null);
+    setSearch("");
     // A slower answer for an earlier month or kind must not overwrite the current one.
     let live = true;
     const q = qs({ month });
@@ -218,11 +308,11 @@ export default function Evaluation() {
     if (drill && drill.ids !== null) drillHeading.current?.focus();
   }, [drill?.ids]);
 
-  function openDrill(item: Item, count: string, before: number[] = []) {
+  function openDrill(item: Item, count: string, before: CaseRef[] = []) {
     // ``before``: the ids already shown when the user asks for the next page
     if (!before.length) setDrill({ item, count, ids: null, total: 0 });
     const page = Math.floor(before.length / DRILL_PAGE) + 1;
-    api<{ items: number[]; total: number }>(
+    api<{ items: CaseRef[]; total: number }>(
       `/api/v1/evaluation/${kind}/${encodeURIComponent(item.key)}/cases${qs({ month, count, page, page_size: DRILL_PAGE })}`,
     )
       .then((p) => setDrill({ item, count, ids: [...before, ...p.items], total: p.total }))
@@ -230,15 +320,41 @@ export default function Evaluation() {
   }
 
   const spec = KINDS[kind];
+  const kindLabel = t(`eval.kind.${kind}`);
   const graded = list ? list.items.filter((i) => i.score !== null) : [];
+  const needle = search.trim().toLowerCase();
+  const matching = useMemo(
+    () => (list ? list.items.filter((i) => !needle || i.name.toLowerCase().includes(needle) || i.key.toLowerCase().includes(needle)) : []),
+    [list, needle],
+  );
+  const rankedItems = matching.filter((i) => i.ranked);
+  const unrankedItems = matching.filter((i) => !i.ranked);
+  const exportHref = `/api/v1/evaluation/export/${kind}${qs({ month, q: needle || undefined })}`;
   return (
     <section class="page evaluation" aria-labelledby="eval-h">
       <h1 id="eval-h">{t("nav.evaluation")}</h1>
+      <p class="eval-print-title">{t("eval.printTitle", { kind: kindLabel, month })}</p>
       <div class="toolbar">
         <div class="field">
           <label for="eval-month">{t("eval.month")}</label>
           <input id="eval-month" type="month" value={month} onChange={(e) => setMonth((e.target as HTMLInputElement).value)} />
         </div>
+        <div class="field">
+          <label for="eval-search">{t("eval.search")}</label>
+          <input
+            id="eval-search"
+            type="search"
+            value={search}
+            placeholder={t("eval.searchHint")}
+            onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+          />
+        </div>
+        <a class="button" href={exportHref} download data-native data-testid="eval-export">
+          {t("eval.export")}
+        </a>
+        <button type="button" onClick={() => window.print()} data-testid="eval-print">
+          {t("eval.print")}
+        </button>
       </div>
       <Tabs kinds={kinds} value={kind} onChange={setKind} />
       <div id="eval-panel" role="tabpanel" aria-labelledby={`eval-tab-${kind}`}>
@@ -250,56 +366,39 @@ export default function Evaluation() {
           </p>
         )}
         {list && graded.length > 0 && (
-          <div class="table-wrap">
-            <table class="list" data-testid="eval-table">
-              <caption class="sr-only">{t("eval.tableCaption", { kind: t(`eval.kind.${kind}`), month: list.period })}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("eval.rank")}</th>
-                  <th scope="col">{t("eval.name")}</th>
-                  <th scope="col">{t("eval.score")}</th>
-                  <th scope="col">{t("eval.grade")}</th>
-                  {spec.rates.map((r) => (
-                    <th scope="col" key={r}>{t(`eval.rate.${r}`)}</th>
-                  ))}
-                  {spec.counts.map((c) => (
-                    <th scope="col" key={c}>{t(`eval.count.${c}`)}</th>
-                  ))}
-                  <th scope="col">{t("eval.change")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((i) => (
-                  <tr key={i.key} data-key={i.key}>
-                    <td>{i.rank ?? "—"}</td>
-                    <th scope="row">{i.name}</th>
-                    <td>{i.score === null ? "—" : i.score.toFixed(2)}</td>
-                    <td><GradeBadge grade={i.grade} /></td>
-                    {spec.rates.map((r) => (
-                      <td key={r}>{pct(i.rates[r])}</td>
-                    ))}
-                    {spec.counts.map((c) => (
-                      <td key={c}>
-                        {i.counts[c] ? (
-                          <button
-                            type="button"
-                            class="link count"
-                            aria-label={t("eval.openCases", { name: i.name, count: t(`eval.count.${c}`), n: i.counts[c] })}
-                            onClick={() => openDrill(i, c)}
-                          >
-                            {i.counts[c]}
-                          </button>
-                        ) : (
-                          <span class="muted">{i.counts[c] ?? 0}</span>
-                        )}
-                      </td>
-                    ))}
-                    <td><Change item={i} /></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <>
+            <p class="muted" data-testid="eval-rule">
+              {t("eval.minCases", { n: list.min_cases })}
+              {needle ? ` · ${t("eval.matches", { n: matching.length })}` : ""}
+            </p>
+            {rankedItems.length > 0 ? (
+              <EvalTable
+                key={`r-${kind}-${needle}`}
+                items={rankedItems}
+                spec={spec}
+                kindLabel={kindLabel}
+                period={list.period}
+                testid="eval-table"
+                onDrill={(i, c) => openDrill(i, c)}
+              />
+            ) : (
+              <p class="muted" data-testid="eval-no-ranked">{t("eval.noneRanked")}</p>
+            )}
+            {unrankedItems.length > 0 && (
+              <details class="eval-unranked" data-testid="eval-unranked" open={rankedItems.length === 0 || !!needle}>
+                <summary>{t("eval.unranked", { n: unrankedItems.length, min: list.min_cases })}</summary>
+                <EvalTable
+                  key={`u-${kind}-${needle}`}
+                  items={unrankedItems}
+                  spec={spec}
+                  kindLabel={kindLabel}
+                  period={list.period}
+                  testid="eval-unranked-table"
+                  onDrill={(i, c) => openDrill(i, c)}
+                />
+              </details>
+            )}
+          </>
         )}
         {drill && (
           <div class="card drill" role="region" aria-labelledby="eval-drill-h" data-testid="eval-drill">
@@ -316,9 +415,9 @@ export default function Evaluation() {
                     : t("eval.drillAll", { total: drill.total })}
                 </p>
                 <ul class="case-ids">
-                  {drill.ids.map((id) => (
-                    <li key={id}>
-                      <a href={`/cases/${id}`}>{t("eval.caseLink", { id })}</a>
+                  {drill.ids.map((c) => (
+                    <li key={c.id}>
+                      <a href={`/cases/${c.id}`}>{c.number || t("eval.caseLink", { id: c.id })}</a>
                     </li>
                   ))}
                 </ul>
@@ -333,10 +432,13 @@ export default function Evaluation() {
           </div>
         )}
         {lists && (
-          <div class="eval-lists">
-            <ListCard title={t("eval.redList")} items={lists.red} testid="eval-red" />
-            <ListCard title={t("eval.blackList")} items={lists.black} testid="eval-black" />
-          </div>
+          <>
+            <div class="eval-lists">
+              <ListCard title={t("eval.redList")} items={lists.red} testid="eval-red" />
+              <ListCard title={t("eval.blackList")} items={lists.black} testid="eval-black" />
+            </div>
+            <p class="muted" data-testid="eval-lists-rule">{t("eval.listsRule")}</p>
+          </>
         )}
       </div>
       <div class="eval-lists">
@@ -371,22 +473,22 @@ export default function Evaluation() {
             <ul class="alerts">
               {alerts.surges.map((s, n) => (
                 <li key={`s${n}`}>
-                  <span class="badge light-red">{t("eval.surge")}</span>{" "}
+                  <span class="badge light-red">{t(`eval.level.${s.level}`)}</span>{" "}
                   {t("eval.surgeText", {
                     day: s.day,
-                    series: Array.isArray(s.series) ? s.series.join(" / ") : s.series,
+                    series: s.series_name,
                     count: s.count,
-                    baseline: s.baseline.toFixed(2),
+                    baseline: s.baseline.toFixed(1),
                   })}
                 </li>
               ))}
               {alerts.recurring.map((r, n) => (
                 <li key={`r${n}`}>
                   <span class="badge light-yellow">{t("eval.recurring")}</span>{" "}
-                  {t("eval.recurringText", { grid: r.grid_code, category: r.category_code, from: r.first_day, to: r.last_day })}{" "}
-                  {r.case_ids.slice(0, 10).map((id) => (
-                    <a key={id} href={`/cases/${id}`} class="case-chip">
-                      {t("eval.caseLink", { id })}
+                  {t("eval.recurringText", { grid: r.grid_name, category: r.category_name, from: r.first_day, to: r.last_day, count: r.count })}{" "}
+                  {r.cases.slice(0, 10).map((c) => (
+                    <a key={c.id} href={`/cases/${c.id}`} class="case-chip">
+                      {c.number || t("eval.caseLink", { id: c.id })}
                     </a>
                   ))}
                 </li>

@@ -14,6 +14,17 @@ How each fact is read from the workflow's events (``urbangrid.cases.workflow``):
   (last) feedback, so approved extensions and 挂账 pauses are in it.
 - Feedback moves a case straight to ``pending_check``: the check task is "sent" by the
   system at feedback time (no 受理员 step, so 核查按时派发率 has nothing to count here).
+- Positions (岗位) are attributed by the role the actor acted in, as the event recorded it
+  (``case_events.actor_role``), not by who the user is: STANDARDS.md §5 ("Roles": 受理员
+  accepts, 值班长 files 立案 and closes 结案, 派遣员 dispatches, 监督员 verifies and checks) and
+  §7 (each position's counts are of its own steps). A step taken in another role (a 值班长
+  accepting a report, a leader's 强制结案, an administrator) is no position's act.
+- 自处理 (STANDARDS.md §5, "自处理 (supervisor fixes on the spot; 自处理审核; 结案存档 or
+  无效)"; Unicom's task list names 自处理审核 apart from 值班长-结案): approving a
+  self-handled report (``approve_self_handling``, which a 受理员 or a 值班长 may do) closes the
+  case (closed_at, closing type 自处理结案) but is a review, not a 结案 by a 值班长, so it
+  sets no closer. The inspector's 自行处置数 (§7, 监督员) counts the self-handled reports that
+  were archived (closed), not those found 无效.
 - Counters (returns, reworks, extensions, suspensions, wrong dispatches) are the case's.
 - Citizen side: for hotline cases the 12345 work order's reply time, reply deadline and
   回访 result (满意 → 5, 基本满意 → 4, 不满意 → 2); for web / Open311 cases the citizen
@@ -36,6 +47,12 @@ from urbangrid.evaluation.store import save_facts
 
 CALLBACK_RATING = {"satisfied": 5, "basically": 4, "dissatisfied": 2}
 CLOSE_ACTIONS = {"close", "force_close", "approve_self_handling"}
+# 结案 by a 值班长 (approve_self_handling closes the case too, but is 自处理审核).
+SHIFT_LEAD_CLOSINGS = {"close", "force_close"}
+
+# The role a step must have been taken in to count for the position that owns the step.
+INSPECTOR, INTAKE = "inspector", "intake_operator"
+SHIFT_LEAD, DISPATCHER = "shift_lead", "dispatcher"
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,17 @@ class HotlineInfo:
     replied_at: datetime | None
     due_at: datetime | None
     callback_result: str | None
+
+
+@dataclass(frozen=True)
+class _Acting:
+    """The actor of one event, credited to a position only when acting in its role."""
+
+    event: Any
+
+    def as_(self, position: str) -> int | None:
+        role = getattr(self.event, "actor_role", None) or ""
+        return self.event.actor_id if role == position else None  # type: ignore[no-any-return]
 
 
 def _parse(value: Any) -> datetime | None:
@@ -86,29 +114,31 @@ def facts_from_case(
         action, to_state = e.action, e.to_state
         if "disposal_deadline" in data:
             disposal_deadline = _parse(data["disposal_deadline"])
+        actor = _Acting(e)
         if action == "accept_report":
-            f["accepted_at"], f["intake_operator_id"] = e.at, e.actor_id
+            f["accepted_at"], f["intake_operator_id"] = e.at, actor.as_(INTAKE)
             if to_state == "pending_verify":
                 f["verify_sent_at"] = e.at
                 f["verify_send_deadline"] = entered.get("pending_intake")
         elif action == "verify":
-            f["verified_at"], f["verifier_id"] = e.at, e.actor_id
+            f["verified_at"], f["verifier_id"] = e.at, actor.as_(INSPECTOR)
         elif action == "file":
-            f["filed_at"], f["filer_id"] = e.at, e.actor_id
+            f["filed_at"], f["filer_id"] = e.at, actor.as_(SHIFT_LEAD)
         elif action == "void" and "filed_at" in f:
             f["voided_at"] = e.at
         elif action == "dispatch":
             if "dispatched_at" not in f:
-                f["dispatched_at"], f["dispatcher_id"] = e.at, e.actor_id
+                f["dispatched_at"], f["dispatcher_id"] = e.at, actor.as_(DISPATCHER)
             if data.get("department_id") is not None:
                 departments.append(int(data["department_id"]))
         elif action == "feedback":
             f["handled_at"] = e.at
             f["handle_deadline"] = disposal_deadline
         elif action == "check_pass":
-            f["checked_at"], f["checker_id"] = e.at, e.actor_id
+            f["checked_at"], f["checker_id"] = e.at, actor.as_(INSPECTOR)
         elif action in CLOSE_ACTIONS:
-            f["closed_at"], f["closer_id"] = e.at, e.actor_id
+            f["closed_at"] = e.at
+            f["closer_id"] = actor.as_(SHIFT_LEAD) if action in SHIFT_LEAD_CLOSINGS else None
             if action == "force_close":
                 f["closing_type"] = "forced"
             elif action == "approve_self_handling":
@@ -207,6 +237,18 @@ def facts_for_cases(
         for r in cases
     ]
     return facts, {r.id: r.version for r in cases}, {r.id: r.jurisdiction_id for r in cases}
+
+
+def case_numbers(conn: Connection, case_ids: Iterable[int]) -> dict[int, str]:
+    """Case id → case number (案件编号), what people read and search by."""
+    from urbangrid.cases.models import Case
+
+    ids = sorted(set(case_ids))
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), 1000):
+        rows = conn.execute(sa.select(Case.id, Case.number).where(Case.id.in_(ids[i : i + 1000])))
+        out.update({r.id: r.number for r in rows})
+    return out
 
 
 def sync_facts(engine: Engine, full: bool = False, batch: int = 1000) -> int:

@@ -65,11 +65,19 @@ class GradeBand:
     color: str
 
 
+# The fewest cases (``indicators.VOLUME_COUNTS``) an object needs in the period to be ranked.
+DEFAULT_MIN_CASES = 5
+
+
 @dataclass(frozen=True)
 class EvaluationConfig:
     name: str
     objects: dict[str, ObjectConfig]
     grades: list[GradeBand]
+    # 参与排名的最少案件数: objects with fewer cases are scored but listed apart, unranked.
+    min_cases: int = DEFAULT_MIN_CASES
+    # The name shown in reports (the bureau's words, e.g. "2026 年度考评办法").
+    title_zh: str = "综合评价标准（默认权重）"
 
     def for_kind(self, kind: ObjectKind) -> ObjectConfig:
         # Districts are areas: a configuration written before 区级评价 scores them as streets.
@@ -103,7 +111,13 @@ class EvaluationConfig:
                 for kind, obj in data["objects"].items()
             }
             grades = [GradeBand(**g) for g in data["grades"]]
-            config = cls(name=str(data.get("name", "custom")), objects=objects, grades=grades)
+            config = cls(
+                name=str(data.get("name", "custom")),
+                objects=objects,
+                grades=grades,
+                min_cases=int(data.get("min_cases", DEFAULT_MIN_CASES)),
+                title_zh=str(data.get("title_zh") or data.get("name") or "综合评价标准"),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"evaluation configuration is malformed: {exc!r}") from exc
         config.validate()
@@ -155,6 +169,8 @@ class EvaluationConfig:
                     problems.append(f"{kind_name}: score term {term.ref!r} is no rate or band")
                 if term.weight <= 0:
                     problems.append(f"{kind_name}: weight of {term.ref!r} must be positive")
+        if self.min_cases < 0:
+            problems.append("min_cases must be 0 or more")
         mins = [g.min_score for g in self.grades]
         if not mins or mins != sorted(mins, reverse=True) or mins[-1] != 0:
             problems.append("grades must be ordered from the best down, the last with min 0")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from urbangrid.evaluation.config import EvaluationConfig, ObjectConfig
 from urbangrid.evaluation.facts import CaseFacts
 from urbangrid.evaluation.formulas import grade_for, weighted_mean
-from urbangrid.evaluation.indicators import COUNT_DEFS, CountDef, ObjectKind
+from urbangrid.evaluation.indicators import COUNT_DEFS, VOLUME_COUNTS, CountDef, ObjectKind
 from urbangrid.kit.errors import InvalidInput
 from urbangrid.kit.types import in_calendar
 
@@ -176,6 +176,7 @@ class Evaluation:
     score: Fraction | None
     grade: str | None
     case_ids: dict[str, list[int]] = field(default_factory=dict)
+    volume: int = 0  # the cases the object acted on (indicators.VOLUME_COUNTS)
 
     @property
     def score_float(self) -> float | None:
@@ -242,6 +243,7 @@ def evaluate(
         score,
         grade_of(score, config),
         counts.case_ids,
+        volume=sum(c.get(n, 0) for n in VOLUME_COUNTS[counts.kind]),
     )
 
 
@@ -263,25 +265,62 @@ def evaluate_all(
 # Rankings, red / black lists, month-over-month change
 
 
-def ranked(evaluations: Iterable[Evaluation]) -> list[Evaluation]:
-    """Best first; objects without a score last; ties broken by key for a stable order."""
+def rankable(e: Evaluation, min_cases: int = 0) -> bool:
+    """Scored, with at least ``min_cases`` cases (参与排名)."""
+    return e.score is not None and e.volume >= min_cases
+
+
+def ranked(evaluations: Iterable[Evaluation], min_cases: int = 0) -> list[Evaluation]:
+    """Best first among the rankable; then the scored objects with too few cases; then those
+    without a score; ties broken by key for a stable order."""
     return sorted(
         evaluations,
-        key=lambda e: (e.score is None, -(e.score or 0), str(e.key)),
+        key=lambda e: (
+            e.score is None,
+            not rankable(e, min_cases),
+            -(e.score or 0),
+            str(e.key),
+        ),
     )
+
+
+def ranks(evaluations: Iterable[Evaluation], min_cases: int = 0) -> dict[Hashable, int]:
+    """Key → rank (1 = best) of the rankable objects; the others have none."""
+    rankable_ones = [e for e in ranked(evaluations, min_cases) if rankable(e, min_cases)]
+    return {e.key: i for i, e in enumerate(rankable_ones, start=1)}
 
 
 @dataclass
 class Lists:
-    red: list[Evaluation]  # 红榜: the best N
-    black: list[Evaluation]  # 黑榜: the worst N
+    red: list[Evaluation]  # 红榜: the best
+    black: list[Evaluation]  # 黑榜: the worst, worst first
 
 
-def red_black_lists(evaluations: Iterable[Evaluation], n: int) -> Lists:
-    """Top and bottom ``n`` among the scored objects; an object is on at most one list."""
-    scored = [e for e in ranked(evaluations) if e.score is not None]
-    red = scored[:n]
-    black = [e for e in reversed(scored[n:])][:n]
+def list_sizes(m: int, n: int) -> tuple[int, int]:
+    """How many of ``m`` ranked objects go on the red and on the black list (each at most
+    ``n``): a third of them each, so the middle third is on neither; with 1–2 objects the
+    best one is on the red list and nobody on the black list (one of two is not "the worst"
+    of anything)."""
+    if m <= 0 or n <= 0:
+        return 0, 0
+    if m < 3:
+        return 1, 0
+    k = min(n, m // 3)
+    return k, k
+
+
+def red_black_lists(evaluations: Iterable[Evaluation], n: int, min_cases: int = 0) -> Lists:
+    """红榜 / 黑榜 among the rankable objects, sized by :func:`list_sizes`. An object is on
+    at most one list, and every black-listed score is below every red-listed one: an object
+    tied with a red-listed one is not black-listed."""
+    scored = [e for e in ranked(evaluations, min_cases) if rankable(e, min_cases)]
+    n_red, n_black = list_sizes(len(scored), n)
+    red = scored[:n_red]
+    floor = min((e.score for e in red if e.score is not None), default=None)
+    rest = scored[n_red:]
+    black = [
+        e for e in reversed(rest) if floor is None or (e.score is not None and e.score < floor)
+    ][:n_black]
     return Lists(red, black)
 
 
@@ -301,14 +340,18 @@ class Change:
         return self.score - self.previous_score
 
 
-def month_over_month(current: Iterable[Evaluation], previous: Iterable[Evaluation]) -> list[Change]:
-    """Score and rank now and in the previous period (环比), in the current ranking order."""
-    cur = ranked(current)
-    prev = ranked(previous)
+def month_over_month(
+    current: Iterable[Evaluation], previous: Iterable[Evaluation], min_cases: int = 0
+) -> list[Change]:
+    """Score and rank now and in the previous period (环比), in the current ranking order;
+    an object with too few cases in a period has no rank in it."""
+    cur = ranked(current, min_cases)
+    prev = list(previous)
     prev_by_key = {e.key: e for e in prev}
-    prev_rank = {e.key: i + 1 for i, e in enumerate(prev) if e.score is not None}
+    prev_rank = ranks(prev, min_cases)
+    cur_rank = ranks(cur, min_cases)
     out: list[Change] = []
-    for i, e in enumerate(cur):
+    for e in cur:
         p = prev_by_key.get(e.key)
         out.append(
             Change(
@@ -316,7 +359,7 @@ def month_over_month(current: Iterable[Evaluation], previous: Iterable[Evaluatio
                 e.name,
                 e.score,
                 p.score if p else None,
-                i + 1 if e.score is not None else None,
+                cur_rank.get(e.key),
                 prev_rank.get(e.key),
             )
         )

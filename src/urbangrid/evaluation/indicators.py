@@ -185,12 +185,14 @@ def _inspector() -> list[CountDef]:
             "reported_at",
             INSPECTOR_SOURCE & done("filed_at"),
         ),
+        # 自行处置数 (§7, 监督员): self-handled reports archived as closed (结案存档); one the
+        # review found 无效 is voided, not counted (STANDARDS.md §5, 自处理).
         CountDef(
             "self_handled",
             "自行处置数",
             "reporter_id",
             "reported_at",
-            INSPECTOR_SOURCE & const("self_handled", "==", True),
+            INSPECTOR_SOURCE & const("self_handled", "==", True) & done("closed_at"),
         ),
         CountDef("verify_due", "应核实数", "verifier_id", "verify_sent_at", Always()),
         CountDef(
@@ -291,6 +293,22 @@ COUNT_DEFS: dict[ObjectKind, tuple[CountDef, ...]] = {
 }
 
 
+# The counts that make an object's volume (案件量): the cases it acted on in the period. An
+# object with fewer than ``EvaluationConfig.min_cases`` of them is scored but not ranked, so a
+# department with 2 cases cannot outrank one with 170 by luck.
+VOLUME_COUNTS: dict[ObjectKind, tuple[str, ...]] = {
+    ObjectKind.DEPARTMENT: ("dispatched",),
+    ObjectKind.DISTRICT: ("filed",),
+    ObjectKind.STREET: ("filed",),
+    ObjectKind.COMMUNITY: ("filed",),
+    ObjectKind.GRID: ("filed",),
+    ObjectKind.INSPECTOR: ("reports", "verify_due", "check_due"),
+    ObjectKind.INTAKE_OPERATOR: ("accepted",),
+    ObjectKind.SHIFT_LEAD: ("filed", "closed"),
+    ObjectKind.DISPATCHER: ("dispatched",),
+}
+
+
 def count_def(kind: ObjectKind, name: str) -> CountDef:
     for d in COUNT_DEFS[kind]:
         if d.name == name:
@@ -302,4 +320,4 @@ def count_labels(kind: ObjectKind) -> dict[str, str]:
     return {d.name: d.label_zh for d in COUNT_DEFS[kind]}
 
 
-__all__ = ["AREA_KEYS", "COUNT_DEFS", "CountDef", "ObjectKind", "count_def"]
+__all__ = ["AREA_KEYS", "COUNT_DEFS", "VOLUME_COUNTS", "CountDef", "ObjectKind", "count_def"]

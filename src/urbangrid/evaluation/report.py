@@ -9,15 +9,21 @@ from fractions import Fraction
 from html import escape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from urbangrid.evaluation.engine import Change, Evaluation
+from urbangrid.evaluation.engine import Change, Evaluation, ranks
 from urbangrid.evaluation.indicators import ObjectKind, count_labels
-from urbangrid.evaluation.service import MonthlyReport
+from urbangrid.evaluation.service import (
+    SURGE_LEVEL_ZH,
+    AlertNames,
+    MonthlyReport,
+    surge_level,
+)
 
 GRADE_FILL = {"A": "C6EFCE", "B": "BDD7EE", "C": "FFEB9C", "D": "F8CBAD", "E": "808080"}
 
@@ -140,6 +146,28 @@ def _delta_map(changes: Sequence[Change]) -> dict[Any, Change]:
     return {c.key: c for c in changes}
 
 
+def _generated(report: MonthlyReport) -> str:
+    """The generation time in the jurisdiction's zone (an official report has no UTC)."""
+    local = report.generated_at.astimezone(ZoneInfo(report.tz))
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def _names(report: MonthlyReport) -> AlertNames:
+    return report.names or AlertNames({}, {}, {})
+
+
+def _rule(report: MonthlyReport) -> str:
+    return f"少于 {report.config.min_cases} 件不参与排名"
+
+
+def _case_list(report: MonthlyReport, case_ids: Sequence[int], limit: int = 50) -> str:
+    names = _names(report)
+    numbers = [names.case(i) for i in case_ids[:limit]]
+    shown = "、".join(n for n in numbers if n)
+    more = len(case_ids) - limit
+    return shown + (f" 等 {len(case_ids)} 件" if more > 0 else "")
+
+
 # ---------------------------------------------------------------------------------- xlsx
 
 
@@ -149,15 +177,21 @@ def write_xlsx(report: MonthlyReport, path: Path) -> None:
     ws.title = "概况"
     ws.append([f"数字城管综合评价月报 {report.period.label}"])
     ws["A1"].font = Font(size=14, bold=True)
-    ws.append(["生成时间 (UTC)", report.generated_at.strftime("%Y-%m-%d %H:%M")])
-    ws.append(["评价配置", report.config.name])
+    ws.append(["生成时间", _generated(report)])
+    ws.append(["评价标准", report.config.title_zh])
+    ws.append(["排名规则", _rule(report)])
     ws.append(["上报数", report.totals.get("reported", 0)])
     ws.append(["立案数", report.totals.get("filed", 0)])
     ws.append([])
-    ws.append(["公众诉求 (热线 / Open311)"])
+    ws.append(["公众诉求 (热线 / 网络上报)"])
     for key, label in CITIZEN_LABELS.items():
         v = report.citizen.get(key)
-        ws.append([label, _pct(v) if key.endswith("rate") else v])
+        if key.endswith("rate"):
+            # a number the spreadsheet can compute with, shown as a percentage
+            ws.append([label, None if v is None else round(float(v), 4)])
+            ws.cell(ws.max_row, 2).number_format = "0.0%"
+        else:
+            ws.append([label, v])
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 22
 
@@ -189,11 +223,12 @@ def _section_sheet(wb: Workbook, report: MonthlyReport, kind: ObjectKind) -> Non
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     deltas = _delta_map(report.changes.get(kind, []))
     evals = report.sections[kind]
-    for i, e in enumerate(evals, start=1):
+    rank_of = ranks(evals, report.config.min_cases)
+    for e in evals:
         ch = deltas.get(e.key)
         delta = None if ch is None or ch.delta is None else round(float(ch.delta), 2)
         row = [
-            i if e.score is not None else None,
+            rank_of.get(e.key),
             e.name,
             *(_value(e, n, r) for n, r in cols),
             e.score_float,
@@ -247,6 +282,7 @@ def _section_sheet(wb: Workbook, report: MonthlyReport, kind: ObjectKind) -> Non
 
 def _lists_sheet(wb: Workbook, report: MonthlyReport) -> None:
     ws = wb.create_sheet("红黑榜")
+    ws.append([f"各占参与排名对象的三分之一（至多 5 个），{_rule(report)}，不足 3 个不设黑榜"])
     ws.append(["对象类型", "榜单", "名次", "对象", "综合得分", "等级"])
     for kind in ObjectKind:
         lists = report.lists(kind, 5)
@@ -256,28 +292,44 @@ def _lists_sheet(wb: Workbook, report: MonthlyReport) -> None:
 
 
 def _alerts_sheet(wb: Workbook, report: MonthlyReport) -> None:
+    names = _names(report)
     ws = wb.create_sheet("预警")
-    ws.append(["类型", "网格/类别", "日期", "数量", "基线 λ", "P 值", "案件"])
+    ws.append(["类型", "网格 / 类别", "日期", "案件数", "平时日均", "程度", "案件编号"])
     for s in report.alerts.surges:
         ws.append(
-            ["突增", str(s.series), s.day.isoformat(), s.count, round(s.baseline, 3), s.p_value, ""]
+            [
+                "突增",
+                names.series(s.series),
+                s.day.isoformat(),
+                s.count,
+                round(s.baseline, 2),
+                SURGE_LEVEL_ZH[surge_level(s.p_value)],
+                "",
+            ]
         )
     for r in report.alerts.recurring:
         ws.append(
             [
                 "重复高发",
-                f"{r.grid_code} / {r.category_code}",
-                f"{r.first_day}..{r.last_day}",
+                f"{names.grid(r.grid_code)} · {names.category(r.category_code)}",
+                f"{r.first_day} 至 {r.last_day}",
                 len(r.case_ids),
                 None,
-                None,
-                ",".join(map(str, r.case_ids[:50])),
+                f"{(r.last_day - r.first_day).days + 1} 日内 {len(r.case_ids)} 件",
+                _case_list(report, r.case_ids),
             ]
         )
     ws.append([])
-    ws.append(["热点 (网格 × 类别)", "数量"])
+    ws.append(["热点 (网格 · 类别)", "案件数"])
     for key, n in report.alerts.hot_spots:
-        ws.append([" / ".join(map(str, key)) if isinstance(key, tuple) else str(key), n])
+        label = (
+            f"{names.grid(str(key[0]))} · {names.category(str(key[1]))}"
+            if isinstance(key, tuple)
+            else str(key)
+        )
+        ws.append([label, n])
+    ws.column_dimensions["B"].width = 36
+    ws.column_dimensions["G"].width = 60
 
 
 # ---------------------------------------------------------------------------------- html
@@ -342,8 +394,9 @@ def _html_table(report: MonthlyReport, kind: ObjectKind, limit: int | None = Non
     head = "".join(f"<th>{escape(labels.get(n, n))}</th>" for n, _ in cols)
     rows = []
     evals = report.sections[kind]
+    rank_of = ranks(evals, report.config.min_cases)
     shown = evals if limit is None else evals[:limit]
-    for i, e in enumerate(shown, start=1):
+    for e in shown:
         cells = []
         for n, is_rate in cols:
             v = _value(e, n, is_rate)
@@ -355,7 +408,7 @@ def _html_table(report: MonthlyReport, kind: ObjectKind, limit: int | None = Non
             delta = f'<span class="{"up" if d >= 0 else "down"}">{d:+.1f}</span>'
         score = "—" if e.score_float is None else f"{e.score_float:.2f}"
         grade = e.grade or "—"
-        rank = i if e.score is not None else "—"
+        rank = rank_of.get(e.key, "—")
         rows.append(
             f'<tr><td>{rank}</td><td class="name">{escape(e.name)}</td>{"".join(cells)}'
             f'<td>{score}</td><td class="g-{grade}">{grade}</td><td>{delta}</td></tr>'
@@ -377,8 +430,8 @@ def render_html(report: MonthlyReport) -> str:
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>",
         f"<title>综合评价月报 {escape(p.label)}</title><style>{CSS}</style></head><body>",
         f"<h1>数字城管综合评价月报 · {escape(p.label)}</h1>",
-        f"<p class='meta'>生成于 {report.generated_at:%Y-%m-%d %H:%M} UTC · "
-        f"评价配置：{escape(report.config.name)} · "
+        f"<p class='meta'>生成于 {_generated(report)} · "
+        f"评价标准：{escape(report.config.title_zh)}（{_rule(report)}）· "
         f"上报 {report.totals.get('reported', 0)} 件，立案 {report.totals.get('filed', 0)} 件</p>",
         "<h2>公众诉求</h2><table><tr>",
     ]
@@ -411,16 +464,17 @@ def render_html(report: MonthlyReport) -> str:
             )
         out.append("</section>")
     out.append("<h2>预警</h2>")
+    names = _names(report)
     if report.alerts.surges:
         out.append(
-            "<table><thead><tr><th>序列</th><th>日期</th><th>数量</th><th>基线 λ</th>"
-            "<th>P 值</th></tr></thead><tbody>"
+            "<table><thead><tr><th>网格 / 类别</th><th>日期</th><th>案件数</th>"
+            "<th>平时日均</th><th>程度</th></tr></thead><tbody>"
         )
         for s in report.alerts.surges[:50]:
             out.append(
-                f"<tr><td class='name'>{escape(str(s.series))}</td><td>{s.day}</td>"
-                f"<td>{s.count}</td>"
-                f"<td>{s.baseline:.2f}</td><td>{s.p_value:.2g}</td></tr>"
+                f"<tr><td class='name'>{escape(names.series(s.series))}</td><td>{s.day}</td>"
+                f"<td>{s.count}</td><td>{s.baseline:.1f}</td>"
+                f"<td>{SURGE_LEVEL_ZH[surge_level(s.p_value)]}</td></tr>"
             )
         out.append("</tbody></table>")
     else:
@@ -429,9 +483,18 @@ def render_html(report: MonthlyReport) -> str:
         "<p>重复高发（同一网格同一类别 7 日内 3 次及以上）："
         f"{len(report.alerts.recurring)} 处。</p>"
     )
+    if report.alerts.recurring:
+        out.append("<ul>")
+        for r in report.alerts.recurring[:30]:
+            out.append(
+                f"<li>{escape(names.grid(r.grid_code))} · {escape(names.category(r.category_code))}"
+                f"：{r.first_day} 至 {r.last_day} 共 {len(r.case_ids)} 件"
+                f"（{escape(_case_list(report, r.case_ids, 10))}）</li>"
+            )
+        out.append("</ul>")
     out.append(
-        "<p class='meta'>突增判定：某日数量 n ≥ 3 且在前 28 日日均 λ 的泊松分布下 "
-        "P(X ≥ n) &lt; 0.001。</p>"
+        "<p class='meta'>突增判定：某日案件数不少于 3 件，且按前 28 日的日均数量，"
+        "出现这么多的机会不到千分之一（显著）；不到百万分之一为极显著。</p>"
     )
     out.append("</body></html>")
     return "".join(out)

@@ -10,29 +10,56 @@ reader's platform's local months.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from urbangrid.api.deps import DbSession, require_roles
+from urbangrid.api.downloads import xlsx_download
 from urbangrid.auth.principal import Principal
 from urbangrid.cases.queries import CaseScope, case_scope
 from urbangrid.evaluation import service
+from urbangrid.evaluation.adapter import case_numbers
 from urbangrid.evaluation.config import default_config
-from urbangrid.evaluation.engine import Change, Evaluation, Period, month_over_month
+from urbangrid.evaluation.engine import (
+    Change,
+    Evaluation,
+    Period,
+    month_over_month,
+    rankable,
+    ranks,
+    red_black_lists,
+)
+from urbangrid.evaluation.export import KIND_TITLES_ZH, export_sheets
 from urbangrid.evaluation.indicators import COUNT_DEFS, ObjectKind
+from urbangrid.evaluation.schemas import (
+    AlertCase,
+    AlertsOut,
+    DrillCase,
+    EvaluationList,
+    EvaluationOut,
+    HotSpotOut,
+    ListsOut,
+    RecurringOut,
+    SurgeOut,
+)
 from urbangrid.evaluation.sql import case_ids_sql
 from urbangrid.kit.errors import InvalidInput, NotFound
 from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.types import CalendarDate
+from urbangrid.kit.xlsx import XLSX_MEDIA_TYPE
 from urbangrid.org import service as org
 from urbangrid.org.roles import Role
 
 router = APIRouter(prefix="/api/v1/evaluation", tags=["evaluation"])
+
+# The configuration in force (formulas, weights, bands, grades, the ranking minimum).
+CONFIG = default_config()
 
 Reader = Annotated[Principal, Depends(require_roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER))]
 
@@ -54,36 +81,6 @@ KINDS = {
     "shift-leads": ObjectKind.SHIFT_LEAD,
     "dispatchers": ObjectKind.DISPATCHER,
 }
-
-
-class EvaluationOut(BaseModel):
-    kind: str
-    key: str
-    name: str
-    rank: int | None
-    score: float | None
-    grade: str | None
-    counts: dict[str, int]
-    rates: dict[str, float | None]
-    band_scores: dict[str, float]
-    previous_score: float | None = None
-    score_change: float | None = None
-    previous_rank: int | None = None
-
-
-class EvaluationList(BaseModel):
-    period: str
-    start: datetime
-    end: datetime
-    kind: str
-    items: list[EvaluationOut]
-
-
-class ListsOut(BaseModel):
-    period: str
-    kind: str
-    red: list[EvaluationOut]
-    black: list[EvaluationOut]
 
 
 def _kind(kind: str) -> ObjectKind:
@@ -140,7 +137,9 @@ def period_params(
 PeriodDep = Annotated[Period, Depends(period_params)]
 
 
-def _out(e: Evaluation, rank: int | None, change: Change | None = None) -> EvaluationOut:
+def _out(
+    e: Evaluation, rank: int | None, change: Change | None = None, min_cases: int = 0
+) -> EvaluationOut:
     return EvaluationOut(
         kind=e.kind.value,
         key=str(e.key),
@@ -158,26 +157,32 @@ def _out(e: Evaluation, rank: int | None, change: Change | None = None) -> Evalu
         if change is None or change.delta is None
         else round(float(change.delta), 2),
         previous_rank=None if change is None else change.previous_rank,
+        volume=e.volume,
+        ranked=rankable(e, min_cases),
     )
+
+
+def _evaluations(
+    db: Session, kind: ObjectKind, period: Period, reader: ReaderScope
+) -> tuple[list[Evaluation], dict[Any, Change]]:
+    conn = db.connection()
+    min_cases = CONFIG.min_cases
+    current = service.evaluate_kind(conn, kind, period, CONFIG, scope=reader.cases)
+    changes: dict[Any, Change] = {}
+    if period.label[4:5] == "-" and len(period.label) == 7:
+        previous = service.evaluate_kind(
+            conn, kind, period.previous_month(reader.timezone), CONFIG, scope=reader.cases
+        )
+        changes = {c.key: c for c in month_over_month(current, previous, min_cases)}
+    return current, changes
 
 
 def _evaluate(
     db: Session, kind: ObjectKind, period: Period, reader: ReaderScope
 ) -> list[EvaluationOut]:
-    conn = db.connection()
-    current = service.evaluate_kind(conn, kind, period, scope=reader.cases)
-    changes: dict[Any, Change] = {}
-    if period.label[4:5] == "-" and len(period.label) == 7:
-        previous = service.evaluate_kind(
-            conn, kind, period.previous_month(reader.timezone), scope=reader.cases
-        )
-        changes = {c.key: c for c in month_over_month(current, previous)}
-    out = []
-    rank = 0
-    for e in current:
-        rank = rank + 1 if e.score is not None else rank
-        out.append(_out(e, rank if e.score is not None else None, changes.get(e.key)))
-    return out
+    current, changes = _evaluations(db, kind, period, reader)
+    rank_of = ranks(current, CONFIG.min_cases)
+    return [_out(e, rank_of.get(e.key), changes.get(e.key), CONFIG.min_cases) for e in current]
 
 
 def _key(kind: ObjectKind, key: str) -> Any:
@@ -194,7 +199,7 @@ def get_config(_: Reader) -> dict[str, Any]:
     """The evaluation configuration in force (formulas, weights, bands, grades)."""
     import json
 
-    return json.loads(default_config().to_json())  # type: ignore[no-any-return]
+    return json.loads(CONFIG.to_json())  # type: ignore[no-any-return]
 
 
 @router.get("/citizen", responses=_ERRORS, **scoped(RouteScope.CASES))
@@ -210,46 +215,60 @@ def citizen(db: DbSession, reader: Scope, period: PeriodDep) -> dict[str, Any]:
     }
 
 
-@router.get("/alerts", responses=_ERRORS, **scoped(RouteScope.CASES))
+@router.get("/alerts", response_model=AlertsOut, responses=_ERRORS, **scoped(RouteScope.CASES))
 def get_alerts(
     db: DbSession,
     reader: Scope,
     period: PeriodDep,
     times: int = Query(3, ge=2, description="recurring: this many cases …"),
     within_days: int = Query(7, ge=1, le=366, description="… within this many days"),
-) -> dict[str, Any]:
-    """Surges (Poisson control limit) and recurring problems (same grid and category)."""
-    a = service.alerts(
-        db.connection(), period, reader.timezone, None, times, within_days, scope=reader.cases
-    )
-    return {
-        "period": period.label,
-        "rule": "n >= 3 and P(X >= n | Poisson(mean of the previous 28 days)) < 0.001",
-        "surges": [
-            {
-                "series": list(s.series) if isinstance(s.series, tuple) else s.series,
-                "day": s.day,
-                "count": s.count,
-                "baseline": round(s.baseline, 4),
-                "p_value": s.p_value,
-            }
+) -> AlertsOut:
+    """Surges (Poisson control limit) and recurring problems (same grid and category), named
+    in words: category and grid names, case numbers, the surge's strength."""
+    conn = db.connection()
+    a = service.alerts(conn, period, reader.timezone, None, times, within_days, scope=reader.cases)
+    names = service.alert_names(conn, a)
+    return AlertsOut(
+        period=period.label,
+        rule="n >= 3 and P(X >= n | Poisson(mean of the previous 28 days)) < 0.001",
+        surges=[
+            SurgeOut(
+                series=list(s.series) if isinstance(s.series, tuple) else str(s.series),
+                series_name=names.series(s.series),
+                day=s.day,
+                count=s.count,
+                baseline=round(s.baseline, 4),
+                level=service.surge_level(s.p_value),
+                level_zh=service.SURGE_LEVEL_ZH[service.surge_level(s.p_value)],
+                p_value=s.p_value,
+            )
             for s in a.surges
         ],
-        "recurring": [
-            {
-                "grid_code": r.grid_code,
-                "category_code": r.category_code,
-                "first_day": r.first_day,
-                "last_day": r.last_day,
-                "case_ids": list(r.case_ids),
-            }
+        recurring=[
+            RecurringOut(
+                grid_code=r.grid_code,
+                grid_name=names.grid(r.grid_code),
+                category_code=r.category_code,
+                category_name=names.category(r.category_code),
+                first_day=r.first_day,
+                last_day=r.last_day,
+                count=len(r.case_ids),
+                case_ids=list(r.case_ids),
+                cases=[AlertCase(id=i, number=names.case(i)) for i in r.case_ids],
+            )
             for r in a.recurring
         ],
-        "hot_spots": [
-            {"grid_code": k[0], "category_code": k[1], "count": n}  # type: ignore[index]
+        hot_spots=[
+            HotSpotOut(
+                grid_code=str(k[0]),  # type: ignore[index]
+                grid_name=names.grid(str(k[0])),  # type: ignore[index]
+                category_code=str(k[1]),  # type: ignore[index]
+                category_name=names.category(str(k[1])),  # type: ignore[index]
+                count=n,
+            )
             for k, n in a.hot_spots
         ],
-    }
+    )
 
 
 @router.get(
@@ -260,25 +279,66 @@ def rankings(
     db: DbSession,
     reader: Scope,
     period: PeriodDep,
-    n: int = Query(5, ge=1, le=100, description="length of the red and black lists"),
+    n: int = Query(5, ge=1, le=100, description="longest red and black lists"),
 ) -> ListsOut:
-    """红榜 / 黑榜: the best and the worst ``n`` objects of the kind."""
-    items = [i for i in _evaluate(db, _kind(kind), period, reader) if i.score is not None]
-    red = items[:n]
-    black = list(reversed(items[n:]))[:n]
-    return ListsOut(period=period.label, kind=_kind(kind).value, red=red, black=black)
+    """红榜 / 黑榜 among the objects with enough cases: a third of them each at most ``n``,
+    the middle on neither, no black list with fewer than three (``engine.list_sizes``)."""
+    k = _kind(kind)
+    current, changes = _evaluations(db, k, period, reader)
+    rank_of = ranks(current, CONFIG.min_cases)
+    lists = red_black_lists(current, n, CONFIG.min_cases)
+
+    def out(e: Evaluation) -> EvaluationOut:
+        return _out(e, rank_of.get(e.key), changes.get(e.key), CONFIG.min_cases)
+
+    return ListsOut(
+        period=period.label,
+        kind=k.value,
+        min_cases=CONFIG.min_cases,
+        red=[out(e) for e in lists.red],
+        black=[out(e) for e in lists.black],
+    )
+
+
+@router.get(
+    "/export/{kind}",
+    response_class=StreamingResponse,
+    responses={**_ERRORS, 200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "xlsx"}},
+    **scoped(RouteScope.CASES),
+)
+def export_table(
+    kind: str,
+    db: DbSession,
+    reader: Scope,
+    period: PeriodDep,
+    q: str = Query("", max_length=100, description="only objects whose name or key has this"),
+) -> StreamingResponse:
+    """The evaluation table of the kind as xlsx (the page's table: the ranked objects, then
+    those with too few cases, rates as percentages), times in the jurisdiction's zone."""
+    k = _kind(kind)
+    items = _evaluate(db, k, period, reader)
+    needle = q.strip().lower()
+    if needle:
+        items = [i for i in items if needle in i.name.lower() or needle in i.key.lower()]
+    sheets = export_sheets(k, period, items, CONFIG.min_cases)
+    label = KIND_TITLES_ZH[k]
+    return xlsx_download(
+        sheets, f"综合评价-{label}-{period.label}.xlsx", tz=ZoneInfo(reader.timezone)
+    )
 
 
 @router.get("/{kind}", response_model=EvaluationList, responses=_ERRORS, **scoped(RouteScope.CASES))
 def list_evaluations(kind: str, db: DbSession, reader: Scope, period: PeriodDep) -> EvaluationList:
-    """Every object of the kind, best first, with counts, rates, score, grade and the
-    change against the previous month."""
+    """Every object of the kind: the ranked ones best first, then those with fewer than
+    ``min_cases`` cases (scored, ``ranked`` false, no rank), with counts, rates, score, grade
+    and the change against the previous month."""
     k = _kind(kind)
     return EvaluationList(
         period=period.label,
         start=period.start,
         end=period.end,
         kind=k.value,
+        min_cases=CONFIG.min_cases,
         items=_evaluate(db, k, period, reader),
     )
 
@@ -297,7 +357,10 @@ def one_evaluation(
 
 
 @router.get(
-    "/{kind}/{key}/cases", response_model=Page[int], responses=_ERRORS, **scoped(RouteScope.CASES)
+    "/{kind}/{key}/cases",
+    response_model=Page[DrillCase],
+    responses=_ERRORS,
+    **scoped(RouteScope.CASES),
 )
 def drill_down(
     kind: str,
@@ -307,8 +370,8 @@ def drill_down(
     period: PeriodDep,
     count: str = Query(..., description="the count to open, e.g. overdue_open"),
     paging: PageParams = Depends(page_params),
-) -> Page[int]:
-    """The case ids behind one number (可追溯), ascending."""
+) -> Page[DrillCase]:
+    """The cases behind one number (可追溯), by id ascending, each with its case number."""
     k = _kind(kind)
     if count not in {d.name for d in COUNT_DEFS[k]}:
         raise NotFound(f"{k.value} has no count {count!r}", field="count")
@@ -324,8 +387,10 @@ def drill_down(
         extra_where=service.facts_condition(conn, reader.cases),
     )
     start = paging.offset
-    return Page[int](
-        items=list(all_ids[start : start + paging.page_size]),
+    shown = list(all_ids[start : start + paging.page_size])
+    numbers = case_numbers(conn, shown)
+    return Page[DrillCase](
+        items=[DrillCase(id=i, number=numbers.get(i, "")) for i in shown],
         total=len(all_ids),
         page=paging.page,
         page_size=paging.page_size,

@@ -187,7 +187,7 @@ def evaluate_kind(
         if missing:
             rows = conn.execute(sa.select(User.id, User.display_name).where(User.id.in_(missing)))
             infos = {**infos, **{r.id: ObjectInfo(r.id, r.display_name) for r in rows}}
-    return ranked(evaluate(c, config, infos.get(k)) for k, c in counts.items())
+    return ranked((evaluate(c, config, infos.get(k)) for k, c in counts.items()), config.min_cases)
 
 
 CITIZEN_COUNTS = ("citizen_cases", "replied", "replied_on_time", "completed", "rated", "satisfied")
@@ -260,6 +260,84 @@ def alerts(
     )
 
 
+@dataclass(frozen=True)
+class AlertNames:
+    """What an alert's codes and ids mean in words: category and grid names, case numbers."""
+
+    categories: dict[str, str]
+    grids: dict[str, str]
+    cases: dict[int, str]
+
+    def category(self, code: str) -> str:
+        return self.categories.get(code, code)
+
+    def grid(self, code: str) -> str:
+        name = self.grids.get(code)
+        return f"{name}（{code}）" if name and name != code else code
+
+    def series(self, series: Any) -> str:
+        """A surge series in words: a category, or a grid and a category."""
+        if isinstance(series, tuple | list) and len(series) == 2:
+            return f"{self.grid(str(series[0]))} · {self.category(str(series[1]))}"
+        return self.category(str(series))
+
+    def case(self, case_id: int) -> str:
+        return self.cases.get(case_id, "")
+
+
+def alert_names(conn: Connection, found: Alerts) -> AlertNames:
+    from urbangrid.catalog.models import Category
+    from urbangrid.evaluation.adapter import case_numbers
+
+    cats: set[str] = set()
+    grids: set[str] = set()
+    for sg in found.surges:
+        if isinstance(sg.series, tuple):
+            grids.add(str(sg.series[0]))
+            cats.add(str(sg.series[1]))
+        else:
+            cats.add(str(sg.series))
+    for r in found.recurring:
+        grids.add(r.grid_code)
+        cats.add(r.category_code)
+    for key, _n in found.hot_spots:
+        if isinstance(key, tuple):
+            grids.add(str(key[0]))
+            cats.add(str(key[1]))
+    categories = (
+        {
+            code: name
+            for code, name in conn.execute(
+                sa.select(Category.code, Category.name).where(Category.code.in_(cats))
+            )
+        }
+        if cats
+        else {}
+    )
+    grid_names = (
+        {
+            code: name
+            for code, name in conn.execute(
+                sa.select(Grid.code, Grid.name).where(Grid.code.in_(grids))
+            )
+            if name
+        }
+        if grids
+        else {}
+    )
+    ids = [i for r in found.recurring for i in r.case_ids]
+    return AlertNames(categories, grid_names, case_numbers(conn, ids))
+
+
+def surge_level(p_value: float) -> str:
+    """A surge's strength in words (the rule's α is 0.001): 显著, or 极显著 when the count
+    would happen less than once in a million days at the usual rate."""
+    return "very_significant" if p_value < 1e-6 else "significant"
+
+
+SURGE_LEVEL_ZH = {"significant": "异常升高（显著）", "very_significant": "异常升高（极显著）"}
+
+
 @dataclass
 class MonthlyReport:
     period: Period
@@ -270,9 +348,11 @@ class MonthlyReport:
     citizen: dict[str, Any]
     alerts: Alerts
     totals: dict[str, int] = field(default_factory=dict)
+    tz: str = DEFAULT_TZ  # the jurisdiction's zone: times in the report are local
+    names: AlertNames | None = None
 
     def lists(self, kind: ObjectKind, n: int = 5) -> Any:
-        return red_black_lists(self.sections[kind], n)
+        return red_black_lists(self.sections[kind], n, self.config.min_cases)
 
 
 def monthly_report(
@@ -292,7 +372,7 @@ def monthly_report(
         sections[kind] = evaluate_kind(conn, kind, period, config, as_of, scope=scope)
         if previous is not None:
             prev = evaluate_kind(conn, kind, previous, config, scope=scope)
-            changes[kind] = month_over_month(sections[kind], prev)
+            changes[kind] = month_over_month(sections[kind], prev, config.min_cases)
     in_scope = _facts_in_scope(conn, scope)
     reported = conn.execute(
         sa.select(sa.func.count()).where(in_period(FACTS, "reported_at", period), in_scope)
@@ -300,7 +380,7 @@ def monthly_report(
     filed = conn.execute(
         sa.select(sa.func.count()).where(in_period(FACTS, "filed_at", period), in_scope)
     ).scalar_one()
-    return MonthlyReport(
+    report = MonthlyReport(
         period=period,
         generated_at=now or datetime.now(ZoneInfo("UTC")),
         config=config,
@@ -309,7 +389,11 @@ def monthly_report(
         citizen=citizen_summary_sql(conn, period, as_of, scope),
         alerts=alerts(conn, period, tz, scope=scope),
         totals={"reported": int(reported), "filed": int(filed)},
+        tz=tz,
+        names=None,
     )
+    report.names = alert_names(conn, report.alerts)
+    return report
 
 
 def as_percent(value: Fraction | None) -> float | None:

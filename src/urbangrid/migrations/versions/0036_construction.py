@@ -1,7 +1,7 @@
 """construction: enforcement steps, change-patch batches and patches
 
 Revision ID: 0036_construction
-Revises: 0027_weigh_tickets
+Revises: 0034_evaluation_fixes
 
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 import urbangrid.kit.types
 
 revision: str = "0036_construction"
-down_revision: str | Sequence[str] | None = "0027_weigh_tickets"
+down_revision: str | Sequence[str] | None = "0034_evaluation_fixes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
