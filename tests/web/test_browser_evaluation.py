@@ -346,16 +346,11 @@ ROW_SPREAD = """() => {
 }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16, still on main: 14 admin entries wrap the header to 2 rows in Chinese and "
-    "4 in English at 1366 px (leader, shift lead, dispatcher: 2 rows in English); the Shell "
-    "needs an overflow menu. Strict: this fails the day it is fixed, to drop the marker.",
-)
 def test_header_is_one_row_for_every_role_in_both_languages_at_1366(
     browser: Any, eval_server: LiveServer, screenshot: Callable[[Any, str], Path]
 ) -> None:
-    """The admin's menu wrapped the header to 3 rows at 1366 px in English (issue 16)."""
+    """The admin's menu wrapped the header to 3 rows at 1366 px in English (issue 16); the
+    entries that do not fit now go under 更多, and every one of them is still reachable."""
     from web_harness import DEMO_PASSWORD
 
     problems: list[str] = []

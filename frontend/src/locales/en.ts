@@ -9,6 +9,7 @@ export const en: Record<string, string> = {
   "common.choose": "Choose…",
   "common.saving": "Sending…",
   "shell.skip": "Skip to main content",
+  "shell.more": "More",
   "shell.nav": "Main navigation",
   "shell.logout": "Log out",
   "shell.switchLanguage": "Switch language / 切换语言",

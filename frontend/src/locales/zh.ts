@@ -9,6 +9,7 @@ export const zh: Record<string, string> = {
   "common.choose": "请选择",
   "common.saving": "正在提交…",
   "shell.skip": "跳到主要内容",
+  "shell.more": "更多",
   "shell.nav": "主导航",
   "shell.logout": "退出登录",
   "shell.switchLanguage": "切换语言 / Switch language",
