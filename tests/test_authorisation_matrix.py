@@ -197,6 +197,8 @@ def query_for(world: ScopeWorld, path: str, kind: str | None) -> dict[str, str]:
         }
     if "/fleet/positions/" in path or path.endswith(("/waste/ledger", "/waste/indicators")):
         return {"start": "2026-11-02T00:00:00+08:00", "end": "2026-11-03T00:00:00+08:00"}
+    if "/waste/vehicles/" in path:
+        return {"date": "2026-11-02"}
     if path.endswith("/addresses/search"):
         return {"q": "路"}
     if path.endswith(
