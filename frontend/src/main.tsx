@@ -27,6 +27,10 @@ const Worktime = lazyPage(() => import("./pages/Worktime"));
 const Routing = lazyPage(() => import("./pages/Routing"));
 const Catalog = lazyPage(() => import("./pages/Catalog"));
 const Registers = lazyPage(() => import("./pages/Registers"));
+const WasteHub = lazyPage(() => import("./pages/WasteHub"));
+const WasteMap = lazyPage(() => import("./pages/WasteMap"));
+const WasteTracks = lazyPage(() => import("./pages/WasteTracks"));
+const WasteInspect = lazyPage(() => import("./pages/WasteInspect"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -53,6 +57,10 @@ function Routed({ path }: { path: string }) {
   if (path === "/admin/routing") return <Routing />;
   if (path === "/admin/catalog") return <Catalog />;
   if (path === "/admin/registers") return <Registers />;
+  if (path === "/waste") return <WasteHub />;
+  if (path === "/waste/map") return <WasteMap />;
+  if (path === "/waste/tracks") return <WasteTracks />;
+  if (path === "/waste/inspect") return <WasteInspect />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;
@@ -69,7 +77,7 @@ function Authed({ path }: { path: string }) {
   const session = useSession();
   if (!session) return <div class="boot" aria-busy="true" />;
   return (
-    <Shell session={session} path={path} compact={path === "/m"}>
+    <Shell session={session} path={path} compact={path === "/m" || path === "/waste/inspect"}>
       <Routed path={path} />
     </Shell>
   );

@@ -58,12 +58,15 @@ def inspections(
     principal: CurrentPrincipal,
     point: str | None = Query(None, max_length=64),
     limit: int = Query(50, ge=1, le=500),
+    mine: bool = Query(False, description="only the caller's own inspections"),
 ) -> Any:
-    """Your platform's latest inspections (of one point), with each case's progress."""
+    """Your platform's latest inspections (of one point; your own with ``mine``), with each
+    case's progress."""
     j = org.resolve_jurisdiction(db, principal, None)
+    who = principal.user_id if mine else None
     return [
         service.inspection_out(db, principal, row, p)
-        for row, p in service.list_inspections(db, j, point, limit)
+        for row, p in service.list_inspections(db, j, point, limit, inspector_id=who)
     ]
 
 

@@ -60,7 +60,12 @@ def record_inspection(
     at = at or utcnow()
     problems = checklist_rules.check(checklist)
     if problems:
-        raise InvalidInput("; ".join(problems), field="checklist", problems=problems)
+        raise InvalidInput(
+            "; ".join(problems),
+            field="checklist",
+            code="waste_checklist_invalid",
+            problems=problems,
+        )
     point = registers.get_record(session, jurisdiction, DROP_POINTS, point_code)
     if not point.is_active or point.lon is None or point.lat is None:
         raise InvalidInput(f"drop point {point_code} is retired or has no location", field="point")
@@ -160,7 +165,11 @@ def inspection_out(
 
 
 def list_inspections(
-    session: Session, jurisdiction: Jurisdiction, point_code: str | None, limit: int = 50
+    session: Session,
+    jurisdiction: Jurisdiction,
+    point_code: str | None,
+    limit: int = 50,
+    inspector_id: int | None = None,
 ) -> list[tuple[WasteInspection, RegisterRecord]]:
     stmt = (
         select(WasteInspection, RegisterRecord)
@@ -171,6 +180,8 @@ def list_inspections(
     )
     if point_code:
         stmt = stmt.where(RegisterRecord.code == point_code)
+    if inspector_id is not None:
+        stmt = stmt.where(WasteInspection.inspector_id == inspector_id)
     return [(i, p) for i, p in session.execute(stmt)]
 
 
