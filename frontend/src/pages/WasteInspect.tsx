@@ -79,10 +79,14 @@ export default function WasteInspect() {
       .catch(() => {});
   }
 
+  // The platform's drop points (a position found before they arrive waits for them).
+  const pointsLoad = useRef<Promise<PointStatus[]> | null>(null);
   useEffect(() => {
-    api<PointsStatus>("/api/v1/waste/points/status")
-      .then((d) => setPoints(d.points))
-      .catch((e) => setError(errorMessage(e)));
+    pointsLoad.current = api<PointsStatus>("/api/v1/waste/points/status").then((d) => {
+      setPoints(d.points);
+      return d.points;
+    });
+    pointsLoad.current.catch((e) => setError(errorMessage(e)));
     loadMine();
   }, []);
 
@@ -93,9 +97,10 @@ export default function WasteInspect() {
     }
     setGeoMsg(t("inspector.locating"));
     navigator.geolocation.getCurrentPosition(
-      (pos) => {
+      async (pos) => {
         const { longitude: lon, latitude: lat } = pos.coords;
-        const sorted = points
+        const all = await (pointsLoad.current ?? Promise.resolve(points)).catch(() => points);
+        const sorted = all
           .map((p) => ({ p, m: metres(lon, lat, p.lon, p.lat) }))
           .sort((a, b) => a.m - b.m)
           .slice(0, 5);
@@ -176,6 +181,14 @@ export default function WasteInspect() {
       const out = await afterUpload(() => api<Inspection>("/api/v1/waste/inspections", { json: body }));
       setResult(out);
       setAnswers(FRESH);
+      // the point's colour changed: read the points again
+      api<PointsStatus>("/api/v1/waste/points/status")
+        .then((d) => {
+          setPoints(d.points);
+          pointsLoad.current = Promise.resolve(d.points);
+          setPoint((cur) => d.points.find((p) => p.code === cur?.code) ?? cur);
+        })
+        .catch(() => {});
       photos.forEach((p) => URL.revokeObjectURL(p.url));
       setPhotos([]);
       loadMine();
@@ -196,7 +209,7 @@ export default function WasteInspect() {
         <Messages error={error} testid="inspect" />
         {result && (
           <div class="card" data-testid="inspect-result" role="status">
-            <p class={result.passed ? "ok" : "error"}>
+            <p class="ok">
               {result.passed ? t("waste.passedSaved", { name: result.point_name }) : t("waste.failedSaved", { name: result.point_name, n: result.failures.length })}
             </p>
             <FailureList failures={result.failures} testid="result-cases" />
@@ -213,7 +226,7 @@ export default function WasteInspect() {
               {near.map(({ p, m }) => (
                 <li key={p.code} aria-selected={point?.code === p.code}>
                   <button type="button" class="link" onClick={() => choose(p)}>
-                    {p.name}（{m} m）
+                    {p.name}（{Math.round(m)} m）
                   </button>
                 </li>
               ))}
@@ -285,7 +298,7 @@ export default function WasteInspect() {
             </tbody>
           </table>
         </fieldset>
-        <fieldset class="card checks">
+        <fieldset class="card site-checks">
           <legend>{t("waste.siteTitle")}</legend>
           <label>
             <input type="checkbox" checked={answers.overflow} onChange={(e) => setAnswers((a) => ({ ...a, overflow: (e.target as HTMLInputElement).checked }))} />

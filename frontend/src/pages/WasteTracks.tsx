@@ -350,6 +350,7 @@ export default function WasteTracks() {
           </div>
         </div>
         {day && day.stops.length > 0 && (
+          <div class="stops-wrap">
           <table class="stops" data-testid="stops">
             <caption>{t("waste.stops", { n: day.stops.length })}</caption>
             <thead>
@@ -380,6 +381,7 @@ export default function WasteTracks() {
               ))}
             </tbody>
           </table>
+          </div>
         )}
       </div>
     </section>
