@@ -69,6 +69,10 @@ FIGURES: dict[str, list[str]] = {
         rf"^noise +30 m interval +30 s: worst precision 1\.00 recall 1\.00 \({NUM} fixes",
         rf"^noise +30 m interval 120 s: worst precision {NUM} recall {NUM}",
     ],
+    "bench_waste_screens.py": [
+        rf"^map points/status \(SQLite\) ours {NUM} ms +per-point loop {NUM} ms +ratio",
+        rf"^replay vehicle day \(SQLite\) {NUM} ms +fixes {NUM} +stops {NUM}",
+    ],
     "bench_hardening.py": [
         rf"^ +with the limits and headers +{NUM}",
         rf"^ +without +{NUM}",

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.principal import Principal
@@ -28,7 +28,7 @@ from urbangrid.fleet.models import VehiclePosition
 from urbangrid.geo.projection import LocalEqualArea
 from urbangrid.kit.errors import InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
-from urbangrid.org.models import Jurisdiction
+from urbangrid.org.models import Community, Jurisdiction, Street
 from urbangrid.registers import service as registers
 from urbangrid.registers.models import RegisterRecord
 from urbangrid.waste import inspection as checklist_rules
@@ -227,28 +227,33 @@ def points_status(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Every active drop point of the platform with the status of its latest inspection:
-    one query for the points and their latest inspections (a window over the inspections),
-    one for the cases' progress, one for the estates and three for the area names."""
+    one query for the points and their latest inspections (a correlated lookup on the
+    inspections' (point, time) index), one for the cases' progress (per 5,000), one for the
+    estates and two for the street and community names."""
     now = now or utcnow()
-    ranked = (
-        select(
-            WasteInspection.id,
-            WasteInspection.point_id,
-            WasteInspection.inspected_at,
-            WasteInspection.failures,
-            func.row_number()
-            .over(
-                partition_by=WasteInspection.point_id,
-                order_by=(WasteInspection.inspected_at.desc(), WasteInspection.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(WasteInspection.jurisdiction_id == jurisdiction.id)
-        .subquery()
+    # The latest inspection of each point: a correlated lookup on the (point, time) index.
+    latest = (
+        select(WasteInspection.id)
+        .where(WasteInspection.point_id == RegisterRecord.id)
+        .order_by(WasteInspection.inspected_at.desc(), WasteInspection.id.desc())
+        .limit(1)
+        .correlate(RegisterRecord)
+        .scalar_subquery()
     )
     stmt = (
-        select(RegisterRecord, ranked.c.id, ranked.c.inspected_at, ranked.c.failures)
-        .outerjoin(ranked, and_(ranked.c.point_id == RegisterRecord.id, ranked.c.rank == 1))
+        select(
+            RegisterRecord.code,
+            RegisterRecord.name,
+            RegisterRecord.lon,
+            RegisterRecord.lat,
+            RegisterRecord.street_id,
+            RegisterRecord.community_id,
+            RegisterRecord.attributes,
+            WasteInspection.id,
+            WasteInspection.inspected_at,
+            WasteInspection.failures,
+        )
+        .outerjoin(WasteInspection, WasteInspection.id == latest)
         .where(
             RegisterRecord.jurisdiction_id == jurisdiction.id,
             RegisterRecord.register == DROP_POINTS.name,
@@ -275,30 +280,39 @@ def points_status(
             )
         ).all()
     )
-    names = registers.area_names(session, [r[0] for r in rows])
+    streets = dict(
+        session.execute(
+            select(Street.id, Street.name).where(Street.id.in_({r[4] for r in rows if r[4]}))
+        ).all()
+    )
+    communities = dict(
+        session.execute(
+            select(Community.id, Community.name).where(
+                Community.id.in_({r[5] for r in rows if r[5]})
+            )
+        ).all()
+    )
     counts = {s.value: 0 for s in PointStatus}
     points = []
-    for point, inspection_id, inspected_at, failures in rows:
+    for code, name, lon, lat, street, community, attributes, inspection_id, at, failures in rows:
         items = failures or []
         states = [closed.get(int(f["case_id"])) if f.get("case_id") else None for f in items]
-        state = point_status(inspected_at, bool(items), states, now, stale_days)
+        state = point_status(at, bool(items), states, now, stale_days)
         counts[state.value] += 1
         if status is not None and state is not status:
             continue
-        attrs = point.attributes or {}
+        attrs = attributes or {}
         estate = attrs.get("estate")
         points.append(
             {
-                "code": point.code,
-                "name": point.name,
-                "lon": point.lon,
-                "lat": point.lat,
-                "street_id": point.street_id,
-                "street": names["street"].get(point.street_id) if point.street_id else None,
-                "community_id": point.community_id,
-                "community": (
-                    names["community"].get(point.community_id) if point.community_id else None
-                ),
+                "code": code,
+                "name": name,
+                "lon": lon,
+                "lat": lat,
+                "street_id": street,
+                "street": streets.get(street) if street else None,
+                "community_id": community,
+                "community": communities.get(community) if community else None,
                 "estate_code": estate,
                 "estate_name": estates.get(estate) if estate else None,
                 "hours": attrs.get("hours"),
@@ -306,7 +320,7 @@ def points_status(
                 "bins": list(attrs.get("bins") or []),
                 "status": state.value,
                 "inspection_id": inspection_id,
-                "inspected_at": inspected_at,
+                "inspected_at": at,
                 "failures": len(items),
                 "open_cases": sum(1 for s in states if s is not True),
             }
