@@ -248,3 +248,22 @@ def test_inspector_phone_form_keeps_a_refused_checklist(
         assert errors == []
     finally:
         page.context.close()
+
+
+def test_admin_hub_links_the_drop_point_register(
+    browser: Any, world: tuple[LiveServer, wastekit.Chain, tuple[float, float]]
+) -> None:
+    server, _, _ = world
+    page = open_as(browser, server.url, "admin", "/dashboard", **DESK_768)
+    try:
+        page.goto(f"{server.url}/waste")
+        hub = page.get_by_test_id("waste-hub")
+        hub.get_by_role("link", name="台账").wait_for()
+        assert hub.get_by_role("link", name="垃圾分类检查").is_visible()
+        hub.get_by_role("link", name="台账").click()
+        page.wait_for_url(f"{server.url}/admin/registers?register=waste.drop_points")
+        page.get_by_text("UI一号投放点").wait_for()
+        assert page.get_by_label("台账", exact=True).input_value() == "waste.drop_points"
+        assert page.js_errors == []
+    finally:
+        page.context.close()

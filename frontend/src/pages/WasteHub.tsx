@@ -11,7 +11,7 @@ const LINKS: { path: string; key: string; roles: string[] }[] = [
   { path: "/waste/indicators", key: "indicators", roles: DESK },
   { path: "/waste/assessment", key: "assessment", roles: DESK },
   { path: "/waste/ledger", key: "ledger", roles: DESK },
-  { path: "/admin/registers", key: "registers", roles: ["admin"] },
+  { path: "/admin/registers?register=waste.drop_points", key: "registers", roles: ["admin"] },
 ];
 
 export default function WasteHub() {
