@@ -285,6 +285,40 @@ export default function WasteMap() {
             </li>
           ))}
         </ul>
+        {picked && (
+          <div class="point-card" data-testid="point-detail">
+            <h2>
+              {picked.name} <small class="muted">{picked.code}</small>
+            </h2>
+            <p>
+              <span class="dot" style={{ background: STATUS_COLOURS[picked.status] }} />
+              {t(`waste.status.${picked.status}`, { days: filters.stale_days })}
+            </p>
+            <dl class="facts">
+              <dt>{t("waste.estate")}</dt>
+              <dd>{picked.estate_name ?? picked.estate_code ?? "—"}</dd>
+              <dt>{t("waste.hours")}</dt>
+              <dd>{picked.hours ?? "—"}</dd>
+              <dt>{t("waste.supervisor")}</dt>
+              <dd>{picked.supervisor ?? "—"}</dd>
+              <dt>{t("waste.bins")}</dt>
+              <dd>{picked.bins.join("、") || "—"}</dd>
+              <dt>{t("waste.area")}</dt>
+              <dd>{[picked.street, picked.community].filter(Boolean).join(" · ") || "—"}</dd>
+              <dt>{t("waste.latest")}</dt>
+              <dd>{picked.inspected_at ? fmtTime(picked.inspected_at) : t("waste.status.never")}</dd>
+            </dl>
+            {inspection && (
+              <>
+                <h3>{t("waste.checklist")}</h3>
+                <ChecklistFacts c={inspection.checklist} />
+                {inspection.note && <p>{inspection.note}</p>}
+                <h3>{t("waste.cases")}</h3>
+                <FailureList failures={inspection.failures} testid="point-cases" />
+              </>
+            )}
+          </div>
+        )}
         <p class="muted" data-testid="waste-shown">
           {t("waste.shown", { n: data?.points.length ?? 0 })}
         </p>
@@ -334,40 +368,6 @@ export default function WasteMap() {
             </ul>
           )}
         </div>
-        {picked && (
-          <div class="point-card" data-testid="point-detail">
-            <h2>
-              {picked.name} <small class="muted">{picked.code}</small>
-            </h2>
-            <p>
-              <span class="dot" style={{ background: STATUS_COLOURS[picked.status] }} />
-              {t(`waste.status.${picked.status}`, { days: filters.stale_days })}
-            </p>
-            <dl class="facts">
-              <dt>{t("waste.estate")}</dt>
-              <dd>{picked.estate_name ?? picked.estate_code ?? "—"}</dd>
-              <dt>{t("waste.hours")}</dt>
-              <dd>{picked.hours ?? "—"}</dd>
-              <dt>{t("waste.supervisor")}</dt>
-              <dd>{picked.supervisor ?? "—"}</dd>
-              <dt>{t("waste.bins")}</dt>
-              <dd>{picked.bins.join("、") || "—"}</dd>
-              <dt>{t("waste.area")}</dt>
-              <dd>{[picked.street, picked.community].filter(Boolean).join(" · ") || "—"}</dd>
-              <dt>{t("waste.latest")}</dt>
-              <dd>{picked.inspected_at ? fmtTime(picked.inspected_at) : t("waste.status.never")}</dd>
-            </dl>
-            {inspection && (
-              <>
-                <h3>{t("waste.checklist")}</h3>
-                <ChecklistFacts c={inspection.checklist} />
-                {inspection.note && <p>{inspection.note}</p>}
-                <h3>{t("waste.cases")}</h3>
-                <FailureList failures={inspection.failures} testid="point-cases" />
-              </>
-            )}
-          </div>
-        )}
       </aside>
       <div class="map-box">
         <div ref={box} class="map" role="region" aria-label={t("waste.mapCanvas")} tabIndex={0} data-testid="waste-map" />
