@@ -207,6 +207,8 @@ def query_for(world: ScopeWorld, path: str, kind: str | None) -> dict[str, str]:
         return {"month": "2026-11", "level": "estate"}
     if path.endswith("/waste/sources"):
         return {"kind": "inspections", "level": "estate", "key": "E1", "from": "2026-11-02"}
+    if "/waste/vehicles/" in path:
+        return {"date": "2026-11-02"}
     if path.endswith("/addresses/search"):
         return {"q": "路"}
     if path.endswith(

@@ -80,6 +80,10 @@ FIGURES: dict[str, list[str]] = {
         rf"ratio product / DuckDB {NUM}",
         r"^identical True \(0 mismatching figures\)",
     ],
+    "bench_waste_screens.py": [
+        rf"^map points/status \(SQLite\) ours {NUM} ms +per-point loop {NUM} ms +ratio",
+        rf"^replay vehicle day \(SQLite\) {NUM} ms +fixes {NUM} +stops {NUM}",
+    ],
     "bench_hardening.py": [
         rf"^ +with the limits and headers +{NUM}",
         rf"^ +without +{NUM}",

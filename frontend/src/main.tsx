@@ -31,6 +31,10 @@ const CaseSheet = lazyPage(() => import("./pages/CaseSheet"));
 const WasteIndicators = lazyPage(() => import("./pages/WasteIndicators"));
 const WasteAssessment = lazyPage(() => import("./pages/WasteAssessment"));
 const WasteLedger = lazyPage(() => import("./pages/WasteLedger"));
+const WasteHub = lazyPage(() => import("./pages/WasteHub"));
+const WasteMap = lazyPage(() => import("./pages/WasteMap"));
+const WasteTracks = lazyPage(() => import("./pages/WasteTracks"));
+const WasteInspect = lazyPage(() => import("./pages/WasteInspect"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -62,6 +66,10 @@ function Routed({ path }: { path: string }) {
   if (path === "/waste/indicators") return <WasteIndicators />;
   if (path === "/waste/assessment") return <WasteAssessment />;
   if (path === "/waste/ledger") return <WasteLedger />;
+  if (path === "/waste") return <WasteHub />;
+  if (path === "/waste/map") return <WasteMap />;
+  if (path === "/waste/tracks") return <WasteTracks />;
+  if (path === "/waste/inspect") return <WasteInspect />;
   if (path === "/password") return <Password />;
   if (path === "/register") return <Register />;
   return <NotFound />;
@@ -78,7 +86,7 @@ function Authed({ path }: { path: string }) {
   const session = useSession();
   if (!session) return <div class="boot" aria-busy="true" />;
   return (
-    <Shell session={session} path={path} compact={path === "/m"}>
+    <Shell session={session} path={path} compact={path === "/m" || path === "/waste/inspect"}>
       <Routed path={path} />
     </Shell>
   );

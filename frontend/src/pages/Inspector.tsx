@@ -289,6 +289,10 @@ export default function Inspector() {
 
   return (
     <div class="phone">
+      {/* 垃圾分类检查: the drop-point checklist (the compact shell has no menu) */}
+      <p class="back-link">
+        <a href="/waste/inspect" data-testid="to-waste-inspect">{t("waste.hub.inspect")} →</a>
+      </p>
       <form class="card" ref={formRef} onSubmit={submit} aria-labelledby="report-h">
         <h1 id="report-h">{t("inspector.report")}</h1>
         <label for="photo">{t("inspector.photo")}</label>

@@ -96,7 +96,10 @@ export default function Registers() {
     api<Register[]>("/api/v1/registers").then(
       (list) => {
         setRegisters(list);
-        if (list.length) setName(list[0].name);
+        // ?register=… opens one register (the 垃圾分类 hub links to the drop points)
+        const asked = new URLSearchParams(location.search).get("register");
+        const first = list.find((r) => r.name === asked) ?? list[0];
+        if (first) setName(first.name);
       },
       (e) => setError(errorMessage(e)),
     );

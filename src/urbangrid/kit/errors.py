@@ -95,6 +95,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "register_not_found": ("name",),
     "register_record_not_found": ("code",),
     "register_record_in_use": ("code", "count"),
+    # 垃圾分类 inspections
+    "waste_checklist_invalid": (),
     "file_not_utf8": (),
     "file_empty": (),
     "file_too_many_rows": (),

@@ -23,6 +23,7 @@ from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
 from urbangrid.waste import exports, indicators, ledger, report, service
 from urbangrid.waste.inspection import Checklist
+from urbangrid.waste.replay import PointStatus
 from urbangrid.waste.schemas import (
     AssessedOut,
     AssessmentOut,
@@ -35,9 +36,11 @@ from urbangrid.waste.schemas import (
     InspectionSourceOut,
     LedgerByStreetOut,
     ObjectIndicatorsOut,
+    PointsStatusOut,
     SourcesOut,
     TermOut,
     TicketImportOut,
+    VehicleDayOut,
 )
 
 router = APIRouter(prefix="/api/v1/waste", tags=["waste 垃圾分类"])
@@ -72,12 +75,15 @@ def inspections(
     principal: CurrentPrincipal,
     point: str | None = Query(None, max_length=64),
     limit: int = Query(50, ge=1, le=500),
+    mine: bool = Query(False, description="only the caller's own inspections"),
 ) -> Any:
-    """Your platform's latest inspections (of one point), with each case's progress."""
+    """Your platform's latest inspections (of one point; your own with ``mine``), with each
+    case's progress."""
     j = org.resolve_jurisdiction(db, principal, None)
+    who = principal.user_id if mine else None
     return [
         service.inspection_out(db, principal, row, p)
-        for row, p in service.list_inspections(db, j, point, limit)
+        for row, p in service.list_inspections(db, j, point, limit, inspector_id=who)
     ]
 
 
@@ -88,6 +94,46 @@ def inspection(inspection_id: int, db: DbSession, principal: CurrentPrincipal) -
     j = org.resolve_jurisdiction(db, principal, None)
     row, point = service.get_inspection(db, j, inspection_id)
     return service.inspection_out(db, principal, row, point)
+
+
+@router.get("/points/status", response_model=PointsStatusOut, **scoped(RouteScope.CASES))
+def points_status(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    jurisdiction: str | None = None,
+    street_id: int | None = Query(None, ge=1, lt=2**63),
+    community_id: int | None = Query(None, ge=1, lt=2**63),
+    status: PointStatus | None = None,
+    stale_days: int = Query(30, ge=1, le=365),
+) -> Any:
+    """投放点地图: every active drop point of the platform with the status of its latest
+    inspection (never / open / stale / passed / rectified; cases the caller may not read
+    count as not rectified); ``counts`` per status over the area filters."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    return service.points_status(
+        db,
+        principal,
+        j,
+        street_id=street_id,
+        community_id=community_id,
+        status=status,
+        stale_days=stale_days,
+    )
+
+
+@router.get("/vehicles/{code}/day", response_model=VehicleDayOut, **scoped(RouteScope.JURISDICTION))
+def vehicle_day(
+    code: str,
+    db: DbSession,
+    principal: CurrentPrincipal,
+    day: date = Query(alias="date", description="the local day, YYYY-MM-DD"),
+    jurisdiction: str | None = None,
+) -> Any:
+    """车辆轨迹回放: a vehicle's fixes of a day (thinned to at most about 1500, each stop's
+    first and last fix kept), its stops at drop points and facilities, its trips and the
+    collection rules it broke that day."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    return service.vehicle_day(db, j, code, day)
 
 
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -185,3 +185,93 @@ class SourcesOut(BaseModel):
     sums: dict[str, float]
     tickets: list[TicketSourceOut] = Field(default_factory=list)
     inspections: list[InspectionSourceOut] = Field(default_factory=list)
+
+
+class PointStatusOut(BaseModel):
+    """A drop point on the map (投放点地图), coloured by its latest inspection."""
+
+    code: str
+    name: str
+    lon: float
+    lat: float
+    street_id: int | None
+    street: str | None
+    community_id: int | None
+    community: str | None
+    estate_code: str | None
+    estate_name: str | None
+    hours: str | None
+    supervisor: str | None
+    bins: list[str]
+    status: str  # never | open | stale | passed | rectified (waste.replay.PointStatus)
+    inspection_id: int | None
+    inspected_at: datetime | None
+    failures: int  # failed items of the latest inspection
+    open_cases: int  # of them, cases not known to be closed
+
+
+class PointsStatusOut(BaseModel):
+    as_of: datetime
+    stale_days: int
+    counts: dict[str, int]  # per status, over the area filters (before the status filter)
+    points: list[PointStatusOut]
+
+
+class VehicleOut(BaseModel):
+    code: str
+    name: str  # the plate (车牌)
+    company_code: str | None
+    company_name: str | None
+    category: str | None
+    terminal: str | None
+
+
+class ReplayFixOut(BaseModel):
+    t: datetime
+    lon: float
+    lat: float
+    speed_kmh: float
+
+
+class StopOut(BaseModel):
+    seq: int
+    site_code: str
+    site_name: str
+    site_kind: str  # point | station | facility
+    lon: float
+    lat: float
+    arrival: datetime
+    departure: datetime
+    dwell_s: int
+    trip: int | None  # the trip it belongs to (1-based), None after the last delivery
+    delivery: bool  # the stop that ends its trip
+
+
+class TripOut(BaseModel):
+    seq: int
+    start: datetime
+    end: datetime
+    points: int  # drop-point stops on the trip
+    facility_code: str
+    facility_name: str
+
+
+class ViolationOut(BaseModel):
+    rule: str  # waste.rules.Rule
+    time: datetime | None
+    site_code: str | None
+    site_name: str | None
+    ticket: str | None
+
+
+class VehicleDayOut(BaseModel):
+    """A vehicle's day for the replay (车辆轨迹回放)."""
+
+    vehicle: VehicleOut
+    day: date
+    timezone: str
+    fixes_total: int
+    fixes: list[ReplayFixOut]  # thinned (waste.replay.thin)
+    stops: list[StopOut]
+    trips: list[TripOut]
+    violations: list[ViolationOut]

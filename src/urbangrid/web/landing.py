@@ -39,6 +39,13 @@ SCREENS: tuple[Screen, ...] = (
     # 综合评价: the evaluation API's readers
     Screen("/evaluation", "nav.evaluation", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
     Screen("/cases", "nav.cases", frozenset(Role) - {Role.INSPECTOR}),
+    # 垃圾分类: one menu entry; its hub links to the map, the replay, the inspection form
+    # (inspectors), the indicators, the assessment and the daily ledger (/waste/...).
+    Screen(
+        "/waste",
+        "nav.waste",
+        _roles(Role.INSPECTOR, Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER, Role.ADMIN),
+    ),
     # 管理: the administration hub (users, departments, grids, settings, audit log …); one
     # menu entry, its sections are links on the hub page (/admin/...).
     Screen("/admin", "nav.admin", _roles(Role.ADMIN)),

@@ -488,7 +488,8 @@ def login_page() -> Response:
 @pages.get("/admin", **scoped(RouteScope.PUBLIC))
 @pages.get("/admin/{section}", **scoped(RouteScope.PUBLIC))
 @pages.get("/password", **scoped(RouteScope.PUBLIC))
-@pages.get("/waste/{section}", **scoped(RouteScope.PUBLIC))  # 垃圾分类 reports (HUB_PAGES)
+@pages.get("/waste", **scoped(RouteScope.PUBLIC))
+@pages.get("/waste/{section}", **scoped(RouteScope.PUBLIC))
 def app_page(request: Request, session: DbSession) -> Response:
     return _page(request, session)
 
