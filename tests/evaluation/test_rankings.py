@@ -14,7 +14,6 @@ from urbangrid.evaluation.engine import (
     Evaluation,
     ObjectCounts,
     evaluate,
-    list_sizes,
     month_over_month,
     rankable,
     ranked,
@@ -22,6 +21,7 @@ from urbangrid.evaluation.engine import (
     red_black_lists,
 )
 from urbangrid.evaluation.indicators import COUNT_DEFS, ObjectKind
+from urbangrid.evaluation.ranking import list_sizes
 from urbangrid.kit.errors import InvalidInput
 
 

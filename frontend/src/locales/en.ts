@@ -447,7 +447,7 @@ export const en: Record<string, string> = {
   "wasteRep.caseHidden": "(a case you may not read)",
   "wasteRep.assessment.street": "Streets",
   "wasteRep.assessment.estate": "Estates",
-  "wasteRep.assessment.rule": "At most {size} on each list and at most half of the ranked objects (never one object on both); an object with fewer than {min} inspections in the month is scored but not ranked.",
+  "wasteRep.assessment.rule": "Each list takes a third of the ranked objects, at most {size} (with one or two ranked objects only the best is listed, red; never one object on both); an object with fewer than {min} inspections in the month is scored but not ranked.",
   "wasteRep.red": "Red list",
   "wasteRep.black": "Black list",
   "wasteRep.inspections": "Inspections",

@@ -447,7 +447,7 @@ export const zh: Record<string, string> = {
   "wasteRep.caseHidden": "（无权查看的案件）",
   "wasteRep.assessment.street": "街道考核",
   "wasteRep.assessment.estate": "小区考核",
-  "wasteRep.assessment.rule": "红榜、黑榜各至多 {size} 个，且不超过参与排名对象的一半（同一对象不会同时上两榜）；当月检查少于 {min} 次的对象只评分、不排名。",
+  "wasteRep.assessment.rule": "红榜、黑榜各取参与排名对象的三分之一，至多 {size} 个（只有一两个对象时仅最好的上红榜；同一对象不会同时上两榜）；当月检查少于 {min} 次的对象只评分、不排名。",
   "wasteRep.red": "红榜",
   "wasteRep.black": "黑榜",
   "wasteRep.inspections": "检查次数",

@@ -18,6 +18,7 @@ from urbangrid.evaluation.config import EvaluationConfig, ObjectConfig
 from urbangrid.evaluation.facts import CaseFacts
 from urbangrid.evaluation.formulas import grade_for, weighted_mean
 from urbangrid.evaluation.indicators import COUNT_DEFS, VOLUME_COUNTS, CountDef, ObjectKind
+from urbangrid.evaluation.ranking import red_and_black
 from urbangrid.kit.errors import InvalidInput
 from urbangrid.kit.types import in_calendar
 
@@ -296,31 +297,10 @@ class Lists:
     black: list[Evaluation]  # 黑榜: the worst, worst first
 
 
-def list_sizes(m: int, n: int) -> tuple[int, int]:
-    """How many of ``m`` ranked objects go on the red and on the black list (each at most
-    ``n``): a third of them each, so the middle third is on neither; with 1–2 objects the
-    best one is on the red list and nobody on the black list (one of two is not "the worst"
-    of anything)."""
-    if m <= 0 or n <= 0:
-        return 0, 0
-    if m < 3:
-        return 1, 0
-    k = min(n, m // 3)
-    return k, k
-
-
 def red_black_lists(evaluations: Iterable[Evaluation], n: int, min_cases: int = 0) -> Lists:
-    """红榜 / 黑榜 among the rankable objects, sized by :func:`list_sizes`. An object is on
-    at most one list, and every black-listed score is below every red-listed one: an object
-    tied with a red-listed one is not black-listed."""
+    """红榜 / 黑榜 among the rankable objects (:mod:`evaluation.ranking`'s rule)."""
     scored = [e for e in ranked(evaluations, min_cases) if rankable(e, min_cases)]
-    n_red, n_black = list_sizes(len(scored), n)
-    red = scored[:n_red]
-    floor = min((e.score for e in red if e.score is not None), default=None)
-    rest = scored[n_red:]
-    black = [
-        e for e in reversed(rest) if floor is None or (e.score is not None and e.score < floor)
-    ][:n_black]
+    red, black = red_and_black(scored, lambda e: e.score, n)
     return Lists(red, black)
 
 

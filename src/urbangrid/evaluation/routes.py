@@ -282,7 +282,7 @@ def rankings(
     n: int = Query(5, ge=1, le=100, description="longest red and black lists"),
 ) -> ListsOut:
     """红榜 / 黑榜 among the objects with enough cases: a third of them each at most ``n``,
-    the middle on neither, no black list with fewer than three (``engine.list_sizes``)."""
+    the middle on neither, no black list with fewer than three (``evaluation.ranking``)."""
     k = _kind(kind)
     current, changes = _evaluations(db, k, period, reader)
     rank_of = ranks(current, CONFIG.min_cases)

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from urbangrid.cases.models import Case
 from urbangrid.evaluation.formulas import FormulaSet, Scored
+from urbangrid.evaluation.ranking import red_and_black
 from urbangrid.kit.errors import InvalidInput, NotFound
 from urbangrid.org.models import Community, Jurisdiction, Street
 from urbangrid.registers.models import RegisterRecord
@@ -457,8 +458,8 @@ def assess_rows(
     """Every object assessed and ranked (best first), the 红榜 and the 黑榜.
 
     An object is ranked when it has a total score and at least ``min_inspections``
-    inspections; the lists take at most ``size`` each and at most half of the ranked objects
-    each (rounded down), so an object is never on both and one object alone is on neither."""
+    inspections; the lists follow the one rule of :mod:`evaluation.ranking` (a third of the
+    ranked each, at most ``size``; never the same object on both)."""
     assessed = []
     for r in rows:
         scored = formulas.assess(r.quantities)
@@ -477,10 +478,10 @@ def assess_rows(
         for a in assessed
     ]
     out.sort(key=lambda a: (a.rank is None, a.rank or 0, a.key))
-    n = min(ranking.size, len(ranked) // 2)
     by_key = {a.key: a for a in out}
-    red = [by_key[a.key] for a in ranked[:n]]
-    black = [by_key[a.key] for a in reversed(ranked[len(ranked) - n :])] if n else []
+    red, black = red_and_black(
+        [by_key[a.key] for a in ranked], lambda a: a.scored.total, ranking.size
+    )
     return out, red, black
 
 
