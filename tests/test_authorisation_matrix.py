@@ -201,7 +201,7 @@ def query_for(world: ScopeWorld, path: str, kind: str | None) -> dict[str, str]:
         }
     if "/fleet/positions/" in path or path.endswith(("/waste/ledger", "/waste/indicators")):
         return {"start": "2026-11-02T00:00:00+08:00", "end": "2026-11-03T00:00:00+08:00"}
-    if "/construction/indicators" in path:
+    if "/construction/indicators" in path or path.endswith("/construction/ranking"):
         return {"start": "2026-11-01", "end": "2026-11-30", "measure": "records"}
     if path.endswith("/waste/assessment"):
         return {"month": "2026-11", "level": "estate"}

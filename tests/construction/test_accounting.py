@@ -166,3 +166,23 @@ def test_levels_reconcile_exactly(records: list[RecordFacts], day_a: int, span: 
         whole = district.patches.get(measure, set()) if district else set()
         parts = [f.patches.get(measure, set()) for f in levels["community"].values()]
         assert set().union(*parts) == whole and sum(len(p) for p in parts) == len(whole)
+
+
+def test_settings_are_checked_whole() -> None:
+    import pytest
+
+    from urbangrid.construction.config import parse_settings
+    from urbangrid.kit.errors import InvalidInput
+
+    ok = parse_settings({"baseline_date": "2025-01-01", "ranking": {"size": 2}})
+    assert ok.baseline_date == date(2025, 1, 1) and ok.ranking.size == 2
+    with pytest.raises(InvalidInput) as info:
+        parse_settings(
+            {
+                "baseline_date": "someday",
+                "match": {"min_patch_share": 2},
+                "ranking": {"weights": {"luck": 1}},
+            }
+        )
+    assert info.value.code == "construction_settings_invalid"
+    assert len(info.value.params["problems"]) == 3

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -353,5 +354,10 @@ def test_indicators_with_drill_down_and_xlsx(
     reduced = ws.cell(row=3, column=header.index("存量消减率") + 1)
     assert reduced.value == 0.5 and reduced.number_format == "0.0%"
     assert ws.cell(row=3, column=header.index("无违建") + 1).value == "否"
+    ranking = client.get(f"{API}/ranking", params=period, headers=admin).json()
+    # stock reduced 0.5 (weight 0.4), new builds stopped 1.0 (0.3), no patches (left out):
+    # (0.4 × 0.5 + 0.3 × 1) / 0.7; one street alone is the red list, nobody the black.
+    assert ranking["items"][0]["score"] == pytest.approx(0.5 / 0.7)
+    assert ranking["red"] == [street["key"]] and ranking["black"] == []
     other = client.get(f"{API}/indicators", params=period, headers=district["440199/admin"]).json()
     assert other == []  # another platform: none of these records

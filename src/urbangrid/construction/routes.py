@@ -26,6 +26,7 @@ from urbangrid.construction.schemas import (
     IndicatorRowOut,
     PatchOut,
     ProcedureStepOut,
+    RankingOut,
     SourcesOut,
     StepBody,
     StepOut,
@@ -386,3 +387,17 @@ def indicator_sources(
         )
     )
     return SourcesOut(measure=measure, kind="records", ids=ids, codes=codes)
+
+
+@router.get("/ranking", response_model=RankingOut, **scoped(RouteScope.JURISDICTION))
+def street_ranking(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    start: date,
+    end: date,
+    jurisdiction: str | None = None,
+) -> Any:
+    """The streets' 红黑榜 for the period: a score from the platform's weighted shares
+    (stock reduction, new builds stopped, patches verified by default)."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    return service.street_ranking(db, j, start, end)

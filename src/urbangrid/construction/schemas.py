@@ -147,3 +147,18 @@ class SourcesOut(BaseModel):
     kind: Literal["records", "patches"]
     ids: list[int]
     codes: list[str] = Field(description="register codes (records) or patch numbers")
+
+
+class RankedStreetOut(IndicatorRowOut):
+    score: float | None = Field(description="weighted mean of the ranking shares (0–1)")
+    rankable: bool
+    rank: int | None
+
+
+class RankingOut(BaseModel):
+    weights: dict[str, float]
+    size: int
+    min_records: int
+    items: list[RankedStreetOut]
+    red: list[int] = Field(description="street ids on the 红榜, best first")
+    black: list[int] = Field(description="street ids on the 黑榜, worst first")

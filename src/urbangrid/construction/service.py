@@ -20,6 +20,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -46,6 +47,8 @@ from urbangrid.construction.registers import (
     STATUS_DEMOLISHED,
     STATUS_LEGALISED,
 )
+from urbangrid.evaluation.formulas import weighted_mean
+from urbangrid.evaluation.ranking import red_and_black
 from urbangrid.geo.crs import Crs
 from urbangrid.geo.features import Feature, parse_geojson, read_shapefile
 from urbangrid.geo.projection import LocalEqualArea, area_m2
@@ -751,3 +754,31 @@ def indicator_sources(
     if fig is None:
         return []
     return sorted(fig.records.get(measure) or fig.patches.get(measure) or set())
+
+
+def street_ranking(session: Session, j: Jurisdiction, start: date, end: date) -> dict[str, Any]:
+    """The streets scored by the weighted shares of the platform's rule, ranked, and the
+    红榜 / 黑榜 (the one rule of :mod:`evaluation.ranking`)."""
+    rule = settings_of(j).ranking
+    rows = [r for r in indicator_rows(session, j, start, end, "street") if r["key"] is not None]
+    items = []
+    for row in rows:
+        score = weighted_mean(
+            (None if row[name] is None else Fraction(row[name]), Fraction(weight))
+            for name, weight in rule.weights
+        )
+        rankable = score is not None and row["records"] >= rule.min_records
+        items.append({**row, "score": score, "rankable": rankable, "rank": None})
+    ranked = sorted((i for i in items if i["rankable"]), key=lambda i: (-i["score"], i["name"]))
+    for n, item in enumerate(ranked, start=1):
+        item["rank"] = n
+    red, black = red_and_black(ranked, lambda i: i["score"], rule.size)
+    items.sort(key=lambda i: (i["rank"] is None, i["rank"] or 0, i["name"]))
+    return {
+        "weights": dict(rule.weights),
+        "size": rule.size,
+        "min_records": rule.min_records,
+        "items": items,
+        "red": [i["key"] for i in red],
+        "black": [i["key"] for i in black],
+    }
