@@ -459,6 +459,9 @@ export const en: Record<string, string> = {
   "error.text_invalid": "{field} must not be empty nor too long",
   "error.condition_exists": "The category already has a filing condition with this text",
   "error.notification_not_found": "Notification {notification_id} does not exist or is no longer yours to see",
+  // 垃圾分类 collection checks and bad chain data
+  "error.check_period_invalid": "The check period ends before it starts",
+  "error.check_period_too_long": "Check at most {days} days at a time",
   // 用户管理 and 修改密码
   "nav.users": "Users",
   "shell.password": "Change password",

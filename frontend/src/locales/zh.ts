@@ -459,6 +459,9 @@ export const zh: Record<string, string> = {
   "error.text_invalid": "{field}不能为空且不能过长",
   "error.condition_exists": "该类别已有相同内容的立案条件",
   "error.notification_not_found": "消息 {notification_id} 不存在或已不在您的范围内",
+  // 垃圾分类 collection checks and bad chain data
+  "error.check_period_invalid": "检查时段的结束日期早于开始日期",
+  "error.check_period_too_long": "一次最多检查 {days} 天",
   // 用户管理 and 修改密码
   "nav.users": "用户管理",
   "shell.password": "修改密码",

@@ -102,6 +102,9 @@ CODES: dict[str, tuple[str, ...]] = {
     "text_invalid": ("field",),
     "condition_exists": (),
     "notification_not_found": ("notification_id",),
+    # 垃圾分类 collection checks and bad chain data
+    "check_period_invalid": (),
+    "check_period_too_long": ("days",),
 }
 
 

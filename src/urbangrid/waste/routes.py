@@ -6,15 +6,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import select
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
+from urbangrid.cases.models import Case
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.org import service as org
 from urbangrid.org.roles import Role
 from urbangrid.waste import indicators, ledger, service
 from urbangrid.waste.inspection import Checklist
 from urbangrid.waste.schemas import (
+    CheckBody,
+    CheckOut,
     IndicatorOut,
     IndicatorsOut,
     InspectionBody,
@@ -122,4 +126,23 @@ def indicators_of_period(
         assessment=formulas.assessment.name if formulas.assessment else None,
         total=None if scored.total is None else float(scored.total),
         grade=scored.grade,
+    )
+
+
+@router.post("/checks", response_model=CheckOut, **scoped(RouteScope.ADMIN))
+def collection_checks(body: CheckBody, db: DbSession, principal: Admin) -> Any:
+    """收运监管: run the collection rules over the local days [start, end) of your
+    platform; each violation not seen before opens a case. Counts per rule."""
+    from urbangrid.waste import checks
+
+    j = org.resolve_jurisdiction(db, principal, None)
+    result = checks.run_collection_checks(db, j, body.start, body.end)
+    numbers = [c.number for c in db.scalars(select(Case).where(Case.id.in_(result.case_ids)))]
+    return CheckOut(
+        start=result.start,
+        end=result.end,
+        days_checked=result.days_checked,
+        found=result.found,
+        opened=result.opened,
+        case_numbers=sorted(numbers),
     )

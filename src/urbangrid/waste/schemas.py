@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -67,3 +67,21 @@ class IndicatorsOut(BaseModel):
     assessment: str | None
     total: float | None
     grade: str | None
+
+
+class CheckBody(BaseModel):
+    """The local days [start, end) to run the collection checks over."""
+
+    start: date
+    end: date
+
+
+class CheckOut(BaseModel):
+    """收运监管: violations per rule in the period, and the cases this run opened."""
+
+    start: date
+    end: date
+    days_checked: int
+    found: dict[str, int]
+    opened: dict[str, int]
+    case_numbers: list[str]
