@@ -10,19 +10,23 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from urbangrid.auth.service import issue_token
 from urbangrid.cases import service as cases
 from urbangrid.cases.models import Case
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import load_national_directory
+from urbangrid.cli.main import app
+from urbangrid.db import session_factory
 from urbangrid.intake.models import OutboxMessage
 from urbangrid.org.models import Department, Jurisdiction
 from urbangrid.org.roles import Role
 from urbangrid.registers.models import RegisterRecord
-from urbangrid.waste import checks, rules, simulate
+from urbangrid.settings import get_settings
+from urbangrid.waste import background, checks, rules, simulate
 from urbangrid.waste.models import WasteViolation
 from urbangrid.waste.month import StoredMonth, store_chain
 from worldkit import add_grids, add_users, square
@@ -178,3 +182,40 @@ def test_checks_over_the_api_and_bad_periods(
     long = client.post(url, json={"start": "2026-01-01", "end": "2026-06-01"}, headers=admin)
     assert (long.status_code, long.json()["code"]) == (422, "check_period_too_long")
     assert session.scalar(select(func.count()).select_from(Case)) == 10
+
+
+def test_cli_and_the_daily_job(
+    session: Session,
+    engine: Engine,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    district: tuple[Jurisdiction, dict[str, str]],
+) -> None:
+    j, _ = district
+    month = week(session, j)
+    monkeypatch.setenv("URBANGRID_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        args = ["waste", "check", "--jurisdiction", "329901", "--start", FIRST.isoformat()]
+        r = runner.invoke(app, [*args, "--end", (FIRST + timedelta(days=3)).isoformat()])
+        assert r.exit_code == 0, r.output
+        assert "3 day(s) checked" in r.output
+        opened_first = session.scalar(select(func.count()).select_from(Case)) or 0
+        assert opened_first > 0
+        bad = runner.invoke(app, [*args, "--end", FIRST.isoformat()])
+        assert bad.exit_code == 1 and "before the start" in bad.output
+    finally:
+        get_settings.cache_clear()
+    # the job checks yesterday: the week's last day, when "today" is the day after it
+    the_day_after = datetime.combine(FIRST + timedelta(days=7), datetime.min.time(), UTC)
+    monkeypatch.setattr(background, "utcnow", lambda: the_day_after + timedelta(hours=2))
+    background._done.clear()
+    assert background.run_once(session_factory(engine)) == 1
+    assert background.run_once(session_factory(engine)) == 0  # done for the day
+    session.expire_all()
+    days = {v.day for v in session.scalars(select(WasteViolation))}
+    planted_days = {k[1] for k in month.planted}
+    last = FIRST + timedelta(days=6)
+    want = {d for d in planted_days if d < FIRST + timedelta(days=3) or d == last}
+    assert days == want
