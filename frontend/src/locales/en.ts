@@ -462,6 +462,10 @@ export const en: Record<string, string> = {
   // 垃圾分类 collection checks and bad chain data
   "error.check_period_invalid": "The check period ends before it starts",
   "error.check_period_too_long": "Check at most {days} days at a time",
+  "error.fix_out_of_range": "The fix ({lon}, {lat}) is outside the range of longitude and latitude",
+  "error.fix_in_future": "The fix is timed {time}, in the future",
+  "error.fix_too_old": "The fix is timed {time}, more than a year ago",
+  "error.unknown_terminal": "No vehicle in the registers has the terminal {terminal}",
   // 用户管理 and 修改密码
   "nav.users": "Users",
   "shell.password": "Change password",

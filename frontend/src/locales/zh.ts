@@ -462,6 +462,10 @@ export const zh: Record<string, string> = {
   // 垃圾分类 collection checks and bad chain data
   "error.check_period_invalid": "检查时段的结束日期早于开始日期",
   "error.check_period_too_long": "一次最多检查 {days} 天",
+  "error.fix_out_of_range": "定位 ({lon}, {lat}) 超出经纬度范围",
+  "error.fix_in_future": "定位时间 {time} 晚于当前时间",
+  "error.fix_too_old": "定位时间 {time} 早于一年前",
+  "error.unknown_terminal": "终端 {terminal} 不属于台账中的任何车辆",
   // 用户管理 and 修改密码
   "nav.users": "用户管理",
   "shell.password": "修改密码",

@@ -105,6 +105,10 @@ CODES: dict[str, tuple[str, ...]] = {
     # 垃圾分类 collection checks and bad chain data
     "check_period_invalid": (),
     "check_period_too_long": ("days",),
+    "fix_out_of_range": ("lon", "lat"),
+    "fix_in_future": ("time",),
+    "fix_too_old": ("time",),
+    "unknown_terminal": ("terminal",),
 }
 
 
