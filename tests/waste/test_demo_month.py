@@ -27,7 +27,7 @@ def count(session: Session, model: type) -> int:
 
 
 def test_the_demo_has_a_month_of_the_chain_and_its_violation_cases(session: Session) -> None:
-    load_demo(session, with_cases=False)
+    load_demo(session, with_cases=False, with_waste=True)
     session.commit()
     j = session.scalar(select(Jurisdiction).where(Jurisdiction.code == DEMO_CODE))
     assert j is not None
@@ -75,6 +75,6 @@ def test_the_demo_has_a_month_of_the_chain_and_its_violation_cases(session: Sess
     again = checks.run_collection_checks(session, j, first, first + timedelta(days=31), now=NOW)
     assert sum(again.opened.values()) == 0
     before = (count(session, VehiclePosition), count(session, Case))
-    report = load_demo(session, with_cases=False)
+    report = load_demo(session, with_cases=False, with_waste=True)
     assert any("no demo waste month added" in line for line in report)
     assert (count(session, VehiclePosition), count(session, Case)) == before

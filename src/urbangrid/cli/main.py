@@ -54,7 +54,12 @@ def init() -> None:
 @reports_errors
 def demo(
     cases: bool = typer.Option(True, help="also generate a month of demo cases"),
-    waste: bool = typer.Option(True, help="also generate a month of waste collection (垃圾分类)"),
+    waste: bool = typer.Option(
+        None,
+        "--waste/--no-waste",
+        help="also generate a month of waste collection (垃圾分类); default: as --cases",
+        show_default=False,
+    ),
 ) -> None:
     """Load the demo jurisdiction (示范区): areas, grids, departments, users, routing defaults,
     and a month of cases. Running it again changes nothing."""
