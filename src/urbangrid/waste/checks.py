@@ -22,7 +22,7 @@ the point's estate for a missed collection), the violation row, and an outbox me
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from urbangrid.cases import service as cases
+from urbangrid.cases.models import Case
 from urbangrid.catalog.service import category_in
 from urbangrid.fleet import tracks
 from urbangrid.fleet.models import VehiclePosition
@@ -75,6 +76,7 @@ class CheckResult:
     found: dict[str, int]  # per rule, violations in the period
     opened: dict[str, int]  # per rule, cases opened by this run
     case_ids: list[int]
+    case_numbers: list[str] = field(default_factory=list)
 
 
 def _records(session: Session, j: Jurisdiction, *registers: str) -> list[RegisterRecord]:
@@ -97,8 +99,8 @@ def _categories(labels: Any) -> frozenset[rules.WasteCategory]:
 
 def _schedule(attrs: dict[str, Any]) -> dict[rules.WasteCategory, frozenset[int]]:
     out = {}
-    for category, field in SCHEDULE_FIELDS.items():
-        days = attrs.get(field) or []
+    for category, name in SCHEDULE_FIELDS.items():
+        days = attrs.get(name) or []
         if days:
             out[category] = frozenset(WEEKDAYS.index(d) for d in days if d in WEEKDAYS)
     return out
@@ -253,9 +255,10 @@ def run_collection_checks(
     for key, v in by_key.items():
         if key in known:
             continue
-        case_id = context.open_case(key, v)
+        case = context.open_case(key, v)
         result.opened[v.rule.value] += 1
-        result.case_ids.append(case_id)
+        result.case_ids.append(case.id)
+        result.case_numbers.append(case.number)
     return result
 
 
@@ -296,7 +299,7 @@ class _Context:
                 raise
             return stand_in[0], stand_in[1], f"{site.name}（辖区外）"
 
-    def open_case(self, key: str, v: rules.Violation) -> int:
+    def open_case(self, key: str, v: rules.Violation) -> Case:
         session, j = self.session, self.jurisdiction
         site = self.sites[v.site] if v.site is not None else None
         vehicle = self.vehicles[v.vehicle] if v.vehicle is not None else None
@@ -368,4 +371,4 @@ class _Context:
             jurisdiction_id=j.id,
             case_id=case.id,
         )
-        return case.id
+        return case

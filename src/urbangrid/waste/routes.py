@@ -6,11 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import select
 
 from urbangrid.api.deps import CurrentPrincipal, DbSession, require_roles
 from urbangrid.auth.principal import Principal
-from urbangrid.cases.models import Case
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.org import service as org
 from urbangrid.org.roles import Role
@@ -137,12 +135,11 @@ def collection_checks(body: CheckBody, db: DbSession, principal: Admin) -> Any:
 
     j = org.resolve_jurisdiction(db, principal, None)
     result = checks.run_collection_checks(db, j, body.start, body.end)
-    numbers = [c.number for c in db.scalars(select(Case).where(Case.id.in_(result.case_ids)))]
     return CheckOut(
         start=result.start,
         end=result.end,
         days_checked=result.days_checked,
         found=result.found,
         opened=result.opened,
-        case_numbers=sorted(numbers),
+        case_numbers=result.case_numbers,
     )
