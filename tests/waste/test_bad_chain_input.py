@@ -38,6 +38,8 @@ def test_tickets_with_net_above_gross_or_an_unknown_vehicle_are_refused(
     errors = {e["line"]: e["message"] for e in r.json()["errors"]}
     assert sorted(errors) == [3, 4]
     assert "do not add up" in errors[3] and "no vehicle 'V7'" in errors[4]
+    codes = {e["line"]: e["codes"] for e in r.json()["errors"]}
+    assert codes == {3: ["ticket_weights_inconsistent"], 4: ["unknown_vehicle"]}
     assert session.scalar(select(func.count()).select_from(WeighTicket)) == 0
 
 

@@ -466,6 +466,8 @@ export const en: Record<string, string> = {
   "error.fix_in_future": "The fix is timed {time}, in the future",
   "error.fix_too_old": "The fix is timed {time}, more than a year ago",
   "error.unknown_terminal": "No vehicle in the registers has the terminal {terminal}",
+  "error.unknown_vehicle": "The ticket names a vehicle that is not in the vehicle register",
+  "error.ticket_weights_inconsistent": "The weights do not add up: net must be gross minus tare, and tare at most gross",
   // 用户管理 and 修改密码
   "nav.users": "Users",
   "shell.password": "Change password",

@@ -466,6 +466,8 @@ export const zh: Record<string, string> = {
   "error.fix_in_future": "定位时间 {time} 晚于当前时间",
   "error.fix_too_old": "定位时间 {time} 早于一年前",
   "error.unknown_terminal": "终端 {terminal} 不属于台账中的任何车辆",
+  "error.unknown_vehicle": "过磅单所列车辆不在收运车辆台账中",
+  "error.ticket_weights_inconsistent": "过磅重量不符：净重须等于毛重减皮重，且皮重不大于毛重",
   // 用户管理 and 修改密码
   "nav.users": "用户管理",
   "shell.password": "修改密码",

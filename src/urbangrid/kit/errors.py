@@ -109,6 +109,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "fix_in_future": ("time",),
     "fix_too_old": ("time",),
     "unknown_terminal": ("terminal",),
+    "unknown_vehicle": (),
+    "ticket_weights_inconsistent": (),
 }
 
 
