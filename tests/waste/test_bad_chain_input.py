@@ -58,3 +58,28 @@ def test_a_collection_day_that_is_no_weekday_refuses_the_file(
     assert [e["line"] for e in r.json()["errors"]] == [3]
     assert "周八" in r.json()["errors"][0]["message"]
     assert session.scalar(select(func.count()).select_from(RegisterRecord)) == before
+
+
+def test_a_register_file_with_bad_lines_lists_each_with_its_codes(
+    client: TestClient, session: Session, town: dict[str, dict[str, str]]
+) -> None:
+    admin = town["329901/admin"]
+    before = session.scalar(select(func.count()).select_from(RegisterRecord))
+    points = (
+        "code,name,所属小区,桶类,lon,lat\n"
+        "P2,二号点,E1,其他垃圾,120.0004,30.0005\n"  # fine
+        "P3,三号点,E9,其他垃圾,120.0006,30.0005\n"  # no estate E9
+        "P4,四号点,E1,其他垃圾,125.0,30.0005\n"  # outside the grids
+        "P2,重复点,E1,其他垃圾,120.0007,30.0005\n"  # code of line 2 again
+        "P5,五号点,E1,塑料,120.0003,30.0005\n"  # not a waste category
+    )
+    r = client.post(IMPORT.format("waste.drop_points"), content=points.encode(), headers=admin)
+    assert (r.status_code, r.json()["code"]) == (422, "import_rejected")
+    codes = {e["line"]: e["codes"] for e in r.json()["errors"]}
+    assert codes == {
+        3: ["register_unknown_reference"],
+        4: ["register_outside_grids"],
+        5: ["register_duplicate_code"],
+        6: ["register_bad_choice"],
+    }
+    assert session.scalar(select(func.count()).select_from(RegisterRecord)) == before

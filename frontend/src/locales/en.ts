@@ -468,6 +468,10 @@ export const en: Record<string, string> = {
   "error.unknown_terminal": "No vehicle in the registers has the terminal {terminal}",
   "error.unknown_vehicle": "The ticket names a vehicle that is not in the vehicle register",
   "error.ticket_weights_inconsistent": "The weights do not add up: net must be gross minus tare, and tare at most gross",
+  "error.register_unknown_reference": "It refers to a record that does not exist (e.g. a drop point's estate)",
+  "error.register_bad_choice": "A value is not one of those allowed (e.g. a waste category)",
+  "error.register_outside_grids": "The place is outside the grids of the jurisdiction",
+  "error.register_duplicate_code": "The code repeats an earlier line of the file",
   // 用户管理 and 修改密码
   "nav.users": "Users",
   "shell.password": "Change password",

@@ -468,6 +468,10 @@ export const zh: Record<string, string> = {
   "error.unknown_terminal": "终端 {terminal} 不属于台账中的任何车辆",
   "error.unknown_vehicle": "过磅单所列车辆不在收运车辆台账中",
   "error.ticket_weights_inconsistent": "过磅重量不符：净重须等于毛重减皮重，且皮重不大于毛重",
+  "error.register_unknown_reference": "引用的台账记录不存在（如投放点所属小区不存在）",
+  "error.register_bad_choice": "取值不在可选范围内（如垃圾类别填写错误）",
+  "error.register_outside_grids": "位置不在本辖区网格内",
+  "error.register_duplicate_code": "编码在文件中重复",
   // 用户管理 and 修改密码
   "nav.users": "用户管理",
   "shell.password": "修改密码",

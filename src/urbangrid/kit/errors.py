@@ -111,6 +111,10 @@ CODES: dict[str, tuple[str, ...]] = {
     "unknown_terminal": ("terminal",),
     "unknown_vehicle": (),
     "ticket_weights_inconsistent": (),
+    "register_unknown_reference": (),
+    "register_bad_choice": (),
+    "register_outside_grids": (),
+    "register_duplicate_code": (),
 }
 
 
