@@ -54,6 +54,10 @@ FIGURES: dict[str, list[str]] = {
         rf"^every grid's area evaluation .*ratio +{NUM} +identical True",
         rf"^both .*ratio +{NUM}",
     ],
+    "bench_waste_demo.py": [
+        rf"^waste month of {NUM} days: {NUM} s, {NUM} rows added \({NUM} fixes\)",
+        rf"^checks again over the stored month: {NUM} s, {NUM} violations found, 0 opened",
+    ],
     "bench_fleet_ingest.py": [
         rf"^fixes: {NUM}",
         rf"^SQLite +ours +{NUM} fixes/s \({NUM} stored\) +plain bulk load +{NUM} fixes/s +"

@@ -54,6 +54,12 @@ def init() -> None:
 @reports_errors
 def demo(
     cases: bool = typer.Option(True, help="also generate a month of demo cases"),
+    waste: bool = typer.Option(
+        None,
+        "--waste/--no-waste",
+        help="also generate a month of waste collection (垃圾分类); default: as --cases",
+        show_default=False,
+    ),
 ) -> None:
     """Load the demo jurisdiction (示范区): areas, grids, departments, users, routing defaults,
     and a month of cases. Running it again changes nothing."""
@@ -61,7 +67,7 @@ def demo(
 
     initialise_database()
     with open_session() as session:
-        report = load_demo(session, with_cases=cases)
+        report = load_demo(session, with_cases=cases, with_waste=waste)
     for line in report:
         typer.echo(line)
 

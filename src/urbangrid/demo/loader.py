@@ -359,7 +359,11 @@ def _street_office_rules(session: Session, jurisdiction: Jurisdiction) -> int:
     return made
 
 
-def load_demo(session: Session, *, with_cases: bool = True) -> list[str]:
+def load_demo(
+    session: Session, *, with_cases: bool = True, with_waste: bool | None = None
+) -> list[str]:
+    """The demo city; ``with_waste`` (default: as ``with_cases``) adds the first district's
+    generated month of waste collection (垃圾分类), which brings cases of its own."""
     report: list[str] = []
     load_national_directory(session)
     city = _platform(session, DEMO_CITY_CODE, DEMO_CITY_NAME, report, None)
@@ -386,7 +390,18 @@ def load_demo(session: Session, *, with_cases: bool = True) -> list[str]:
     report.append(
         f"generic filing conditions added to {_fill_generic_conditions(session)} categories"
     )
+    if with_cases if with_waste is None else with_waste:
+        report.extend(_load_waste(session, districts[0], DISTRICTS[0].spec))
     return report
+
+
+def _load_waste(session: Session, jurisdiction: Jurisdiction, spec: DistrictSpec) -> list[str]:
+    try:
+        waste_demo = importlib.import_module("urbangrid.waste.demo")
+    except ModuleNotFoundError:
+        return ["waste package not installed: demo has no waste month"]
+    lines: list[str] = waste_demo.generate_demo_waste_month(session, jurisdiction, spec.centre)
+    return [f"{spec.name}: {line}" for line in lines]
 
 
 def _load_cases(session: Session, city: Jurisdiction, districts: list[Jurisdiction]) -> list[str]:

@@ -13,6 +13,7 @@ from urbangrid.auth.principal import Principal
 from urbangrid.fleet import service
 from urbangrid.fleet.schemas import FixOut, IngestSummary
 from urbangrid.kit.scope import RouteScope, scoped
+from urbangrid.kit.types import utcnow
 from urbangrid.org import service as org
 from urbangrid.org.roles import Role
 
@@ -39,6 +40,8 @@ async def ingest(
     j = org.resolve_jurisdiction(db, principal, jurisdiction)
     data = await request.body()
     fixes = service.read_csv(data) if format == "csv" else service.read_jt808(data)
+    # out-of-range places, future or year-old times, unregistered terminals: all refused
+    service.screen(db, j.id, fixes, utcnow())
     # A data feed, not a change of settings: not in the security log.
     return service.ingest(db, j.id, fixes, crs)
 

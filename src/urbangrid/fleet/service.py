@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,8 @@ class Fixes:
     speed: np.ndarray
     heading: np.ndarray
     alarm: np.ndarray
+    # where each fix came from (CSV line, JT/T 808 frame number), for the refusals
+    line: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.terminal)
@@ -53,6 +55,7 @@ def from_positions(positions: list[jt808.Position]) -> Fixes:
         speed=np.array([p.speed_kmh for p in positions], dtype=np.float64),
         heading=np.array([p.heading for p in positions], dtype=np.int64),
         alarm=np.array([p.alarm for p in positions], dtype=np.int64),
+        line=list(range(1, len(positions) + 1)),
     )
 
 
@@ -88,6 +91,7 @@ def read_csv(data: bytes) -> Fixes:
     lats: list[float] = []
     speeds: list[float] = []
     headings: list[int] = []
+    lines: list[int] = []
     errors: list[dict[str, Any]] = []
     bad = 0
     width = len(header)
@@ -117,6 +121,7 @@ def read_csv(data: bytes) -> Fixes:
         lats.append(lat)
         speeds.append(speed)
         headings.append(heading)
+        lines.append(n)
     if errors:
         raise ImportRejected(f"{bad} bad position line(s); nothing stored", errors)
     if not terminals:
@@ -129,6 +134,7 @@ def read_csv(data: bytes) -> Fixes:
         speed=np.array(speeds, dtype=np.float64),
         heading=np.array(headings, dtype=np.int64),
         alarm=np.zeros(len(terminals), dtype=np.int64),
+        line=lines,
     )
 
 
@@ -143,6 +149,67 @@ def read_jt808(data: bytes) -> Fixes:
     if not result.positions:
         raise InvalidInput("the stream holds no position reports", field="file", code="file_empty")
     return from_positions(result.positions)
+
+
+# A fix older than this, or later than now by more than the clock slack, is refused.
+MAX_AGE = timedelta(days=366)
+CLOCK_SLACK = timedelta(minutes=10)
+
+
+def known_terminals(session: Session, jurisdiction_id: int) -> set[str]:
+    """The GPS terminals of the platform's active register records (any register with a
+    ``terminal`` field: waste vehicles, muck trucks …)."""
+    from urbangrid.registers.models import RegisterRecord
+    from urbangrid.registers.service import all_specs
+
+    registers = [
+        spec.name for spec in all_specs().values() if any(f.name == "terminal" for f in spec.fields)
+    ]
+    rows = session.scalars(
+        select(RegisterRecord).where(
+            RegisterRecord.jurisdiction_id == jurisdiction_id,
+            RegisterRecord.register.in_(registers),
+            RegisterRecord.is_active.is_(True),
+        )
+    )
+    return {str(r.attributes["terminal"]) for r in rows if (r.attributes or {}).get("terminal")}
+
+
+def screen(session: Session, jurisdiction_id: int, fixes: Fixes, now: datetime) -> None:
+    """Refuse the batch, each bad fix listed with its reason and the count per reason, when
+    a fix lies outside WGS-84 degrees, is timed in the future or more than a year ago, or
+    comes from a terminal no register of the platform names. Nothing is stored then."""
+    known = known_terminals(session, jurisdiction_id)
+    latest = int((now + CLOCK_SLACK).timestamp())
+    earliest = int((now - MAX_AGE).timestamp())
+    errors: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    for i in range(len(fixes)):
+        lon, lat, t = float(fixes.lon[i]), float(fixes.lat[i]), int(fixes.t[i])
+        terminal = fixes.terminal[i]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            code, params = "fix_out_of_range", {"lon": lon, "lat": lat}
+            message = f"({lon}, {lat}) is not a WGS-84 position"
+        elif t > latest:
+            code, params = "fix_in_future", {"time": _utc_text(np.array([t]))[0]}
+            message = f"the fix is timed in the future ({params['time']} UTC)"
+        elif t < earliest:
+            code, params = "fix_too_old", {"time": _utc_text(np.array([t]))[0]}
+            message = f"the fix is more than a year old ({params['time']} UTC)"
+        elif terminal not in known:
+            code, params = "unknown_terminal", {"terminal": terminal}
+            message = f"no vehicle of the registers has the terminal {terminal}"
+        else:
+            continue
+        counts[code] = counts.get(code, 0) + 1
+        if len(errors) < MAX_ERRORS_LISTED:
+            line = fixes.line[i] if i < len(fixes.line) else i + 1
+            errors.append({"line": line, "message": message, "code": code, "params": params})
+    if errors:
+        summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        raise ImportRejected(
+            f"{sum(counts.values())} fix(es) refused ({summary}); nothing stored", errors
+        )
 
 
 def ingest(session: Session, jurisdiction_id: int, fixes: Fixes, crs: Crs | str) -> dict[str, int]:

@@ -138,6 +138,19 @@ CODES: dict[str, tuple[str, ...]] = {
     "text_invalid": ("field",),
     "condition_exists": (),
     "notification_not_found": ("notification_id",),
+    # 垃圾分类 collection checks and bad chain data
+    "check_period_invalid": (),
+    "check_period_too_long": ("days",),
+    "fix_out_of_range": ("lon", "lat"),
+    "fix_in_future": ("time",),
+    "fix_too_old": ("time",),
+    "unknown_terminal": ("terminal",),
+    "unknown_vehicle": (),
+    "ticket_weights_inconsistent": (),
+    "register_unknown_reference": (),
+    "register_bad_choice": (),
+    "register_outside_grids": (),
+    "register_duplicate_code": (),
 }
 
 

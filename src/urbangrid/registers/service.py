@@ -271,17 +271,25 @@ def import_records(
     ref_problems = _check_refs(session, j, spec, parsed)
     errors: list[dict[str, Any]] = []
     first_line: dict[str, int] = {}
+    choice_fields = [f.name for f in spec.fields if f.type in ("choice", "multi")]
     for i, (row, p) in enumerate(zip(rows, parsed, strict=True)):
         problems = [*row.problems, *p.problems, *ref_problems.get(i, [])]
+        # the precise refusals of the line (kit.errors.CODES), beside the message
+        codes = ["register_unknown_reference"] if ref_problems.get(i) else []
+        if any(x.startswith(f"{name}: ") for name in choice_fields for x in p.problems):
+            codes.append("register_bad_choice")
+        if locate_problems[i]:
+            codes.append("register_outside_grids")
         for extra in (geometry_problems[i], locate_problems[i]):
             if extra:
                 problems.append(extra)
         if p.code:
             if p.code in first_line:
                 problems.append(f"code {p.code} repeats line {first_line[p.code]}")
+                codes.append("register_duplicate_code")
             first_line.setdefault(p.code, row.line)
         if problems:
-            errors.append({"line": row.line, "message": "; ".join(problems)})
+            errors.append({"line": row.line, "message": "; ".join(problems), "codes": codes})
     if errors:
         raise ImportRejected(f"{len(errors)} bad row(s) in the {spec.label_en} file", errors)
     existing = _existing(session, j, spec.name)

@@ -82,6 +82,7 @@ def import_tickets(session: Session, j: Jurisdiction, data: bytes) -> dict[str, 
     for n, raw in enumerate(rows, start=2):
         row = {str(k).strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         problems: list[str] = []
+        codes: list[str] = []  # the precise refusals of the line (kit.errors.CODES)
         no = row.get("ticket_no", "")
         if not no or len(no) > 64:
             problems.append("ticket_no is required (at most 64 characters)")
@@ -96,6 +97,7 @@ def import_tickets(session: Session, j: Jurisdiction, data: bytes) -> dict[str, 
         vehicle = vehicles.get(row.get("vehicle", "")) if row.get("vehicle") else None
         if row.get("vehicle") and vehicle is None:
             problems.append(f"no vehicle {row.get('vehicle')!r}")
+            codes.append("unknown_vehicle")
         category = row.get("category", "")
         if category not in CATEGORY_LABELS:
             problems.append(f"category {category!r} is not one of {'/'.join(CATEGORY_LABELS)}")
@@ -109,11 +111,12 @@ def import_tickets(session: Session, j: Jurisdiction, data: bytes) -> dict[str, 
             net = float(row["net_kg"]) if row.get("net_kg") else gross - tare
             if not (0 <= tare <= gross) or abs(net - (gross - tare)) > 0.5:
                 problems.append(f"weights do not add up (gross {gross}, tare {tare}, net {net})")
+                codes.append("ticket_weights_inconsistent")
         except ValueError:
             problems.append("gross_kg and tare_kg must be numbers")
             gross = tare = net = 0.0
         if problems:
-            errors.append({"line": n, "message": "; ".join(problems)})
+            errors.append({"line": n, "message": "; ".join(problems), "codes": codes})
             continue
         assert facility is not None and at is not None
         tickets.append(

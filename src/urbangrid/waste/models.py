@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from urbangrid.db import Base
@@ -48,3 +48,27 @@ class WeighTicket(Base):
     gross_kg: Mapped[float] = mapped_column(Float)
     tare_kg: Mapped[float] = mapped_column(Float)
     net_kg: Mapped[float] = mapped_column(Float)
+
+
+class WasteViolation(Base):
+    """A violation of the collection rules (混装混运, 漏收, 磅单与趟次不符) the checks found, and
+    the case it opened. ``key`` (rule, day, site, vehicle) is what one case is about: a check
+    run again, or over an overlapping period, finds the key and opens nothing."""
+
+    __tablename__ = "waste_violations"
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "key"),
+        Index("ix_waste_violations_day", "jurisdiction_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"))
+    key: Mapped[str] = mapped_column(String(96))
+    rule: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("register_records.id"), nullable=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("register_records.id"), nullable=True)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ticket_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,6 +7,7 @@ from urbangrid.registers.spec import FieldSpec, RegisterSpec
 
 # 生活垃圾分类 categories as the registers write them (the rules use ``WasteCategory``).
 CATEGORY_LABELS = ("可回收物", "有害垃圾", "厨余垃圾", "其他垃圾", "大件垃圾", "装修垃圾")
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 FACILITY_TYPES = ("焚烧厂", "填埋场", "厨余处理厂", "可回收物分拣中心", "有害垃圾处置中心", "其他")
 
 ESTATES = RegisterSpec(
@@ -38,6 +39,12 @@ DROP_POINTS = RegisterSpec(
         FieldSpec("hours", "投放时间", "drop-off hours", "hours"),
         FieldSpec("supervisor", "督导员", "supervisor"),
         FieldSpec("supervisor_phone", "督导员电话", "supervisor phone", max_length=32),
+        # 收运日: the weekdays its 可回收物 / 有害垃圾 bins are collected (empty: every day; the
+        # other categories are collected daily) — the missed-collection rule reads them.
+        FieldSpec("recyclable_days", "可回收物收运日", "recyclables on", "multi", choices=WEEKDAYS),
+        FieldSpec(
+            "hazardous_days", "有害垃圾收运日", "hazardous collected on", "multi", choices=WEEKDAYS
+        ),
     ),
 )
 
@@ -47,10 +54,15 @@ COMPANIES = RegisterSpec(
     label_en="collection companies",
     geometry="none",
     geometry_required=False,
+    # the department code of the company, the dispatch suggestion of cases about its vehicles
+    department_field="responsible_department",
     fields=(
         FieldSpec("licence", "许可证号", "licence no.", max_length=64),
         FieldSpec("contact", "联系人", "contact"),
         FieldSpec("phone", "联系电话", "phone", max_length=32),
+        FieldSpec(
+            "responsible_department", "责任单位编码", "responsible department code", max_length=32
+        ),
     ),
 )
 

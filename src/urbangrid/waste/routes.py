@@ -21,13 +21,15 @@ from urbangrid.kit.types import CalendarDate
 from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
-from urbangrid.waste import exports, indicators, ledger, report, service
+from urbangrid.waste import checks, exports, indicators, ledger, report, service
 from urbangrid.waste.inspection import Checklist
 from urbangrid.waste.replay import PointStatus
 from urbangrid.waste.schemas import (
     AssessedOut,
     AssessmentOut,
     CaseRefOut,
+    CheckBody,
+    CheckOut,
     FormulaOut,
     IndicatorOut,
     IndicatorsByLevelOut,
@@ -457,3 +459,19 @@ def sources(
         kind=kind, level=lvl.value, key=key, name=name, total=len(irows),
         page=paging.page, page_size=paging.page_size, sums=sums, inspections=items,
     )  # fmt: skip
+
+
+@router.post("/checks", response_model=CheckOut, **scoped(RouteScope.ADMIN))
+def collection_checks(body: CheckBody, db: DbSession, principal: Admin) -> Any:
+    """收运监管: run the collection rules over the local days [start, end) of your
+    platform; each violation not seen before opens a case. Counts per rule."""
+    j = org.resolve_jurisdiction(db, principal, None)
+    result = checks.run_collection_checks(db, j, body.start, body.end)
+    return CheckOut(
+        start=result.start,
+        end=result.end,
+        days_checked=result.days_checked,
+        found=result.found,
+        opened=result.opened,
+        case_numbers=result.case_numbers,
+    )

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 
 import numpy as np
@@ -229,3 +229,46 @@ def check_collection(
         *missed_collection(stops, sites, vehicle_category, days, tz),
         *ticket_matching(stops, trips, tickets, tz),
     ]
+
+
+# The national matter (GB/T 47678.5) a case of each rule is filed under: 混装混运 breaks the
+# sorting (06041 垃圾未分类); a missed collection leaves waste standing (06011 积存垃圾渣土);
+# a ticket and a delivery that do not match hide where waste went (06041, the chain's
+# sorting record). A city with local categories for these maps them here.
+MATTER_OF_RULE: dict[Rule, str] = {
+    Rule.MIXED_AT_POINT: "06041",
+    Rule.MIXED_AT_FACILITY: "06041",
+    Rule.MISSED_COLLECTION: "06011",
+    Rule.TICKET_WITHOUT_TRIP: "06041",
+    Rule.TRIP_WITHOUT_TICKET: "06041",
+}
+RULE_LABEL_ZH: dict[Rule, str] = {
+    Rule.MIXED_AT_POINT: "混装混运（投放点）",
+    Rule.MIXED_AT_FACILITY: "混装混运（处理设施）",
+    Rule.MISSED_COLLECTION: "漏收",
+    Rule.TICKET_WITHOUT_TRIP: "磅单无对应趟次",
+    Rule.TRIP_WITHOUT_TICKET: "趟次无磅单",
+}
+
+
+def describe(
+    v: Violation,
+    *,
+    site: str,
+    vehicle: str | None,
+    category: WasteCategory | None,
+    tz: tzinfo,
+) -> str:
+    """The case description (Chinese): the rule, the vehicle, the point or facility, when."""
+    when = datetime.fromtimestamp(v.time, tz).strftime("%Y-%m-%d %H:%M") if v.time else ""
+    cat = category.label_zh if category else ""
+    label = RULE_LABEL_ZH[v.rule]
+    if v.rule is Rule.MIXED_AT_POINT:
+        return f"{label}：{cat}收运车{vehicle}于{when}在投放点{site}停靠收运，该点无{cat}桶"
+    if v.rule is Rule.MIXED_AT_FACILITY:
+        return f"{label}：{cat}收运车{vehicle}于{when}将垃圾运至{site}，该设施不接收{cat}"
+    if v.rule is Rule.MISSED_COLLECTION:
+        return f"{label}：投放点{site}{v.day.isoformat()}应收运，当日无对应类别车辆停靠收运"
+    if v.rule is Rule.TICKET_WITHOUT_TRIP:
+        return f"{label}：{site}过磅单{v.ticket or ''}（车辆{vehicle}，{when}）无该车到站卸运记录"
+    return f"{label}：{cat}收运车{vehicle}于{when}到{site}卸运，无对应过磅单"

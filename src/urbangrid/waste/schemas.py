@@ -275,3 +275,21 @@ class VehicleDayOut(BaseModel):
     stops: list[StopOut]
     trips: list[TripOut]
     violations: list[ViolationOut]
+
+
+class CheckBody(BaseModel):
+    """The local days [start, end) to run the collection checks over."""
+
+    start: date
+    end: date
+
+
+class CheckOut(BaseModel):
+    """收运监管: violations per rule in the period, and the cases this run opened."""
+
+    start: date
+    end: date
+    days_checked: int
+    found: dict[str, int]
+    opened: dict[str, int]
+    case_numbers: list[str]
