@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from urbangrid.catalog.models import Category, FilingCondition
@@ -83,6 +84,33 @@ def add_garbage_condition(session: Session, category: Category, **extra: Any) ->
     session.add(condition)
     session.flush()
     return condition
+
+
+def add_matter_conditions(
+    session: Session,
+    codes: Iterable[str],
+    *,
+    days: int = 2,
+    description: str = "整改",
+    seq: int = 1,
+) -> None:
+    """A filing condition of ``days`` work days on each national matter in ``codes`` (the
+    national directory must be loaded): what a programme's cases need to be 立案."""
+    for code in sorted(set(codes)):
+        category = session.scalar(
+            select(Category).where(Category.kind == "matter", Category.code == code)
+        )
+        assert category is not None, code
+        session.add(
+            FilingCondition(
+                category_id=category.id,
+                seq=seq,
+                description=description,
+                time_limit_value=Decimal(days),
+                time_limit_unit="work_day",
+            )
+        )
+    session.flush()
 
 
 def add_users(

@@ -6,19 +6,15 @@ admin (another platform). Three register records in 329901: W1 (stock, active, i
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.service import issue_token
-from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import load_national_directory
 from urbangrid.org.models import Department, Jurisdiction
 from urbangrid.org.roles import Role
-from worldkit import add_grids, add_users, square
+from worldkit import add_grids, add_matter_conditions, add_users, square
 
 REGISTER = "/api/v1/registers/construction.buildings"
 X0, Y0 = 120.0, 30.0
@@ -31,19 +27,7 @@ def wkt_box(x0: float, y0: float, d: float) -> str:
 @pytest.fixture
 def district(session: Session, client: TestClient) -> dict[str, dict[str, str]]:
     load_national_directory(session)
-    cat = session.scalar(
-        select(Category).where(Category.kind == "matter", Category.code == "06001")
-    )
-    assert cat is not None
-    session.add(
-        FilingCondition(
-            category_id=cat.id,
-            seq=1,
-            description="违法建设",
-            time_limit_value=Decimal(10),
-            time_limit_unit="work_day",
-        )
-    )
+    add_matter_conditions(session, ["06001"], days=10, description="违法建设")
     headers: dict[str, dict[str, str]] = {}
     for code, x0 in (("329901", X0), ("440199", X0 + 1)):
         j = Jurisdiction(code=code, name=f"区{code}")

@@ -4,38 +4,21 @@ an estate E1 whose responsible unit is WY and its drop point P1 (open all day)."
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.service import issue_token
-from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import load_national_directory
 from urbangrid.org.models import Department, Jurisdiction
 from urbangrid.org.roles import Role
-from worldkit import add_grids, add_users, square
+from worldkit import add_grids, add_matter_conditions, add_users, square
 
 
 @pytest.fixture
 def town(session: Session, client: TestClient) -> dict[str, dict[str, str]]:
     load_national_directory(session)
-    for code in ("06041", "06042", "03005", "06010"):
-        cat = session.scalar(
-            select(Category).where(Category.kind == "matter", Category.code == code)
-        )
-        assert cat is not None
-        session.add(
-            FilingCondition(
-                category_id=cat.id,
-                seq=1,
-                description="整改",
-                time_limit_value=Decimal(2),
-                time_limit_unit="work_day",
-            )
-        )
+    add_matter_conditions(session, ("06041", "06042", "03005", "06010"))
     headers = {}
     for code, x0 in (("329901", 120.0), ("440199", 121.0)):
         j = Jurisdiction(code=code, name=f"区{code}")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +16,6 @@ from typer.testing import CliRunner
 from urbangrid.auth.service import issue_token
 from urbangrid.cases import service as cases
 from urbangrid.cases.models import Case
-from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import load_national_directory
 from urbangrid.cli.main import app
 from urbangrid.db import session_factory
@@ -29,7 +27,7 @@ from urbangrid.settings import get_settings
 from urbangrid.waste import background, checks, rules, simulate
 from urbangrid.waste.models import WasteViolation
 from urbangrid.waste.month import StoredMonth, store_chain
-from worldkit import add_grids, add_users, square
+from worldkit import add_grids, add_matter_conditions, add_users, square
 
 CENTRE = (120.0, 30.0)
 FIRST = date(2026, 11, 2)
@@ -39,20 +37,7 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 @pytest.fixture
 def district(session: Session) -> tuple[Jurisdiction, dict[str, str]]:
     load_national_directory(session)
-    for code in {*rules.MATTER_OF_RULE.values()}:
-        cat = session.scalar(
-            select(Category).where(Category.kind == "matter", Category.code == code)
-        )
-        assert cat is not None
-        session.add(
-            FilingCondition(
-                category_id=cat.id,
-                seq=1,
-                description="整改",
-                time_limit_value=Decimal(2),
-                time_limit_unit="work_day",
-            )
-        )
+    add_matter_conditions(session, rules.MATTER_OF_RULE.values())
     j = Jurisdiction(code="329901", name="区329901")
     session.add(j)
     session.flush()

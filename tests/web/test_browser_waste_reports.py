@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ from web_harness import (
     wait_text,
 )
 
+from worldkit import add_matter_conditions
+
 pytestmark = pytest.mark.browser
 
 SCREEN = {"viewport": {"width": 1366, "height": 768}}
@@ -37,27 +38,12 @@ FETCH_STATUS = """async (url) => {
 def add_conditions(database_url: str) -> None:
     """Time limits for the matters an inspection's failed items open (the demo catalogue
     has none for them)."""
-    from sqlalchemy import select
 
-    from urbangrid.catalog.models import Category, FilingCondition
     from urbangrid.db import make_engine, session_scope
 
     engine = make_engine(database_url)
     with session_scope(engine) as session:
-        for code in ("06041", "06042"):
-            cat = session.scalar(
-                select(Category).where(Category.kind == "matter", Category.code == code)
-            )
-            assert cat is not None
-            session.add(
-                FilingCondition(
-                    category_id=cat.id,
-                    seq=9,
-                    description="整改",
-                    time_limit_value=Decimal(2),
-                    time_limit_unit="work_day",
-                )
-            )
+        add_matter_conditions(session, ("06041", "06042"), seq=9)
     engine.dispose()
 
 
