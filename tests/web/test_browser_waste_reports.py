@@ -179,9 +179,11 @@ def test_leader_reads_indicators_assessment_and_ledger(
     graded = estates.locator("tr[data-key=WE1] .grade")
     graded.wait_for()
     assert graded.inner_text() in {"A", "B", "C", "D", "E"}
-    # WE2 has one inspection: scored, not ranked; one ranked estate makes no list
+    # WE2 has one inspection: scored, not ranked; the one ranked estate is the red list
+    # alone, and nobody is on the black list (evaluation.ranking)
     assert "数据不足" in estates.locator("tr[data-key=WE2]").inner_text()
-    assert page.get_by_test_id("waste-red-estate").inner_text().endswith("无")
+    assert "浏览器花园 A" in page.get_by_test_id("waste-red-estate").inner_text()
+    assert page.get_by_test_id("waste-black-estate").inner_text().endswith("无")
     href = page.get_by_test_id("waste-export-street").get_attribute("href")
     assert page.evaluate(FETCH_STATUS, href)[0] == 200
     assert page.evaluate(UNNAMED) == []
