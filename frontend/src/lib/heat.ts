@@ -36,7 +36,9 @@ export class HeatLayer {
     this.canvas.className = "heat-layer";
     this.canvas.dataset.testid = "heat-layer";
     this.canvas.setAttribute("aria-hidden", "true");
-    map.getContainer().appendChild(this.canvas);
+    // Over the map's own drawing, under the HTML markers (names, cluster counts).
+    const container = map.getCanvasContainer();
+    container.insertBefore(this.canvas, map.getCanvas().nextSibling);
     map.on("move", this.redraw);
     map.on("resize", this.redraw);
   }
@@ -94,7 +96,7 @@ export class HeatLayer {
       d[i] = this.colours[c];
       d[i + 1] = this.colours[c + 1];
       d[i + 2] = this.colours[c + 2];
-      d[i + 3] = Math.min(220, 60 + a);
+      d[i + 3] = Math.min(170, 40 + a * 0.6);
     }
     ctx.putImageData(img, 0, 0);
   }
