@@ -73,6 +73,25 @@ MARK_MOVE = """() => { window.__idle = false; window.__map.once('moveend', () =>
 MARK_DATA = """() => { window.__idle = false;
   window.__map.once('idle', () => { window.__idle = true; }); }"""
 OUTLINED = "() => window.__map.queryRenderedFeatures({layers: ['focus-line']}).length"
+# A pixel of the map inside the named street where no case marker is drawn: [x, y, id].
+FREE_SPOT = """name => {
+  const m = window.__map, c = m.getCanvas();
+  const w = c.clientWidth, h = c.clientHeight, r = c.getBoundingClientRect();
+  for (let y = 40; y < h - 40; y += 17) for (let x = 40; x < w - 40; x += 17) {
+    if (document.elementFromPoint(r.left + x, r.top + y) !== c) continue;  // popup, legend
+    const around = [[x - 12, y - 12], [x + 12, y + 12]];
+    if (m.queryRenderedFeatures(around, {layers: ['clusters', 'case-points']}).length) continue;
+    const s = m.queryRenderedFeatures([x, y], {layers: ['area-hit-street']})[0];
+    const k = m.queryRenderedFeatures([x, y], {layers: ['area-hit-community']})[0];
+    if (!s || !k || s.properties.name !== name) continue;
+    // Well inside the community, not on an outline.
+    const inside = [[-10, -10], [10, -10], [-10, 10], [10, 10]].every(([dx, dy]) =>
+      m.queryRenderedFeatures([x + dx, y + dy], {layers: ['area-hit-community']})
+        .some(f => f.properties.id === k.properties.id));
+    if (inside) return [x, y, s.properties.id];
+  }
+  return null;
+}"""
 LABELS_MATCH = """() => {
   const ids = new Set(window.__map.queryRenderedFeatures({layers: ['clusters']})
     .map(f => f.properties.cluster_id));
@@ -217,6 +236,27 @@ def test_command_map_names_drill_down_figures_clusters_and_heat(
     settle(page, lambda: crumbs.get_by_role("button", name="全区").click())
     assert page.locator("#m-community").count() == 0
     assert page.evaluate(OUTLINED) == 0
+
+    # Drill-down by clicking the map (where no case marker is): the street, then the
+    # community under the same spot.
+    spot = page.evaluate(FREE_SPOT, "海港街道")
+    assert spot is not None
+    box = page.get_by_test_id("command-map").bounding_box()
+    settle(page, lambda: page.mouse.click(box["x"] + spot[0], box["y"] + spot[1]))
+    crumbs.get_by_role("button", name="海港街道").wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=area-stats]')?.dataset.level === 'street'"
+    )
+    want, st = api_figures(page, base, f"street_id={spot[2]}")
+    assert st["name"] == "海港街道" and figures(page) == want
+    spot = page.evaluate(FREE_SPOT, "海港街道")
+    assert spot is not None
+    page.mouse.click(box["x"] + spot[0], box["y"] + spot[1])
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=area-stats]')?.dataset.level === 'community'"
+    )
+    assert page.locator("#m-community").input_value() != ""
+    settle(page, lambda: crumbs.get_by_role("button", name="全区").click())
 
     # 3. Cluster labels follow the zoom: one label per drawn cluster, after every zoom.
     centre = page.evaluate("() => window.__map.getCenter().toArray()")
