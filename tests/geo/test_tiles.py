@@ -112,6 +112,7 @@ def test_tile_route(
     monkeypatch.setattr(get_settings(), "map_tiles_path", None)
     monkeypatch.setattr(get_settings(), "map_tile_url", None)
     assert client.get("/api/v1/geo/tiles/1/1/0.png", headers=header).status_code == 404
+    assert client.get("/api/v1/geo/tiles/1/2/0.png", headers=header).status_code == 422
     assert client.get("/api/v1/web/session", headers=header).json()["map_tile_url"] is None
 
     monkeypatch.setattr(get_settings(), "map_tiles_path", package)

@@ -15,7 +15,7 @@ from urbangrid.auth.principal import Principal
 from urbangrid.geo import addresses, components, locator, service
 from urbangrid.geo.crs import Crs, convert
 from urbangrid.geo.features import parse_geojson
-from urbangrid.geo.mbtiles import MEDIA_TYPES, MBTiles, sniff_format
+from urbangrid.geo.mbtiles import MEDIA_TYPES, MBTiles, check_tile_address, sniff_format
 from urbangrid.kit.errors import InvalidInput, NotFound, PayloadTooLarge
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.text import is_digits
@@ -210,6 +210,7 @@ def tile_package() -> MBTiles | None:
 def get_tile(z: int, x: int, y: int, ext: str, principal: CurrentPrincipal) -> Response:
     if ext not in MEDIA_TYPES:
         raise InvalidInput(f"a tile is one of {', '.join(MEDIA_TYPES)}", field="ext")
+    check_tile_address(z, x, y)
     package = tile_package()
     if package is None:
         raise NotFound("no offline tile package is configured (URBANGRID_MAP_TILES_PATH)")
