@@ -182,6 +182,10 @@ def path_values(world: ScopeWorld, path: str, name: str) -> list[tuple[str, str 
         return [("json", None)]
     if name == "section":  # the page shells of /admin/...
         return [("users", None)]
+    if name in ("z", "x", "y"):  # a base-map tile (/geo/tiles/{z}/{x}/{y}.{ext})
+        return [("1", None)]
+    if name == "ext":
+        return [("png", None)]
     raise AssertionError(f"no values for the path parameter {name!r} of {path}: add them here")
 
 
@@ -209,6 +213,8 @@ def query_for(world: ScopeWorld, path: str, kind: str | None) -> dict[str, str]:
         return {"kind": "inspections", "level": "estate", "key": "E1", "from": "2026-11-02"}
     if "/waste/vehicles/" in path:
         return {"date": "2026-11-02"}
+    if path.endswith("/web/map/area-stats"):  # one area of the district under test
+        return {"grid_code": world.grids[D1][0].code}
     if path.endswith("/addresses/search"):
         return {"q": "路"}
     if path.endswith(

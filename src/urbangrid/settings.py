@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     hotline_orders_per_minute: int = 120
     # Optional online raster tile URL for the map; the map works without it.
     map_tile_url: str | None = None
+    # Optional offline base map (离线底图): an MBTiles file of raster tiles on this machine,
+    # served at /api/v1/geo/tiles/{z}/{x}/{y}.<format> and used when map_tile_url is unset.
+    map_tiles_path: Path | None = None
     # Run the SLA watcher inside ``urbangrid serve`` (embedded setup).
     embedded_worker: bool = True
     # Proxies whose X-Forwarded-Proto / -For ``urbangrid serve`` trusts (comma-separated

@@ -6,6 +6,7 @@ import "maplibre-gl/dist/maplibre-gl.css";
 // The worker is its own self-contained file; in a bundle it must be pointed at explicitly.
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { api } from "./api";
+import { currentSession } from "./session";
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -67,7 +68,19 @@ export function baseStyle(tileUrl: string | null): StyleSpecification {
     layers: [{ id: "background", type: "background", paint: { "background-color": "#eef1f4" } }],
   };
   if (tileUrl) {
-    style.sources.tiles = { type: "raster", tiles: [tileUrl], tileSize: 256 };
+    // The offline package (离线底图) is served by our own server: a path, made absolute for
+    // the map's tile requests; its zoom range and bounds keep the map from asking beyond it.
+    const url = tileUrl.startsWith("/") ? `${location.origin}${tileUrl}` : tileUrl;
+    const s = currentSession();
+    const own = s && s.map_tile_url === tileUrl;
+    style.sources.tiles = {
+      type: "raster",
+      tiles: [url],
+      tileSize: 256,
+      ...(own && s.map_tile_minzoom != null ? { minzoom: s.map_tile_minzoom } : {}),
+      ...(own && s.map_tile_maxzoom != null ? { maxzoom: s.map_tile_maxzoom } : {}),
+      ...(own && s.map_tile_bounds ? { bounds: s.map_tile_bounds as [number, number, number, number] } : {}),
+    };
     style.layers.push({ id: "tiles", type: "raster", source: "tiles", paint: { "raster-opacity": 0.85 } });
   }
   return style;

@@ -24,6 +24,10 @@ export interface SessionInfo {
   // The actions the user's roles may take at all (the server's workflow rules).
   actions?: string[];
   map_tile_url: string | null;
+  // The offline tile package's zoom range and bounds (离线底图), when it draws the base map.
+  map_tile_minzoom?: number | null;
+  map_tile_maxzoom?: number | null;
+  map_tile_bounds?: number[] | null;
 }
 
 let cached: SessionInfo | null = null;

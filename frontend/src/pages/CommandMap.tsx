@@ -1,10 +1,15 @@
-// 一张图: grids coloured by open / overdue cases, clustered case markers, filters, live.
+// 一张图: grids coloured by open / overdue cases, clustered case markers, filters, live;
+// place names, drill-down street → community → grid with figures per area, a heat layer of
+// overdue cases.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { GeoJSONSource, Map as MlMap, MapMouseEvent, Marker } from "maplibre-gl";
 import { t, tCode } from "../i18n";
 import { api, qs } from "../lib/api";
 import { subscribe, type LiveCase } from "../lib/live";
 import { addAreaLayers, createMap, loadAreas, maplibregl, type Areas } from "../lib/mapbase";
+import { AreaLabels, type AreaLabel } from "../lib/arealabels";
+import { clusterColourExpression, clusterTone, countsOf, TONE_COLOURS, type Tone } from "../lib/clusters";
+import { HeatLayer } from "../lib/heat";
 import { departments, type Department } from "../lib/refdata";
 import { currentSession } from "../lib/session";
 import { navigate } from "../lib/router";
@@ -67,7 +72,54 @@ function passes(f: Filters, c: LiveCase): boolean {
   return true;
 }
 
-type Feature = GeoJSON.Feature<GeoJSON.Point, { id: number; light: number; status: number }>;
+type Feature = GeoJSON.Feature<GeoJSON.Point, { id: number; light: number; status: number; closed: number }>;
+
+/** The drill-down path (街道 → 社区 → 网格). */
+interface Focus {
+  street?: number;
+  community?: number;
+  grid?: string;
+}
+
+interface AreaStats {
+  level: "street" | "community" | "grid";
+  id: number;
+  code: string;
+  name: string;
+  street_name: string;
+  community_name: string | null;
+  period_from: string;
+  period_to: string;
+  open: number;
+  overdue: number;
+  closed: number;
+  closed_on_time: number;
+  on_time_rate: number | null;
+  cases_query: Record<string, string>;
+}
+
+type AnyFeature = GeoJSON.Feature<GeoJSON.Geometry, Record<string, unknown>>;
+
+function bboxOfGeometry(g: GeoJSON.Geometry): [[number, number], [number, number]] | null {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  const visit = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === "number") {
+      x0 = Math.min(x0, c[0] as number);
+      y0 = Math.min(y0, c[1] as number);
+      x1 = Math.max(x1, c[0] as number);
+      y1 = Math.max(y1, c[1] as number);
+    } else if (Array.isArray(c)) c.forEach(visit);
+  };
+  if ("coordinates" in g) visit(g.coordinates);
+  return x0 === Infinity ? null : [
+    [x0, y0],
+    [x1, y1],
+  ];
+}
+
+function isClosedStatus(statuses: string[], code: number): number {
+  return TERMINAL.has(statuses[code] ?? "") ? 1 : 0;
+}
 
 // Timings for bench/bench_map.py (ms since navigation start, performance.now()).
 declare global {
@@ -84,6 +136,8 @@ export default function CommandMap() {
   const filtersRef = useRef<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [areas, setAreas] = useState<Areas | null>(null);
+  // The map's handlers are set once: they read the areas through a ref.
+  const areasRef = useRef<Areas | null>(null);
   const [deps, setDeps] = useState<Department[]>([]);
   const [bigs, setBigs] = useState<{ code: string; name: string }[]>([]);
   const [counts, setCounts] = useState({ points: 0, open: 0, overdue: 0, truncated: false });
@@ -91,6 +145,11 @@ export default function CommandMap() {
   const [recent, setRecent] = useState<LiveCase[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
+  const [focus, setFocus] = useState<Focus>({});
+  const focusRef = useRef<Focus>({});
+  const [heatOn, setHeatOn] = useState(false);
+  const heat = useRef<HeatLayer | null>(null);
+  const areaPopup = useRef<maplibregl.Popup | null>(null);
   const t0 = useRef(performance.now());
 
   // ---- map setup
@@ -102,9 +161,19 @@ export default function CommandMap() {
     map.on("load", () => {
       loadAreas()
         .then((a) => {
+          areasRef.current = a;
           setAreas(a);
           addAreaLayers(map, a);
+          addFocusLayers(map);
           addCaseLayers(map);
+          const names: AreaLabel[] = [];
+          for (const f of a.boundary.features as AnyFeature[]) {
+            const p = f.properties;
+            if ((p.level === "street" || p.level === "community") && Array.isArray(p.label)) {
+              names.push({ level: p.level, id: Number(p.id), name: String(p.name), at: p.label as [number, number] });
+            }
+          }
+          new AreaLabels(map, names);
           setReady(true);
         })
         .catch((e) => setError(String(e.message ?? e)));
@@ -116,10 +185,28 @@ export default function CommandMap() {
       })
       .catch(() => {});
     return () => {
+      heat.current?.remove();
+      heat.current = null;
       map.remove();
       mapRef.current = null;
     };
   }, []);
+
+  // ---- drill-down: hit areas for clicks and the outline of the chosen one
+  function addFocusLayers(map: MlMap) {
+    for (const level of ["street", "community"]) {
+      map.addLayer({
+        id: `area-hit-${level}`,
+        type: "fill",
+        source: "boundary",
+        filter: ["==", ["get", "level"], level],
+        paint: { "fill-color": "#000000", "fill-opacity": 0 },
+      });
+    }
+    map.addSource("focus", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+    map.addLayer({ id: "focus-halo", type: "line", source: "focus", paint: { "line-color": "#ffffff", "line-width": 7, "line-opacity": 0.9 } });
+    map.addLayer({ id: "focus-line", type: "line", source: "focus", paint: { "line-color": "#1558d6", "line-width": 3.5 } });
+  }
 
   function addCaseLayers(map: MlMap) {
     map.addSource("cases", {
@@ -128,10 +215,11 @@ export default function CommandMap() {
       cluster: true,
       clusterRadius: 45,
       clusterMaxZoom: 17,
-      // Worst light inside a cluster decides its colour.
+      // The share of overdue / about-to-be cases decides its colour (lib/clusters.ts).
       clusterProperties: {
         red: ["+", ["case", ["==", ["get", "light"], 3], 1, 0]],
         yellow: ["+", ["case", ["==", ["get", "light"], 2], 1, 0]],
+        closed: ["+", ["get", "closed"]],
       },
     });
     map.addLayer({
@@ -140,7 +228,7 @@ export default function CommandMap() {
       source: "cases",
       filter: ["has", "point_count"],
       paint: {
-        "circle-color": ["case", [">", ["get", "red"], 0], "#d93025", [">", ["get", "yellow"], 0], "#e0a200", "#2e9d4b"],
+        "circle-color": clusterColourExpression() as maplibregl.ExpressionSpecification,
         "circle-opacity": 0.85,
         "circle-radius": ["step", ["get", "point_count"], 13, 20, 17, 100, 22, 1000, 28],
         "circle-stroke-color": "#ffffff",
@@ -153,7 +241,12 @@ export default function CommandMap() {
       source: "cases",
       filter: ["!", ["has", "point_count"]],
       paint: {
-        "circle-color": ["match", ["get", "light"], 3, "#d93025", 2, "#e0a200", 1, "#2e9d4b", "#6b7785"],
+        "circle-color": [
+          "case",
+          ["==", ["get", "closed"], 1],
+          TONE_COLOURS.closed,
+          ["match", ["get", "light"], 3, "#d93025", 2, "#e0a200", 1, "#2e9d4b", "#6b7785"],
+        ],
         "circle-radius": 6,
         "circle-stroke-color": "#ffffff",
         "circle-stroke-width": 1.5,
@@ -172,47 +265,43 @@ export default function CommandMap() {
       if (!f) return;
       showCasePopup(map, Number(f.properties!.id), (f.geometry as GeoJSON.Point).coordinates as [number, number]);
     });
-    map.on("click", "grid-fill", (e: MapMouseEvent & { features?: GeoJSON.Feature[] }) => {
-      // A click on the grid itself (not on a marker) shows the grid's numbers.
+    map.on("click", (e: MapMouseEvent) => {
+      // A click on the map itself (not on a marker) drills down: street, then its
+      // communities, then their grids; and shows the area's figures.
       if (map.queryRenderedFeatures(e.point, { layers: ["clusters", "case-points"] }).length) return;
-      const f = e.features?.[0];
-      if (!f) return;
-      const st = map.getFeatureState({ source: "grids", id: f.properties!.code });
-      new maplibregl.Popup({ closeButton: true })
-        .setLngLat(e.lngLat)
-        .setHTML(
-          `<strong>${f.properties!.code}</strong><br>${f.properties!.street ?? ""} ${f.properties!.community ?? ""}<br>` +
-            `${t("map.open")}: ${st.open ?? 0} · ${t("map.overdue")}: ${st.overdue ?? 0}`,
-        )
-        .addTo(map);
+      const at = (layer: string) => map.queryRenderedFeatures(e.point, { layers: [layer] })[0]?.properties ?? null;
+      const street = at("area-hit-street");
+      const community = at("area-hit-community");
+      const grid = at("grid-fill");
+      const f = focusRef.current;
+      if (street && Number(street.id) !== f.street) chooseStreet(Number(street.id));
+      else if (community && Number(community.id) !== f.community) chooseCommunity(Number(community.id), Number(community.street_id));
+      else if (grid) chooseGrid(String(grid.code));
+      else if (community) showAreaStats("community", Number(community.id));
+      else if (street) showAreaStats("street", Number(street.id));
     });
     for (const layer of ["clusters", "case-points"]) {
       map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));
       map.on("mouseleave", layer, () => (map.getCanvas().style.cursor = ""));
     }
-    map.on("moveend", () => updateClusterLabels(map));
-    map.on("sourcedata", (e) => {
-      if (e.sourceId === "cases" && e.isSourceLoaded) updateClusterLabels(map);
-    });
+    // Labels follow the clusters the map draws now: dropped when a zoom starts (the
+    // clusters change), made again once the map is idle (every tile of the zoom drawn).
+    map.on("zoomstart", () => clearClusterLabels());
+    map.on("idle", () => updateClusterLabels(map));
   }
 
   // ---- cluster counts as HTML labels (no glyph server needed: works offline)
   const labels = useRef(new Map<number, Marker>());
+  function clearClusterLabels() {
+    for (const m of labels.current.values()) m.remove();
+    labels.current.clear();
+  }
   function updateClusterLabels(map: MlMap) {
-    if (!map.getSource("cases")) return;
-    const seen = new Set<number>();
-    for (const f of map.querySourceFeatures("cases", { filter: ["has", "point_count"] })) {
+    if (!map.getLayer("clusters")) return;
+    const seen = new Map<number, GeoJSON.Feature>();
+    for (const f of map.queryRenderedFeatures({ layers: ["clusters"] })) {
       const id = f.properties!.cluster_id as number;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      if (!labels.current.has(id)) {
-        const el = document.createElement("div");
-        el.className = "cluster-label";
-        el.textContent = String(f.properties!.point_count_abbreviated ?? f.properties!.point_count);
-        const m = new maplibregl.Marker({ element: el }).setLngLat((f.geometry as GeoJSON.Point).coordinates as [number, number]);
-        m.addTo(map);
-        labels.current.set(id, m);
-      }
+      if (!seen.has(id)) seen.set(id, f);
     }
     for (const [id, m] of labels.current) {
       if (!seen.has(id)) {
@@ -220,6 +309,127 @@ export default function CommandMap() {
         labels.current.delete(id);
       }
     }
+    for (const [id, f] of seen) {
+      if (labels.current.has(id)) continue;
+      const tone: Tone = clusterTone(countsOf(f.properties!));
+      const el = document.createElement("div");
+      el.className = `cluster-label tone-${tone}`;
+      el.dataset.tone = tone;
+      el.dataset.count = String(f.properties!.point_count);
+      el.textContent = String(f.properties!.point_count_abbreviated ?? f.properties!.point_count);
+      const m = new maplibregl.Marker({ element: el }).setLngLat((f.geometry as GeoJSON.Point).coordinates as [number, number]);
+      m.addTo(map);
+      labels.current.set(id, m);
+    }
+  }
+
+  // ---- drill-down and figures per area
+  function featureOf(level: "street" | "community" | "grid", key: number | string): AnyFeature | null {
+    const areas = areasRef.current;
+    if (!areas) return null;
+    if (level === "grid") return (areas.grids.features as AnyFeature[]).find((g) => g.properties.code === key) ?? null;
+    return (areas.boundary.features as AnyFeature[]).find((b) => b.properties.level === level && Number(b.properties.id) === key) ?? null;
+  }
+
+  function chooseStreet(id: number | null) {
+    setFilters((f) => ({ ...f, street_id: id === null ? "" : String(id) }));
+    setFocus(id === null ? {} : { street: id });
+  }
+  function chooseCommunity(id: number | null, street?: number) {
+    setFocus((f) => (id === null ? { street: f.street } : { street: street ?? f.street, community: id }));
+    if (street !== undefined && street !== focusRef.current.street) setFilters((f) => ({ ...f, street_id: String(street) }));
+  }
+  function chooseGrid(code: string | null) {
+    const g = code ? featureOf("grid", code) : null;
+    setFocus((f) => (code === null ? { street: f.street, community: f.community } : { ...f, community: Number(g?.properties.community_id ?? f.community), grid: code }));
+  }
+
+  // The chosen area: outline, zoom, figures.
+  useEffect(() => {
+    focusRef.current = focus;
+    const map = mapRef.current;
+    if (!map || !ready || !areas) return;
+    const level = focus.grid ? "grid" : focus.community ? "community" : focus.street ? "street" : null;
+    const key = focus.grid ?? focus.community ?? focus.street;
+    const feature = level && key !== undefined ? featureOf(level, key) : null;
+    (map.getSource("focus") as GeoJSONSource | undefined)?.setData({
+      type: "FeatureCollection",
+      features: feature ? [{ type: "Feature", geometry: feature.geometry, properties: {} }] : [],
+    });
+    areaPopup.current?.remove();
+    if (!feature || !level || key === undefined) {
+      if (areas.bbox) {
+        const [x0, y0, x1, y1] = areas.bbox;
+        map.fitBounds([[x0, y0], [x1, y1]], { padding: 20, duration: 300 });
+      }
+      return;
+    }
+    const box = bboxOfGeometry(feature.geometry);
+    if (box) map.fitBounds(box, { padding: 40, duration: 300, maxZoom: 18 });
+    showAreaStats(level, key);
+  }, [focus, ready, areas]);
+
+  const statsSeq = useRef(0);
+  function showAreaStats(level: "street" | "community" | "grid", key: number | string) {
+    const map = mapRef.current;
+    const feature = featureOf(level, key);
+    if (!map || !feature) return;
+    const seq = ++statsSeq.current;
+    const label = feature.properties.label as [number, number] | undefined;
+    const box = bboxOfGeometry(feature.geometry)!;
+    const at: [number, number] = label ?? [(box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2];
+    areaPopup.current?.remove();
+    const popup = new maplibregl.Popup({ closeButton: true, maxWidth: "18rem", className: "area-popup" })
+      .setLngLat(at)
+      .setHTML(`<p>${t("common.loading")}</p>`)
+      .addTo(map);
+    areaPopup.current = popup;
+    const param = level === "grid" ? { grid_code: String(key) } : { [`${level}_id`]: String(key) };
+    api<AreaStats>(`/api/v1/web/map/area-stats${qs(param)}`)
+      .then((st) => {
+        if (seq !== statsSeq.current) return;
+        popup.setDOMContent(areaStatsContent(st));
+      })
+      .catch((e) => popup.setText(String(e.message ?? e)));
+  }
+
+  function areaStatsContent(st: AreaStats): HTMLElement {
+    const div = document.createElement("div");
+    div.dataset.testid = "area-stats";
+    div.dataset.level = st.level;
+    const h = document.createElement("strong");
+    h.textContent = `${t(`map.level.${st.level}`)} ${st.level === "grid" ? st.code : st.name}`;
+    const where = document.createElement("div");
+    where.className = "muted";
+    where.textContent = st.level === "street" ? "" : [st.street_name, st.level === "grid" ? st.community_name : ""].filter(Boolean).join(" · ");
+    const dl = document.createElement("dl");
+    dl.className = "area-figures";
+    const rate = st.on_time_rate === null ? "—" : `${(st.on_time_rate * 100).toFixed(1)}%`;
+    const rows: [string, string, string][] = [
+      ["open", t("map.stat.open"), String(st.open)],
+      ["overdue", t("map.stat.overdue"), String(st.overdue)],
+      ["closed", t("map.stat.closed", { from: st.period_from, to: st.period_to }), String(st.closed)],
+      ["rate", t("map.stat.onTime"), rate],
+    ];
+    for (const [key, name, value] of rows) {
+      const dt = document.createElement("dt");
+      dt.textContent = name;
+      const dd = document.createElement("dd");
+      dd.dataset.testid = `stat-${key}`;
+      dd.textContent = value;
+      dl.append(dt, dd);
+    }
+    const a = document.createElement("a");
+    const href = `/cases${qs(st.cases_query)}`;
+    a.href = href;
+    a.dataset.testid = "area-cases";
+    a.textContent = t("map.stat.cases");
+    a.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      navigate(href);
+    });
+    div.append(h, where, dl, a);
+    return div;
   }
 
   function showCasePopup(map: MlMap, id: number, at: [number, number]) {
@@ -253,7 +463,8 @@ export default function CommandMap() {
         statusCodes.current = data.statuses;
         const m = new Map<number, Feature>();
         for (const [id, lon, lat, status, light] of data.points) {
-          m.set(id, { type: "Feature", id, geometry: { type: "Point", coordinates: [lon, lat] }, properties: { id, light, status } });
+          const closed = isClosedStatus(data.statuses, status);
+          m.set(id, { type: "Feature", id, geometry: { type: "Point", coordinates: [lon, lat] }, properties: { id, light, status, closed } });
         }
         features.current = m;
         pushPoints();
@@ -277,8 +488,32 @@ export default function CommandMap() {
 
   function pushPoints() {
     const src = mapRef.current?.getSource("cases") as GeoJSONSource | undefined;
+    // New data, new clusters: the old labels go, the map's next idle writes the new ones.
+    clearClusterLabels();
     src?.setData({ type: "FeatureCollection", features: [...features.current.values()] });
+    pushHeat();
   }
+
+  // ---- heat layer of overdue open cases (our own canvas)
+  function pushHeat() {
+    if (!heat.current) return;
+    const pts: [number, number][] = [];
+    for (const f of features.current.values()) {
+      if (f.properties.light === 3 && !f.properties.closed) pts.push(f.geometry.coordinates as [number, number]);
+    }
+    heat.current.setPoints(pts);
+  }
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map || !ready) return;
+    if (heatOn && !heat.current) {
+      heat.current = new HeatLayer(map);
+      pushHeat();
+    } else if (!heatOn && heat.current) {
+      heat.current.remove();
+      heat.current = null;
+    }
+  }, [heatOn, ready]);
 
   function loadGrids(f: Filters) {
     api<{ grids: Record<string, [number, number]> }>(`/api/v1/web/map/grids${qs(apiParams(f))}`)
@@ -322,7 +557,7 @@ export default function CommandMap() {
                 type: "Feature",
                 id: c.id,
                 geometry: { type: "Point", coordinates: [c.lon, c.lat] },
-                properties: { id: c.id, light, status: c.status_code },
+                properties: { id: c.id, light, status: c.status_code, closed: TERMINAL.has(c.status) ? 1 : 0 },
               });
             } else features.current.delete(c.id);
           }
@@ -350,6 +585,20 @@ export default function CommandMap() {
 
   function set<K extends keyof Filters>(key: K, value: Filters[K]) {
     setFilters((f) => ({ ...f, [key]: value }));
+  }
+
+  function communitiesOf(street: number): { id: number; name: string }[] {
+    return ((areas?.boundary.features ?? []) as AnyFeature[])
+      .filter((f) => f.properties.level === "community" && Number(f.properties.street_id) === street)
+      .map((f) => ({ id: Number(f.properties.id), name: String(f.properties.name) }));
+  }
+  function gridsOf(community: number): string[] {
+    return ((areas?.grids.features ?? []) as AnyFeature[])
+      .filter((g) => Number(g.properties.community_id) === community)
+      .map((g) => String(g.properties.code));
+  }
+  function nameOf(level: "street" | "community", id: number): string {
+    return String(featureOf(level, id)?.properties.name ?? id);
   }
 
   const states = ["open", "overdue", "all", "pending_intake", "pending_filing", "pending_dispatch", "handling", "pending_check", "suspended", "closed"];
@@ -402,15 +651,49 @@ export default function CommandMap() {
             ))}
           </select>
         </div>
-        <div class="field">
-          <label for="m-street">{t("case.street")}</label>
-          <select id="m-street" value={filters.street_id} onChange={(e) => set("street_id", (e.target as HTMLSelectElement).value)}>
-            <option value="">{t("common.all")}</option>
-            {areas?.streets.map((s) => (
-              <option value={s.id} key={s.id}>{s.name}</option>
-            ))}
-          </select>
-        </div>
+        <fieldset class="drill" data-testid="drill-down">
+          <legend>{t("map.area")}</legend>
+          <div class="field">
+            <label for="m-street">{t("case.street")}</label>
+            <select id="m-street" value={focus.street ?? ""} onChange={(e) => {
+              const v = (e.target as HTMLSelectElement).value;
+              chooseStreet(v ? Number(v) : null);
+            }}>
+              <option value="">{t("common.all")}</option>
+              {areas?.streets.map((s) => (
+                <option value={s.id} key={s.id}>{s.name}</option>
+              ))}
+            </select>
+          </div>
+          {focus.street !== undefined && (
+            <div class="field">
+              <label for="m-community">{t("map.level.community")}</label>
+              <select id="m-community" value={focus.community ?? ""} onChange={(e) => {
+                const v = (e.target as HTMLSelectElement).value;
+                chooseCommunity(v ? Number(v) : null);
+              }}>
+                <option value="">{t("common.all")}</option>
+                {communitiesOf(focus.street).map((c) => (
+                  <option value={c.id} key={c.id}>{c.name}</option>
+                ))}
+              </select>
+            </div>
+          )}
+          {focus.community !== undefined && (
+            <div class="field">
+              <label for="m-grid">{t("map.level.grid")}</label>
+              <select id="m-grid" value={focus.grid ?? ""} onChange={(e) => {
+                const v = (e.target as HTMLSelectElement).value;
+                chooseGrid(v || null);
+              }}>
+                <option value="">{t("common.all")}</option>
+                {gridsOf(focus.community).map((code) => (
+                  <option value={code} key={code}>{code}</option>
+                ))}
+              </select>
+            </div>
+          )}
+        </fieldset>
         <div class="field">
           <label for="m-light">{t("list.light")}</label>
           <select id="m-light" value={filters.warning_level} onChange={(e) => set("warning_level", (e.target as HTMLSelectElement).value)}>
@@ -428,7 +711,11 @@ export default function CommandMap() {
           <label for="m-to">{t("map.to")}</label>
           <input id="m-to" type="date" value={filters.reported_to} onChange={(e) => set("reported_to", (e.target as HTMLInputElement).value)} />
         </div>
-        <button type="button" onClick={() => setFilters(EMPTY)}>{t("map.reset")}</button>
+        <label class="check">
+          <input type="checkbox" id="m-heat" data-testid="heat-toggle" checked={heatOn} onChange={(e) => setHeatOn((e.target as HTMLInputElement).checked)} />
+          {t("map.heat")}
+        </label>
+        <button type="button" onClick={() => { setFilters(EMPTY); setFocus({}); }}>{t("map.reset")}</button>
         <h2>{t("map.recent")}</h2>
         <ul class="recent" data-testid="recent-changes" aria-live="polite">
           {recent.length === 0 && <li class="muted">{t("map.noRecent")}</li>}
@@ -442,10 +729,35 @@ export default function CommandMap() {
       </aside>
       <div class="map-box">
         <div ref={box} class="map" role="region" aria-label={t("map.canvas")} tabIndex={0} data-testid="command-map" />
-        <div class="legend" aria-hidden="true">
-          <div><span class="dot light-red" />{t("light.red")}</div>
-          <div><span class="dot light-yellow" />{t("light.yellow")}</div>
-          <div><span class="dot light-green" />{t("light.green")}</div>
+        <nav class="map-crumbs" aria-label={t("map.area")} data-testid="map-crumbs">
+          <button type="button" class="link" onClick={() => chooseStreet(null)}>{t("map.level.all")}</button>
+          {focus.street !== undefined && (
+            <>
+              {" › "}
+              <button type="button" class="link" onClick={() => setFocus({ street: focus.street })}>{nameOf("street", focus.street)}</button>
+            </>
+          )}
+          {focus.community !== undefined && (
+            <>
+              {" › "}
+              <button type="button" class="link" onClick={() => setFocus({ street: focus.street, community: focus.community })}>
+                {nameOf("community", focus.community)}
+              </button>
+            </>
+          )}
+          {focus.grid !== undefined && (
+            <>
+              {" › "}
+              <span aria-current="location">{focus.grid}</span>
+            </>
+          )}
+        </nav>
+        <div class="legend" data-testid="map-legend">
+          <div><span class="dot" style={{ background: TONE_COLOURS.alarm }} />{t("map.tone.alarm")}</div>
+          <div><span class="dot" style={{ background: TONE_COLOURS.watch }} />{t("map.tone.watch")}</div>
+          <div><span class="dot" style={{ background: TONE_COLOURS.calm }} />{t("map.tone.calm")}</div>
+          <div data-testid="legend-closed"><span class="dot" style={{ background: TONE_COLOURS.closed }} />{t("map.tone.closed")}</div>
+          {heatOn && <div><span class="swatch heat-swatch" />{t("map.heatLegend")}</div>}
           <div><span class="swatch" style={{ background: "#e0584f" }} />{t("map.gridOverdue")}</div>
           <div><span class="swatch" style={{ background: "#f7d774" }} />{t("map.gridOpen")}</div>
         </div>

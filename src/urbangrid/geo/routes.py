@@ -15,12 +15,14 @@ from urbangrid.auth.principal import Principal
 from urbangrid.geo import addresses, components, locator, service
 from urbangrid.geo.crs import Crs, convert
 from urbangrid.geo.features import parse_geojson
-from urbangrid.kit.errors import InvalidInput, PayloadTooLarge
+from urbangrid.geo.mbtiles import MEDIA_TYPES, MBTiles, check_tile_address, sniff_format
+from urbangrid.kit.errors import InvalidInput, NotFound, PayloadTooLarge
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.text import is_digits
 from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import Role
+from urbangrid.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/geo", tags=["geo 地理编码 / 基础数据"])
 
@@ -182,6 +184,45 @@ def boundaries_geojson(
 ) -> dict[str, Any]:
     j = _jurisdiction(db, jurisdiction, principal)
     return service.boundaries_geojson(db, j, level=level, zoom=zoom, below=_below(db, j))
+
+
+# ------------------------------------------------------------------ offline base map (离线底图)
+
+
+def tile_package() -> MBTiles | None:
+    """The configured MBTiles file (URBANGRID_MAP_TILES_PATH), or None."""
+    path = get_settings().map_tiles_path
+    return MBTiles(path) if path is not None and path.is_file() else None
+
+
+@router.get(
+    "/tiles/{z}/{x}/{y}.{ext}",
+    summary="A base-map tile from the configured MBTiles package (204: no tile there)",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
+        204: {"description": "the package holds no tile at this address"},
+        404: {"description": "no tile package is configured"},
+        422: {"description": "z/x/y outside the tile pyramid, or an unknown format"},
+    },
+    **scoped(RouteScope.AUTHENTICATED),
+)
+def get_tile(z: int, x: int, y: int, ext: str, principal: CurrentPrincipal) -> Response:
+    if ext not in MEDIA_TYPES:
+        raise InvalidInput(f"a tile is one of {', '.join(MEDIA_TYPES)}", field="ext")
+    check_tile_address(z, x, y)
+    package = tile_package()
+    if package is None:
+        raise NotFound("no offline tile package is configured (URBANGRID_MAP_TILES_PATH)")
+    data = package.tile(z, x, y)
+    if data is None:
+        return Response(status_code=204, headers={"Cache-Control": "private, max-age=3600"})
+    kind = sniff_format(data) or ext
+    return Response(
+        data,
+        media_type=MEDIA_TYPES[kind],
+        headers={"Cache-Control": "private, max-age=86400"},
+    )
 
 
 # ------------------------------------------------------------------ boundaries and grids (admin)

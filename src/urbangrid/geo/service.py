@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import mapping, shape
+from shapely.geometry import Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import polylabel
 from sqlalchemy import String, cast, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -530,6 +531,7 @@ def grids_geojson_text(
             Grid.area_m2,
             Community.name,
             Street.name,
+            Community.id,
         )
         .join(Community, Community.id == Grid.community_id)
         .join(Street, Street.id == Community.street_id)
@@ -550,7 +552,13 @@ def grids_geojson_text(
         if not k:
             continue
         props = json.dumps(
-            {"code": r[1], "area_m2": r[3], "community": r[4], "street": r[5]},
+            {
+                "code": r[1],
+                "area_m2": r[3],
+                "community": r[4],
+                "street": r[5],
+                "community_id": r[6],
+            },
             ensure_ascii=False,
         )
         parts.append(f'{{"type":"Feature","id":{int(r[0])},"geometry":{t},"properties":{props}}}')
@@ -566,6 +574,20 @@ def grids_geojson(
 ) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(grids_geojson_text(session, j, zoom=zoom, bbox=bbox))
     return result
+
+
+def label_point(g: BaseGeometry) -> list[float]:
+    """A point well inside an area for its name on the map (标注点): the pole of
+    inaccessibility of its largest part, which, unlike the centroid, is never outside."""
+    parts = list(getattr(g, "geoms", [g]))
+    polygons = [p for p in parts if isinstance(p, Polygon)]
+    if not polygons:
+        p = g.representative_point()
+        return [round(p.x, 6), round(p.y, 6)]
+    largest = max(polygons, key=lambda p: p.area)
+    span = max(largest.bounds[2] - largest.bounds[0], largest.bounds[3] - largest.bounds[1])
+    p = polylabel(largest, tolerance=max(span / 200, 1e-7))
+    return [round(p.x, 6), round(p.y, 6)]
 
 
 def boundaries_geojson(
@@ -600,6 +622,7 @@ def boundaries_geojson(
                 (
                     s.geometry,
                     {
+                        "id": s.id,
                         "code": s.code,
                         "name": s.name,
                         "placeholder": s.is_placeholder,
@@ -618,6 +641,8 @@ def boundaries_geojson(
                 (
                     c.geometry,
                     {
+                        "id": c.id,
+                        "street_id": s.id,
                         "code": f"{platforms[s.jurisdiction_id].code}{s.code}{c.code}",
                         "name": c.name,
                         "street": s.name,
@@ -632,6 +657,8 @@ def boundaries_geojson(
         if not geometry:
             continue
         g = shape(geometry)
+        if level != "district" and not g.is_empty:
+            props["label"] = label_point(g)  # where the map writes the name
         if tol:
             g = shapely.simplify(g, tol, preserve_topology=True)
         features.append({"type": "Feature", "geometry": mapping(g), "properties": props})

@@ -42,6 +42,7 @@ from urbangrid.auth.principal import Principal
 from urbangrid.auth.service import login, principal_from_token, principal_if_valid, revoke_token
 from urbangrid.cases.queries import CaseFilters
 from urbangrid.cases.workflow import role_actions
+from urbangrid.geo.routes import tile_package
 from urbangrid.kit.errors import (
     InvalidInput,
     TooManyRequests,
@@ -56,8 +57,9 @@ from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import ROLE_LABELS_ZH, Role
 from urbangrid.settings import get_settings
-from urbangrid.web import queries
+from urbangrid.web import map_areas, queries
 from urbangrid.web.landing import landing_path, may_open, screens_for
+from urbangrid.web.schemas import AreaStatsOut
 
 DIST_DIR = Path(__file__).resolve().parent / "static" / "dist"
 ASSETS_PREFIX = "/static/dist"
@@ -92,6 +94,27 @@ class SessionOut(BaseModel):
     # work list offers; a case's own list is its ``allowed_actions``.
     actions: list[str] = []
     map_tile_url: str | None
+    # The offline tile package's zoom range and bounds (离线底图), when it draws the base map.
+    map_tile_minzoom: int | None = None
+    map_tile_maxzoom: int | None = None
+    map_tile_bounds: list[float] | None = None
+
+
+def _base_map() -> dict[str, Any]:
+    """The base map's tile URL: the online one if configured, else the offline package."""
+    settings = get_settings()
+    if settings.map_tile_url:
+        return {"map_tile_url": settings.map_tile_url}
+    package = tile_package()
+    if package is None:
+        return {"map_tile_url": None}
+    info = package.info()
+    return {
+        "map_tile_url": f"/api/v1/geo/tiles/{{z}}/{{x}}/{{y}}.{info.format}",
+        "map_tile_minzoom": info.minzoom,
+        "map_tile_maxzoom": info.maxzoom,
+        "map_tile_bounds": list(info.bounds) if info.bounds else None,
+    }
 
 
 def session_out(principal: Principal, db: Session) -> SessionOut:
@@ -118,7 +141,7 @@ def session_out(principal: Principal, db: Session) -> SessionOut:
         landing=landing_path(roles),
         screens=[ScreenOut(path=s.path, title_key=s.title_key) for s in screens_for(roles)],
         actions=[a.value for a in role_actions(r.value for r in roles)],
-        map_tile_url=get_settings().map_tile_url,
+        **_base_map(),
     )
 
 
@@ -220,6 +243,35 @@ def map_points(principal: CurrentPrincipal, db: DbSession, filters: Filters) -> 
 @router.get("/map/grids", summary="Open and overdue cases per grid", **scoped(RouteScope.CASES))
 def map_grids(principal: CurrentPrincipal, db: DbSession, filters: Filters) -> dict[str, Any]:
     return queries.grid_counts(db, principal, filters)
+
+
+@router.get(
+    "/map/area-stats",
+    response_model=AreaStatsOut,
+    summary="一张图: open, overdue and closed-in-period cases of one street, community or grid",
+    responses={404: {"description": "no such area on a platform you read"}},
+    **scoped(RouteScope.CASES),
+)
+def map_area_stats(
+    principal: CurrentPrincipal,
+    db: DbSession,
+    street_id: int | None = None,
+    community_id: int | None = None,
+    grid_code: str | None = Query(None, pattern=r"^\d{15}$"),
+    period_from: CalendarDate | None = Query(None, description="first local day (default: 1st)"),
+    period_to: CalendarDate | None = Query(None, description="last local day (default: today)"),
+) -> dict[str, Any]:
+    named = [
+        (level, key)
+        for level, key in (("street", street_id), ("community", community_id), ("grid", grid_code))
+        if key is not None
+    ]
+    if len(named) != 1:
+        raise InvalidInput("give exactly one of street_id, community_id, grid_code", field="area")
+    level, key = named[0]
+    return map_areas.area_stats(
+        db, principal, level, key, period_from=period_from, period_to=period_to
+    )
 
 
 @router.get(
