@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from shapely.geometry import shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from urbangrid.cases import service as cases
 from urbangrid.cases.models import Case
 from urbangrid.construction.models import EnforcementStep, Patch, PatchBatch
+from urbangrid.construction.service import building_area
 from urbangrid.registers.models import RegisterRecord
 
-from .conftest import X0, Y0
+from .conftest import REGISTER, X0, Y0
 
 API = "/api/v1/construction"
 
@@ -361,3 +364,42 @@ def test_indicators_with_drill_down_and_xlsx(
     assert ranking["red"] == [street["key"]] and ranking["black"] == []
     other = client.get(f"{API}/indicators", params=period, headers=district["440199/admin"]).json()
     assert other == []  # another platform: none of these records
+
+
+def test_register_shapefile_round_trip_and_polygon_area(
+    client: TestClient, session: Session, district: dict[str, dict[str, str]]
+) -> None:
+    admin = district["329901/admin"]
+    shp = client.get(f"{REGISTER}/export", params={"format": "shp"}, headers=admin)
+    assert shp.status_code == 200 and shp.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(shp.content)).namelist()
+    assert sorted(names) == [
+        f"construction_buildings.{s}" for s in ("cpg", "dbf", "prj", "shp", "shx")
+    ]
+    before = client.get(f"{REGISTER}/records", headers=admin).json()["items"]
+    again = client.post(
+        f"{REGISTER}/import", params={"format": "shp"}, content=shp.content, headers=admin
+    )
+    assert again.status_code == 200, again.text
+    assert (again.json()["created"], again.json()["updated"]) == (0, 3)
+    after = client.get(f"{REGISTER}/records", headers=admin).json()["items"]
+    # The same records; a shapefile stores rings in its own winding, so the polygons are
+    # compared as shapes.
+    skip = ("updated_at", "geometry")
+    assert [{k: v for k, v in i.items() if k not in skip} for i in before] == [
+        {k: v for k, v in i.items() if k not in skip} for i in after
+    ]
+    for a, b in zip(before, after, strict=True):
+        assert shape(a["geometry"]).equals(shape(b["geometry"]))
+    bad = client.post(
+        f"{REGISTER}/import", params={"format": "shp"}, content=b"not a zip", headers=admin
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "shapefile_zip_invalid"
+    # A record without measured or estimated area counts its polygon's, in m².
+    record = session.scalar(select(RegisterRecord).where(RegisterRecord.code == "W1"))
+    assert record is not None
+    attrs = {
+        k: v for k, v in record.attributes.items() if k not in ("area_measured", "area_estimated")
+    }
+    record.attributes = attrs
+    assert 350 < building_area(record) < 500  # 0.0002° square at 30° N: about 19.3 m × 22.2 m

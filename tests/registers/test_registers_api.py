@@ -115,8 +115,8 @@ def test_import_locate_list_export_and_reimport(
         headers=town.headers["440199/admin"],
     )
     assert foreign.status_code == 404
-    # CSV and GeoJSON exports import again without a change
-    for fmt in ("csv", "geojson"):
+    # CSV, GeoJSON and shapefile exports import again without a change
+    for fmt in ("csv", "geojson", "shp"):
         exported = client.get(f"{POINTS}/export", params={"format": fmt}, headers=admin)
         assert exported.status_code == 200
         before = client.get(f"{POINTS}/records", headers=admin).json()["items"]
@@ -132,7 +132,7 @@ def test_import_locate_list_export_and_reimport(
     assert {f["geometry"]["type"] for f in est["features"]} == {"Polygon"}
     # every import is in the security log
     logged = session.scalars(select(SecurityEvent).where(SecurityEvent.kind == "admin")).all()
-    assert sum("register_import" in json.dumps(e.detail) for e in logged) == 4
+    assert sum("register_import" in json.dumps(e.detail) for e in logged) == 5
 
 
 def test_a_file_with_bad_rows_imports_nothing_and_lists_every_line(

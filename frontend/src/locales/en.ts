@@ -623,6 +623,8 @@ export const en: Record<string, string> = {
   "error.step_party_deadline_past": "The party's deadline {deadline} must be after the date of {step}",
   "error.step_too_early": "The statutory period has not run: {step} can be taken from {earliest}",
   "error.step_area_invalid": "{area} m² demolished does not fit the building's {building} m²",
+  "error.shapefile_zip_invalid": "Upload a zip holding one shapefile (.shp with its .dbf and .shx)",
+  "error.register_no_geometry": "This register has no geometry: export it as CSV",
   "error.register_not_found": "There is no register called {name}",
   "error.register_record_not_found": "The register has no record with code {code}",
   "error.register_record_in_use": "{count} active record(s) still refer to {code}; it cannot be retired",

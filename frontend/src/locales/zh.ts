@@ -623,6 +623,8 @@ export const zh: Record<string, string> = {
   "error.step_party_deadline_past": "履行期限 {deadline} 须晚于{step}的日期",
   "error.step_too_early": "法定期限未满：{step}最早可在 {earliest} 办理",
   "error.step_area_invalid": "拆除面积 {area} ㎡ 与违建面积 {building} ㎡ 不符",
+  "error.shapefile_zip_invalid": "请上传包含一个 Shapefile（.shp 及其 .dbf、.shx）的 zip 压缩包",
+  "error.register_no_geometry": "该台账没有空间位置，请导出为 CSV",
   "error.register_not_found": "没有名为 {name} 的台账",
   "error.register_record_not_found": "台账中没有编码为 {code} 的记录",
   "error.register_record_in_use": "还有 {count} 条在用记录引用 {code}，不能注销",

@@ -14,14 +14,10 @@ What follows each change is here, in the function that makes it:
 
 from __future__ import annotations
 
-import io
 import json
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
-from pathlib import Path
 from statistics import median
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,7 +46,7 @@ from urbangrid.construction.registers import (
 from urbangrid.evaluation.formulas import weighted_mean
 from urbangrid.evaluation.ranking import red_and_black
 from urbangrid.geo.crs import Crs
-from urbangrid.geo.features import Feature, parse_geojson, read_shapefile
+from urbangrid.geo.features import Feature, parse_geojson, read_zipped_shapefile
 from urbangrid.geo.projection import LocalEqualArea, area_m2
 from urbangrid.kit.errors import Conflict, InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
@@ -79,25 +75,7 @@ def read_batch_file(data: bytes, filename: str) -> list[Feature]:
     if name.endswith((".geojson", ".json")):
         return parse_geojson(data)
     if name.endswith(".zip"):
-        try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile:
-            raise InvalidInput(
-                "the file is not a zip archive", code="patch_file_unreadable"
-            ) from None
-        shp = [n for n in archive.namelist() if n.lower().endswith(".shp")]
-        if len(shp) != 1:
-            raise InvalidInput(
-                "a zipped batch holds exactly one shapefile (.shp with .dbf and .shx)",
-                code="patch_file_unreadable",
-            )
-        with tempfile.TemporaryDirectory() as tmp:
-            stem = shp[0][:-4]
-            for member in archive.namelist():
-                if member.startswith(stem) and "/" not in member[len(stem) :]:
-                    target = Path(tmp) / Path(member).name
-                    target.write_bytes(archive.read(member))
-            return read_shapefile(Path(tmp) / Path(shp[0]).name)
+        return read_zipped_shapefile(data)
     raise InvalidInput(
         "send a GeoJSON (.geojson) or a zipped shapefile (.zip)", code="patch_file_unreadable"
     )
@@ -527,7 +505,7 @@ def take_step(
     assert rule is not None
     attrs = dict(record.attributes or {})
     if rule.demolition:
-        full = _area_of(record)
+        full = building_area(record)
         area = step.area_m2 if step.area_m2 is not None else full
         if area <= 0 or area > full * 1.5 + 1:
             raise InvalidInput(
@@ -561,7 +539,7 @@ def take_step(
     return row
 
 
-def _area_of(record: RegisterRecord) -> float:
+def building_area(record: RegisterRecord) -> float:
     """Measured area, else estimated, else the polygon's (m²)."""
     attrs = record.attributes or {}
     for key in ("area_measured", "area_estimated"):
@@ -655,7 +633,7 @@ def load_facts(
         attrs = r.attributes or {}
         demolished_on = attrs.get("demolished_on")
         status = attrs.get("status") or "在查"
-        area = _area_of(r)
+        area = building_area(r)
         records.append(
             accounting.RecordFacts(
                 id=r.id,

@@ -8,14 +8,17 @@ otherwise rejected with the feature index).
 
 from __future__ import annotations
 
+import io
 import json
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -93,6 +96,65 @@ def read_shapefile(path: Path) -> list[Feature]:
             "export it as longitude / latitude (WGS-84, GCJ-02 or BD-09)"
         )
     return features
+
+
+def read_zipped_shapefile(data: bytes) -> list[Feature]:
+    """The features of a zip holding one shapefile (.shp with its .dbf, .shx, .prj)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise InvalidInput("the file is not a zip archive", code="shapefile_zip_invalid") from None
+    shp = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+    if len(shp) != 1:
+        raise InvalidInput(
+            "a zipped shapefile holds exactly one .shp (with its .dbf and .shx)",
+            code="shapefile_zip_invalid",
+        )
+    stem = shp[0][:-4]
+    with tempfile.TemporaryDirectory() as tmp:
+        for member in archive.namelist():
+            if member.startswith(stem) and "/" not in member[len(stem) :]:
+                (Path(tmp) / Path(member).name).write_bytes(archive.read(member))
+        return read_shapefile(Path(tmp) / Path(shp[0]).name)
+
+
+WGS84_PRJ = (
+    'GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],'
+    'PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]'
+)
+
+
+def write_zipped_shapefile(
+    stem: str,
+    kind: str,
+    fields: list[str],
+    records: list[tuple[BaseGeometry | None, dict[str, str]]],
+) -> bytes:
+    """A zip of one shapefile (``kind`` point or polygon, WGS-84, UTF-8 text fields named
+    ``fields`` — at most 10 bytes each, as dBASE allows)."""
+    import shapefile  # pyshp
+
+    shape_type = shapefile.POINT if kind == "point" else shapefile.POLYGON
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / stem
+        with shapefile.Writer(str(base), shapeType=shape_type, encoding="utf-8") as writer:
+            for name in fields:
+                writer.field(name, "C", size=254)
+            for geom, values in records:
+                if geom is None or geom.is_empty:
+                    writer.null()
+                elif kind == "point":
+                    writer.point(geom.x, geom.y)
+                else:
+                    writer.shape(mapping(geom))
+                writer.record(*[values.get(name, "") for name in fields])
+        base.with_suffix(".prj").write_text(WGS84_PRJ)
+        base.with_suffix(".cpg").write_text("UTF-8")
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+                archive.write(base.with_suffix(suffix), f"{stem}{suffix}")
+        return out.getvalue()
 
 
 def read_features(path: Path) -> list[Feature]:

@@ -92,6 +92,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "measure_invalid": ("measure",),
     "period_invalid": (),
     "level_invalid": (),
+    "shapefile_zip_invalid": (),
+    "register_no_geometry": (),
     "register_not_found": ("name",),
     "register_record_not_found": ("code",),
     "register_record_in_use": ("code", "count"),

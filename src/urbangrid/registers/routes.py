@@ -130,12 +130,18 @@ def export(
     register: str,
     db: DbSession,
     principal: CurrentPrincipal,
-    format: Literal["csv", "geojson"] = "csv",
+    format: Literal["csv", "geojson", "shp"] = "csv",
     jurisdiction: str | None = None,
 ) -> Response:
-    """The active records of one platform as CSV (UTF-8 with BOM, for Excel) or GeoJSON; the
-    file imports again unchanged."""
+    """The active records of one platform as CSV (UTF-8 with BOM, for Excel), GeoJSON or a
+    zipped shapefile; the file imports again unchanged."""
     spec, j = _target(db, principal, register, jurisdiction)
+    if format == "shp":
+        return Response(
+            service.export_shapefile(db, j, spec),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{spec.name}-{j.code}.zip"'},
+        )
     text = service.export_records(db, j, spec, format)
     name = f"{spec.name}-{j.code}.{format}"
     if format == "csv":
@@ -162,15 +168,15 @@ async def import_file(
     request: Request,
     db: DbSession,
     principal: Admin,
-    format: Literal["csv", "geojson"] = "csv",
+    format: Literal["csv", "geojson", "shp"] = "csv",
     crs: str = "wgs84",
     jurisdiction: str | None = None,
 ) -> Any:
-    """Create or update records from a CSV or GeoJSON body; every bad row is listed with its
-    line (feature) number and nothing is imported."""
+    """Create or update records from a CSV, GeoJSON or zipped-shapefile body; every bad row
+    is listed with its line (feature) number and nothing is imported."""
     spec, j = _target(db, principal, register, jurisdiction)
     data = await request.body()
-    rows = service.read_rows(spec, data, f"upload.{format}")
+    rows = service.read_rows(spec, data, "upload.zip" if format == "shp" else f"upload.{format}")
     summary = service.import_records(db, j, spec, rows, crs)
     audit.add(
         db,

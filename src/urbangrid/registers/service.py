@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from urbangrid.domains import domain_modules
 from urbangrid.geo import locator
 from urbangrid.geo.crs import Crs, to_wgs84
-from urbangrid.geo.features import parse_geojson
+from urbangrid.geo.features import parse_geojson, read_zipped_shapefile, write_zipped_shapefile
 from urbangrid.kit.errors import Conflict, ImportRejected, InvalidInput, NotFound
 from urbangrid.kit.spreadsheet import safe_cell, unescape_cell
 from urbangrid.org.models import Community, Grid, Jurisdiction, Street
@@ -100,6 +100,12 @@ def read_rows(spec: RegisterSpec, data: bytes, filename: str) -> list[InputRow]:
     if filename.lower().endswith((".geojson", ".json")):
         for f in parse_geojson(data):
             rows.append(InputRow(f.index + 1, dict(f.properties), f.geometry, []))
+    elif filename.lower().endswith(".zip"):
+        # A zipped shapefile: dBASE cuts field names to 10 bytes, so they map back here.
+        names = {short: full for full, short in shapefile_names(spec).items()}
+        for f in read_zipped_shapefile(data):
+            props = {names.get(k, k): v for k, v in f.properties.items()}
+            rows.append(InputRow(f.index + 1, props, f.geometry, []))
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -490,6 +496,45 @@ def retire(session: Session, j: Jurisdiction, spec: RegisterSpec, code: str) -> 
 
 
 # -- exporting -------------------------------------------------------------------------------
+
+
+def shapefile_names(spec: RegisterSpec) -> dict[str, str]:
+    """Column name → its dBASE field name (at most 10 bytes, unique) in a shapefile."""
+    out: dict[str, str] = {}
+    for n, name in enumerate(["code", "name", *[f.name for f in spec.fields]]):
+        short = name[:10]
+        if short in out.values():
+            short = f"{name[:7]}_{n:02d}"
+        out[name] = short
+    return out
+
+
+def export_shapefile(session: Session, j: Jurisdiction, spec: RegisterSpec) -> bytes:
+    """Active records as a zipped shapefile (WGS-84); imports again unchanged."""
+    if spec.geometry == "none":
+        raise InvalidInput(
+            f"register {spec.name} has no geometry: export it as CSV",
+            field="format",
+            code="register_no_geometry",
+        )
+    names = shapefile_names(spec)
+    records = session.scalars(
+        _query([j.id], spec.name)
+        .where(RegisterRecord.is_active.is_(True))
+        .order_by(RegisterRecord.code)
+    ).all()
+    rows = []
+    for r in records:
+        values = format_row(spec, r.code, r.name, r.attributes or {})
+        rows.append(
+            (
+                shape(r.geometry) if r.geometry else None,
+                {names[k]: "" if v is None else str(v) for k, v in values.items() if k in names},
+            )
+        )
+    return write_zipped_shapefile(
+        spec.name.replace(".", "_"), spec.geometry, list(names.values()), rows
+    )
 
 
 def export_records(session: Session, j: Jurisdiction, spec: RegisterSpec, fmt: str) -> str:
