@@ -24,6 +24,7 @@ DOMAINS: tuple[str, ...] = (
     "fleet",
     "waste",
     "notify",
+    "stats",
 )
 
 

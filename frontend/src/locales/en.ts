@@ -459,6 +459,12 @@ export const en: Record<string, string> = {
   "error.text_invalid": "{field} must not be empty nor too long",
   "error.condition_exists": "The category already has a filing condition with this text",
   "error.notification_not_found": "Notification {notification_id} does not exist or is no longer yours to see",
+  // 统计分析 (statistics)
+  "error.stats_unknown_dimension": "There is no dimension “{dimension}”; choose one of: {dimensions}",
+  "error.stats_same_dimension": "Rows and columns cannot be the same dimension ({dimension})",
+  "error.stats_end_before_start": "The end date {last} is before the start date {first}",
+  "error.stats_range_too_long": "A statistics period is at most {max_days} days; choose a shorter one",
+  "error.stats_unknown_metric": "There is no figure “{metric}”; choose one of: {metrics}",
   // 用户管理 and 修改密码
   "nav.users": "Users",
   "shell.password": "Change password",

@@ -459,6 +459,12 @@ export const zh: Record<string, string> = {
   "error.text_invalid": "{field}不能为空且不能过长",
   "error.condition_exists": "该类别已有相同内容的立案条件",
   "error.notification_not_found": "消息 {notification_id} 不存在或已不在您的范围内",
+  // 统计分析
+  "error.stats_unknown_dimension": "统计维度“{dimension}”不存在，可选：{dimensions}",
+  "error.stats_same_dimension": "行和列不能是同一个维度（{dimension}）",
+  "error.stats_end_before_start": "结束日期 {last} 早于开始日期 {first}",
+  "error.stats_range_too_long": "统计时段最长 {max_days} 天，请缩短时段",
+  "error.stats_unknown_metric": "统计指标“{metric}”不存在，可选：{metrics}",
   // 用户管理 and 修改密码
   "nav.users": "用户管理",
   "shell.password": "修改密码",

@@ -102,6 +102,12 @@ CODES: dict[str, tuple[str, ...]] = {
     "text_invalid": ("field",),
     "condition_exists": (),
     "notification_not_found": ("notification_id",),
+    # 统计分析
+    "stats_unknown_dimension": ("dimension", "dimensions"),
+    "stats_same_dimension": ("dimension",),
+    "stats_end_before_start": ("first", "last"),
+    "stats_range_too_long": ("max_days",),
+    "stats_unknown_metric": ("metric", "metrics"),
 }
 
 
