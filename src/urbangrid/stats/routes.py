@@ -475,6 +475,7 @@ def stats_cases(
     streets = service.street_ids(conn, [r.street_code for r in rows if r.street_code])
     items = [
         StatsCaseOut(
+            id=r.id,
             number=r.number,
             status=r.status,
             source=r.source,

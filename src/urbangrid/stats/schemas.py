@@ -87,6 +87,7 @@ class RecurringList(BaseModel):
 
 
 class StatsCaseOut(BaseModel):
+    id: int = Field(description="for the case page's address (/cases/{id}); show the number")
     number: str
     status: str
     source: str

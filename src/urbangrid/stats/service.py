@@ -202,6 +202,7 @@ def _aware(value: Any) -> datetime:
 
 @dataclass(frozen=True)
 class CaseRow:
+    id: int
     number: str
     status: str
     source: str
@@ -241,7 +242,7 @@ def case_list(
     seconds = sa.case((F.closed_at.is_not(None), q.close_seconds()), else_=None)
     stmt = (
         sa.select(
-            Case.number, Case.status, F.source, F.category_id, F.street_code, F.grid_code,
+            Case.id, Case.number, Case.status, F.source, F.category_id, F.street_code, F.grid_code,
             F.department_id, F.reported_at, F.closed_at, seconds,
         )
         .join(Case, Case.id == F.case_id)
@@ -252,8 +253,8 @@ def case_list(
     )  # fmt: skip
     rows = [
         CaseRow(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], _aware(r[7]),
-            None if r[8] is None else _aware(r[8]), None if r[9] is None else int(r[9]),
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _aware(r[8]),
+            None if r[9] is None else _aware(r[9]), None if r[10] is None else int(r[10]),
         )
         for r in conn.execute(stmt)
     ]  # fmt: skip

@@ -16,6 +16,8 @@ class Screen:
     path: str
     title_key: str
     roles: frozenset[Role]
+    # False: an admin (who may open every page) reaches it from the 管理 hub, not the header.
+    admin_menu: bool = True
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -38,6 +40,8 @@ SCREENS: tuple[Screen, ...] = (
     Screen("/dashboard", "nav.dashboard", _roles(Role.LEADER, Role.SHIFT_LEAD)),
     # 综合评价: the evaluation API's readers
     Screen("/evaluation", "nav.evaluation", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
+    # 统计分析: leaders and 值班长; an admin opens it from the 管理 hub (its header is full).
+    Screen("/stats", "nav.stats", _roles(Role.LEADER, Role.SHIFT_LEAD), admin_menu=False),
     Screen("/cases", "nav.cases", frozenset(Role) - {Role.INSPECTOR}),
     # 管理: the administration hub (users, departments, grids, settings, audit log …); one
     # menu entry, its sections are links on the hub page (/admin/...).
@@ -57,7 +61,7 @@ def screens_for(roles: Iterable[Role]) -> list[Screen]:
     """The screens a user with ``roles`` sees in the navigation. Admins see all."""
     held = frozenset(roles)
     if Role.ADMIN in held:
-        return list(SCREENS)
+        return [s for s in SCREENS if s.admin_menu or s.roles & held]
     return [s for s in SCREENS if s.roles & held]
 
 
