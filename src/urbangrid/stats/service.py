@@ -121,6 +121,66 @@ def table(
         )
     where = sa.and_(scope_condition(conn, scope), q.cell_condition(cell or {}))
     dims = [rows] if columns is None else [rows, columns]
+    if conn.dialect.name == "postgresql":
+        out = _table_postgresql(conn, period, dims, where)
+    else:
+        out = _table_windows(conn, period, rows, columns, dims, where)
+    out.rows = _ordered(out.row_totals)
+    out.columns = _ordered(out.column_totals) if columns is not None else [None]
+    return out
+
+
+def _table_postgresql(
+    conn: Connection, period: StatsPeriod, dims: list[Dimension], where: ColumnElement[bool]
+) -> Table:
+    """One scan: GROUPING SETS with ``percentile_cont`` (``stats.sql.grouped_statement``)."""
+    out = Table()
+    width = len(dims)
+    for row in conn.execute(q.grouped_statement(period, dims, where)):
+        keys = [q.key_text(v) for v in row[:width]]
+        g = int(row[width])
+        counts = [int(v or 0) for v in row[width + 1 : width + 7]]
+        n, median, p90 = int(row[width + 7] or 0), row[width + 8], row[width + 9]
+        figures = Figures(*counts)
+        if n:
+            figures.median_close_s = q.exact_from_float(float(median), 2)
+            figures.p90_close_s = q.exact_from_float(float(p90), 10)
+            figures.closed_durations = n
+        out_of_row = bool(g & (1 << (width - 1)))  # the row key is left out of this set
+        out_of_col = width == 1 or bool(g & 1)
+        r = None if out_of_row else keys[0]
+        c = None if out_of_col else keys[1]
+        if out_of_row and out_of_col:
+            out.total = figures
+            if width == 1:
+                out.column_totals[None] = _copy(figures)
+        elif out_of_row:
+            out.column_totals[c] = figures
+        elif out_of_col:
+            out.row_totals[r] = figures
+            if width == 1:
+                out.cells[(r, None)] = _copy(figures)
+        else:
+            out.cells[(r, c)] = figures
+    return out
+
+
+def _copy(f: Figures) -> Figures:
+    from dataclasses import replace
+
+    return replace(f)
+
+
+def _table_windows(
+    conn: Connection,
+    period: StatsPeriod,
+    rows: Dimension,
+    columns: Dimension | None,
+    dims: list[Dimension],
+    where: ColumnElement[bool],
+) -> Table:
+    """Counts grouped by the cells (margins added up), percentiles from the window ranks
+    of each grouping (``stats.sql.durations_statement``): SQLite's way."""
     out = Table()
     for row in conn.execute(q.counts_statement(period, dims, where)):
         r = q.key_text(row[0])
@@ -154,8 +214,6 @@ def table(
             for figures in targets:
                 figures.median_close_s, figures.p90_close_s = median, p90
                 figures.closed_durations = n
-    out.rows = _ordered(out.row_totals)
-    out.columns = _ordered(out.column_totals) if columns is not None else [None]
     return out
 
 

@@ -206,3 +206,45 @@ def percentiles_from_rows(
 def figures_from_counts(row: Sequence[Any], width: int) -> Figures:
     values = [int(v or 0) for v in row[width : width + 6]]
     return Figures(*values)
+
+
+# ---------------------------------------------------------------- PostgreSQL: one statement
+
+
+def grouped_statement(
+    period: StatsPeriod, dims: Sequence[Dimension], where: ColumnElement[bool]
+) -> sa.Select[Any]:
+    """PostgreSQL: the counts and percentiles of every cell and margin in one scan —
+    ``GROUPING SETS`` and the ordered-set aggregate ``percentile_cont``, which is the
+    definition of ``stats.figures`` computed in floating point. ``exact_from_float``
+    recovers the exact value (a multiple of 1/2 s for the median, 1/10 s for the 90th
+    percentile; the float is within 1e-6 s of it for any duration below a century).
+    Columns: the keys, ``grouping(keys)`` (a bit set per key left out), the six counts,
+    the number of durations, median, p90."""
+    keys = [DIMENSION_COLUMNS[d] for d in dims]
+    seconds = close_seconds()
+    if len(keys) == 2:
+        sets = [sa.tuple_(*keys), sa.tuple_(keys[0]), sa.tuple_(keys[1]), sa.tuple_()]
+    else:
+        sets = [sa.tuple_(keys[0]), sa.tuple_()]
+    return (
+        sa.select(
+            *(k.label(f"k{i}") for i, k in enumerate(keys)),
+            sa.func.grouping(*keys).label("g"),
+            sa.func.count().label("reported"),
+            sa.func.count().filter(filed()).label("filed"),
+            sa.func.count().filter(closed()).label("closed"),
+            sa.func.count().filter(still_open()).label("open"),
+            sa.func.count().filter(on_time()).label("on_time"),
+            sa.func.count().filter(handled()).label("handled"),
+            sa.func.count().filter(closed()).label("n"),
+            sa.func.percentile_cont(0.5).within_group(seconds).filter(closed()).label("median"),
+            sa.func.percentile_cont(0.9).within_group(seconds).filter(closed()).label("p90"),
+        )
+        .where(cohort(period), where)
+        .group_by(sa.func.grouping_sets(*sets))
+    )
+
+
+def exact_from_float(value: float | None, denominator: int) -> Fraction | None:
+    return None if value is None else Fraction(round(value * denominator), denominator)
