@@ -6,7 +6,7 @@ Every figure counts only the cases the reader reads (the visibility policy)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -92,7 +92,7 @@ def period_params(
 ) -> StatsPeriod:
     """``from`` … ``to``; default: last month (local time)."""
     if first is None or last is None:
-        today = date.today()
+        today = datetime.now(ZoneInfo(reader.timezone)).date()
         this_month = today.replace(day=1)
         prev_last = this_month - timedelta(days=1)
         first = first or prev_last.replace(day=1)
