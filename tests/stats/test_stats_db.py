@@ -468,3 +468,29 @@ def test_bad_parameters_are_refused(
     )
     assert other.status_code == 404
     assert Department is not None
+
+
+def test_street_and_empty_keys_open_their_cases(
+    demo: tuple[World, dict[str, dict[str, str]]], client: TestClient
+) -> None:
+    world, headers = demo
+    r = client.get(
+        "/api/v1/stats/table",
+        params={**PERIOD, "rows": "street", "cols": "department", "compare": "false"},
+        headers=headers["leader"],
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [row["label"] for row in body["rows"]] == [world.street.name]
+    cells = body["rows"][0]["cells"]
+    assert cells[0]["filter"]["street_id"] == str(world.street.id)
+    empty = [c for c in cells if c["column"] is None]  # not dispatched (yet)
+    assert empty and empty[0]["filter"]["department_id"] == "none"
+    assert "department_id" not in empty[0]["link"]  # the search page has no "none"
+    for cell in cells:
+        got = client.get(
+            "/api/v1/stats/cases",
+            params={**cell["filter"], "metric": "reported", "page_size": 1},
+            headers=headers["leader"],
+        ).json()
+        assert got["total"] == cell["reported"]
