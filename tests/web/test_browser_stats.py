@@ -148,3 +148,16 @@ def test_admin_reaches_statistics_from_the_hub_and_bad_period_is_explained(
     error = page.get_by_test_id("stats-error")
     expect(error).to_contain_text("早于开始日期")
     page.close()
+
+
+def test_shift_lead_opens_statistics_from_the_evaluation_page(
+    browser: Any, stats_server: LiveServer
+) -> None:
+    page = browser.new_page(viewport=DESK_1366)
+    log_in(page, stats_server.url, "shiftlead", "/evaluation", via_next=True)
+    # Not in the 值班长's header (full at 1366 px): a link on 综合评价.
+    assert page.locator("header.topbar nav").get_by_role("link", name="统计分析").count() == 0
+    page.get_by_test_id("eval-to-stats").click()
+    page.wait_for_url(re.compile(r"/stats$"))
+    page.get_by_test_id("stats-table").or_(page.get_by_test_id("stats-empty")).wait_for()
+    page.close()

@@ -35,7 +35,7 @@ def test_landing_is_a_screen_the_user_may_open(roles: frozenset[Role]) -> None:
 def test_screens_only_for_held_roles(roles: frozenset[Role]) -> None:
     shown = screens_for(roles)
     if Role.ADMIN in roles:
-        assert {s.path for s in SCREENS if s.admin_menu} <= {s.path for s in shown}
+        assert {s.path for s in SCREENS if s.menu is None} <= {s.path for s in shown}
     for screen in shown:
         assert Role.ADMIN in roles or screen.roles & roles
 
@@ -50,3 +50,11 @@ def test_safe_next_refuses_other_sites() -> None:
     assert safe_next("/work/intake?x=1") == "/work/intake?x=1"
     for bad in ("//evil.example/", "https://evil.example/", "\\\\evil", "/\\evil", "", None):
         assert safe_next(bad) is None
+
+
+def test_statistics_in_a_leaders_header_opened_by_shift_leads_from_a_page() -> None:
+    assert "/stats" in {s.path for s in screens_for([Role.LEADER])}
+    assert "/stats" not in {s.path for s in screens_for([Role.SHIFT_LEAD])}
+    assert "/stats" not in {s.path for s in screens_for([Role.ADMIN])}
+    assert may_open([Role.SHIFT_LEAD], "/stats") and may_open([Role.ADMIN], "/stats")
+    assert not may_open([Role.DISPATCHER], "/stats")

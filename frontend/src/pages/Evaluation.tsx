@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
 import { api, qs } from "../lib/api";
-import { currentSession, isMultiLevel } from "../lib/session";
+import { currentSession, hasRole, isMultiLevel } from "../lib/session";
 
 interface Item {
   kind: string;
@@ -239,6 +239,12 @@ export default function Evaluation() {
           <label for="eval-month">{t("eval.month")}</label>
           <input id="eval-month" type="month" value={month} onChange={(e) => setMonth((e.target as HTMLInputElement).value)} />
         </div>
+        {/* 统计分析 for 值班长 (and leaders, admins): their header has no room for it */}
+        {hasRole(currentSession(), "leader", "shift_lead") && (
+          <a class="button" href="/stats" data-testid="eval-to-stats">
+            {t("nav.stats")} →
+          </a>
+        )}
       </div>
       <Tabs kinds={kinds} value={kind} onChange={setKind} />
       <div id="eval-panel" role="tabpanel" aria-labelledby={`eval-tab-${kind}`}>

@@ -16,8 +16,9 @@ class Screen:
     path: str
     title_key: str
     roles: frozenset[Role]
-    # False: an admin (who may open every page) reaches it from the 管理 hub, not the header.
-    admin_menu: bool = True
+    # Who has it in the header (None: everyone in ``roles``; an admin only when None). The
+    # others open it from a page of theirs (a link), so that their header stays one row.
+    menu: frozenset[Role] | None = None
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -40,8 +41,9 @@ SCREENS: tuple[Screen, ...] = (
     Screen("/dashboard", "nav.dashboard", _roles(Role.LEADER, Role.SHIFT_LEAD)),
     # 综合评价: the evaluation API's readers
     Screen("/evaluation", "nav.evaluation", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
-    # 统计分析: leaders and 值班长; an admin opens it from the 管理 hub (its header is full).
-    Screen("/stats", "nav.stats", _roles(Role.LEADER, Role.SHIFT_LEAD), admin_menu=False),
+    # 统计分析: in a leader's header; a 值班长 opens it from 综合评价 and an admin from the
+    # 管理 hub (their headers are full at 1366 px).
+    Screen("/stats", "nav.stats", _roles(Role.LEADER, Role.SHIFT_LEAD), menu=_roles(Role.LEADER)),
     Screen("/cases", "nav.cases", frozenset(Role) - {Role.INSPECTOR}),
     # 管理: the administration hub (users, departments, grids, settings, audit log …); one
     # menu entry, its sections are links on the hub page (/admin/...).
@@ -61,8 +63,8 @@ def screens_for(roles: Iterable[Role]) -> list[Screen]:
     """The screens a user with ``roles`` sees in the navigation. Admins see all."""
     held = frozenset(roles)
     if Role.ADMIN in held:
-        return [s for s in SCREENS if s.admin_menu or s.roles & held]
-    return [s for s in SCREENS if s.roles & held]
+        return [s for s in SCREENS if s.menu is None or s.menu & held]
+    return [s for s in SCREENS if (s.roles if s.menu is None else s.menu) & held]
 
 
 def landing_path(roles: Iterable[Role]) -> str:
@@ -85,4 +87,6 @@ def may_open(roles: Iterable[Role], path: str) -> bool:
         return True
     if any(path.startswith(p) for p in COMMON_PAGE_PREFIXES):
         return True
-    return any(path == s.path or path.startswith(s.path + "/") for s in screens_for(held))
+    return any(
+        (path == s.path or path.startswith(s.path + "/")) and s.roles & held for s in SCREENS
+    )
