@@ -137,6 +137,12 @@ FIGURES: dict[str, list[str]] = {
         rf"^SQLite +import: {NUM} rows in {NUM} s: {NUM} rows/s",
         *([rf"^PostgreSQL import: {NUM} rows in {NUM} s: {NUM} rows/s"] if PG_URL else []),
     ],
+    "bench_stats.py": [
+        rf"^rows: {NUM} fact records of one year",
+        rf"^table category × street +groups +{NUM} +ours \(PostgreSQL\) +{NUM} s +DuckDB +{NUM} s"
+        rf" +ratio +{NUM} +identical True",
+        rf"^both tables +ours {NUM} s +DuckDB {NUM} s +ratio {NUM}",
+    ],
     "bench_serve_workers.py": [
         rf"^(sqlite|postgresql\S*), {NUM} cases, {NUM} clients",
         rf"^1 process: +{NUM} req/s",

@@ -16,6 +16,7 @@ const CommandMap = lazyPage(() => import("./pages/CommandMap"));
 const Dashboard = lazyPage(() => import("./pages/Dashboard"));
 const Inspector = lazyPage(() => import("./pages/Inspector"));
 const Evaluation = lazyPage(() => import("./pages/Evaluation"));
+const Stats = lazyPage(() => import("./pages/Stats"));
 const UserAdmin = lazyPage(() => import("./pages/UserAdmin"));
 const Register = lazyPage(() => import("./pages/Register"));
 const AdminHub = lazyPage(() => import("./pages/AdminHub"));
@@ -52,6 +53,7 @@ function Routed({ path }: { path: string }) {
   if (path === "/map") return <CommandMap />;
   if (path === "/dashboard") return <Dashboard />;
   if (path === "/evaluation") return <Evaluation />;
+  if (path === "/stats") return <Stats />;
   if (path === "/m") return <Inspector />;
   if (path === "/admin") return <AdminHub />;
   if (path === "/admin/users") return <UserAdmin />;

@@ -25,6 +25,7 @@ DOMAINS: tuple[str, ...] = (
     "waste",
     "notify",
     "construction",
+    "stats",
 )
 
 

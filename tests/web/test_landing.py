@@ -35,7 +35,7 @@ def test_landing_is_a_screen_the_user_may_open(roles: frozenset[Role]) -> None:
 def test_screens_only_for_held_roles(roles: frozenset[Role]) -> None:
     shown = screens_for(roles)
     if Role.ADMIN in roles:
-        assert len(shown) == len(SCREENS)
+        assert {s.path for s in SCREENS if s.menu is None} <= {s.path for s in shown}
     for screen in shown:
         assert Role.ADMIN in roles or screen.roles & roles
 
@@ -59,3 +59,11 @@ def test_waste_report_pages_open_for_the_evaluation_readers() -> None:
         assert not may_open([Role.INSPECTOR], path)
         assert not may_open([Role.DEPARTMENT_HANDLER], path)
     assert not may_open([Role.LEADER], "/waste/elsewhere")
+
+
+def test_statistics_in_the_header_of_leaders_and_shift_leads() -> None:
+    assert "/stats" in {s.path for s in screens_for([Role.LEADER])}
+    assert "/stats" in {s.path for s in screens_for([Role.SHIFT_LEAD])}
+    assert "/stats" not in {s.path for s in screens_for([Role.ADMIN])}
+    assert may_open([Role.SHIFT_LEAD], "/stats") and may_open([Role.ADMIN], "/stats")
+    assert not may_open([Role.DISPATCHER], "/stats")

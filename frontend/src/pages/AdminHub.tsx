@@ -12,6 +12,8 @@ const SECTIONS: { path: string; key: string }[] = [
   { path: "/admin/routing", key: "routing" },
   { path: "/admin/worktime", key: "worktime" },
   { path: "/admin/audit", key: "audit" },
+  // 统计分析: in the header for leaders and 值班长; an admin's header is full, so here.
+  { path: "/stats", key: "stats" },
 ];
 
 export default function AdminHub() {

@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Pager } from "../components/Pager";
 import { t } from "../i18n";
 import { api, qs } from "../lib/api";
-import { currentSession, isMultiLevel } from "../lib/session";
+import { currentSession, hasRole, isMultiLevel } from "../lib/session";
 
 interface Item {
   kind: string;
@@ -355,6 +355,12 @@ export default function Evaluation() {
         <button type="button" onClick={() => window.print()} data-testid="eval-print">
           {t("eval.print")}
         </button>
+        {/* 统计分析 for 值班长 (and leaders, admins): their header has no room for it */}
+        {hasRole(currentSession(), "leader", "shift_lead") && (
+          <a class="button" href="/stats" data-testid="eval-to-stats">
+            {t("nav.stats")} →
+          </a>
+        )}
       </div>
       <Tabs kinds={kinds} value={kind} onChange={setKind} />
       <div id="eval-panel" role="tabpanel" aria-labelledby={`eval-tab-${kind}`}>

@@ -94,6 +94,7 @@ def facts_from_case(
         "source": case.source,
         "reported_at": case.reported_at,
         "category_code": category_code,
+        "category_id": getattr(case, "category_id", None),
         "grid_code": case.grid_code,
         "department_id": case.department_id,
         "reporter_id": case.reporter_id if case.source == "inspector" else None,

@@ -51,6 +51,8 @@ class CaseFacts:
     source: str
     reported_at: datetime
     category_code: str | None = None
+    # The category row (统计分析 groups by it: a 5-digit code repeats between the two kinds).
+    category_id: int | None = None
     # 15-digit unit grid code; street and community codes are its 9- and 12-digit prefixes.
     grid_code: str | None = None
     # Department that holds (or last held) the handling task.

@@ -102,6 +102,7 @@ class EvalCaseFact(Base):
     jurisdiction_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     source: Mapped[str] = mapped_column(String(16))
     category_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    category_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     grid_code: Mapped[str | None] = mapped_column(String(15), nullable=True)
     district_code: Mapped[str | None] = mapped_column(String(6), nullable=True)
     street_code: Mapped[str | None] = mapped_column(String(9), nullable=True)

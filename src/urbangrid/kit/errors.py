@@ -153,6 +153,12 @@ CODES: dict[str, tuple[str, ...]] = {
     "register_bad_choice": (),
     "register_outside_grids": (),
     "register_duplicate_code": (),
+    # 统计分析
+    "stats_unknown_dimension": ("dimension", "dimensions"),
+    "stats_same_dimension": ("dimension",),
+    "stats_end_before_start": ("first", "last"),
+    "stats_range_too_long": ("max_days",),
+    "stats_unknown_metric": ("metric", "metrics"),
 }
 
 

@@ -16,6 +16,9 @@ class Screen:
     path: str
     title_key: str
     roles: frozenset[Role]
+    # Who has it in the header (None: everyone in ``roles``; an admin only when None). The
+    # others open it from a page of theirs (a link), so that their header stays one row.
+    menu: frozenset[Role] | None = None
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -38,6 +41,8 @@ SCREENS: tuple[Screen, ...] = (
     Screen("/dashboard", "nav.dashboard", _roles(Role.LEADER, Role.SHIFT_LEAD)),
     # 综合评价: the evaluation API's readers
     Screen("/evaluation", "nav.evaluation", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
+    # 统计分析: leaders and 值班长 (an admin opens it from the 管理 hub).
+    Screen("/stats", "nav.stats", _roles(Role.LEADER, Role.SHIFT_LEAD)),
     Screen("/cases", "nav.cases", frozenset(Role) - {Role.INSPECTOR}),
     # 垃圾分类: one menu entry; its hub links to the map, the replay, the inspection form
     # (inspectors), the indicators, the assessment and the daily ledger (/waste/...).
@@ -71,8 +76,8 @@ def screens_for(roles: Iterable[Role]) -> list[Screen]:
     """The screens a user with ``roles`` sees in the navigation. Admins see all."""
     held = frozenset(roles)
     if Role.ADMIN in held:
-        return list(SCREENS)
-    return [s for s in SCREENS if s.roles & held]
+        return [s for s in SCREENS if s.menu is None or s.menu & held]
+    return [s for s in SCREENS if (s.roles if s.menu is None else s.menu) & held]
 
 
 def landing_path(roles: Iterable[Role]) -> str:
@@ -97,4 +102,6 @@ def may_open(roles: Iterable[Role], path: str) -> bool:
         return True
     if HUB_PAGES.get(path, frozenset()) & held:
         return True
-    return any(path == s.path or path.startswith(s.path + "/") for s in screens_for(held))
+    return any(
+        (path == s.path or path.startswith(s.path + "/")) and s.roles & held for s in SCREENS
+    )

@@ -532,6 +532,7 @@ def login_page() -> Response:
 @pages.get("/map", **scoped(RouteScope.PUBLIC))
 @pages.get("/dashboard", **scoped(RouteScope.PUBLIC))
 @pages.get("/evaluation", **scoped(RouteScope.PUBLIC))
+@pages.get("/stats", **scoped(RouteScope.PUBLIC))
 @pages.get("/register", **scoped(RouteScope.PUBLIC))
 @pages.get("/cases", **scoped(RouteScope.PUBLIC))
 @pages.get("/cases/{case_id}", **scoped(RouteScope.PUBLIC))

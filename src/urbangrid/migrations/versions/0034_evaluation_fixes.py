@@ -6,7 +6,7 @@ case version they were built from makes the evaluation sync rebuild every one of
 schema change; nothing is lost (the facts are derived from the case tables).
 
 Revision ID: 0034_evaluation_fixes
-Revises: 0030_waste_checks
+Revises: 0033_stats
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0034_evaluation_fixes"
-down_revision: str | Sequence[str] | None = "0030_waste_checks"
+down_revision: str | Sequence[str] | None = "0033_stats"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
