@@ -208,6 +208,11 @@ def _row(case: Case, names: _Names, now: datetime) -> dict[str, Any]:
         "returns": case.returns,
         "reworks": case.reworks,
         "closed_at": _iso(case.closed_at),
+        # What a 延期 approval from the list needs (the amount asked, in the limit's unit).
+        "requested_extension": (
+            str(case.requested_extension) if case.requested_extension is not None else None
+        ),
+        "limit_unit": case.limit_unit,
         "lon": case.lon,
         "lat": case.lat,
     }
