@@ -54,6 +54,12 @@ FIGURES: dict[str, list[str]] = {
         rf"^every grid's area evaluation .*ratio +{NUM} +identical True",
         rf"^both .*ratio +{NUM}",
     ],
+    "bench_export.py": [
+        rf"^rows: {NUM} in the workbook, {NUM} in the CSV",
+        rf"^xlsx export \(route\): {NUM} s, {NUM} rows/s, peak Python memory {NUM} MB",
+        rf"^csv baseline \(same rows\): {NUM} s, {NUM} rows/s, peak Python memory {NUM} MB",
+        rf"^ratio xlsx / csv: time {NUM}, memory {NUM}",
+    ],
     "bench_fleet_ingest.py": [
         rf"^fixes: {NUM}",
         rf"^SQLite +ours +{NUM} fixes/s \({NUM} stored\) +plain bulk load +{NUM} fixes/s +"
