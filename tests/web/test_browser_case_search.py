@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from openpyxl import load_workbook
+from test_browser_a11y import CONTRAST, UNNAMED
 from web_harness import ApiUser, LiveServer, make_database, open_as, start_server
 
 pytestmark = pytest.mark.browser
@@ -84,6 +85,10 @@ def test_dispatcher_searches_sorts_links_and_exports(
     )
     assert widths[0] <= 1366 and widths[1] <= widths[2], widths
     screenshot(page, "case-search-1366")
+    # Every control named; the flags (回退, 返工, 超时结案) readable on their colour.
+    assert page.evaluate(UNNAMED) == []
+    low = [(c, r) for c, r in page.evaluate(CONTRAST) if r < 4.5]
+    assert not low, low
 
     # A street's name as the search words.
     page.get_by_label("搜索").fill(street)
