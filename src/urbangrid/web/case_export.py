@@ -19,7 +19,7 @@ from urbangrid.auth.principal import Principal
 from urbangrid.cases.models import Case
 from urbangrid.cases.overdue import overdue_kind
 from urbangrid.cases.queries import CaseFilters, apply_filters
-from urbangrid.cases.workflow import STATUS_LABELS_ZH, Status
+from urbangrid.cases.workflow import STATUS_LABELS_ZH
 from urbangrid.catalog.models import Category
 from urbangrid.kit.errors import InvalidInput
 from urbangrid.kit.types import utcnow
@@ -41,6 +41,7 @@ SOURCE_LABELS_ZH = {
     "leader": "领导交办",
     "media": "媒体曝光",
 }
+_STATUS_ZH = {status.value: label for status, label in STATUS_LABELS_ZH.items()}
 OVERDUE_LABELS_ZH = {"open": "超时未结", "closed_late": "超时结案", "due_soon": "即将超时"}
 
 COLUMNS: tuple[Column, ...] = (
@@ -121,7 +122,7 @@ def _rows(session: Session, statement: Any, now: datetime) -> Iterator[dict[str,
         kind = overdue_kind(r[1], r[14], r[15], r[16], bool(r[17]), now)
         yield {
             "number": r[0],
-            "status": STATUS_LABELS_ZH.get(Status(r[1]), r[1]) if r[1] in _STATUSES else r[1],
+            "status": _STATUS_ZH.get(r[1], r[1]),
             "source": SOURCE_LABELS_ZH.get(r[2], r[2]),
             "big_class": r[3],
             "category": r[4] or r[5],
@@ -140,9 +141,6 @@ def _rows(session: Session, statement: Any, now: datetime) -> Iterator[dict[str,
             "returns": r[20],
             "reworks": r[21],
         }
-
-
-_STATUSES = frozenset(s.value for s in Status)
 
 
 def case_sheet(
