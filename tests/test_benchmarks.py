@@ -56,9 +56,9 @@ FIGURES: dict[str, list[str]] = {
     ],
     "bench_export.py": [
         rf"^rows: {NUM} in the workbook, {NUM} in the CSV",
-        rf"^xlsx export \(route\): {NUM} s, {NUM} rows/s, peak Python memory {NUM} MB",
-        rf"^csv baseline \(same rows\): {NUM} s, {NUM} rows/s, peak Python memory {NUM} MB",
-        rf"^ratio xlsx / csv: time {NUM}, memory {NUM}",
+        rf"^xlsx export \(route\): {NUM} s, {NUM} rows/s, peak memory \+{NUM} MB",
+        rf"^csv baseline \(same rows\): {NUM} s, {NUM} rows/s, peak memory \+{NUM} MB",
+        rf"^ratio xlsx / csv: time {NUM}",
     ],
     "bench_fleet_ingest.py": [
         rf"^fixes: {NUM}",
