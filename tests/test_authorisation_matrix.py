@@ -131,6 +131,20 @@ def leaks(body: str, user: str) -> list[str]:
     return sorted(set(found))
 
 
+def xlsx_text(body: bytes) -> str:
+    """Every cell of an xlsx workbook as text (for :func:`leaks`)."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(BytesIO(body), read_only=True)
+    return "\n".join(
+        " ".join(str(v) for v in row if v is not None)
+        for ws in wb.worksheets
+        for row in ws.iter_rows(values_only=True)
+    )
+
+
 # ---------------------------------------------------------------- filling a route's params
 
 
@@ -311,6 +325,11 @@ def test_get_matrix(client: TestClient, world: ScopeWorld) -> None:
                     visible = {world.cases[label].id for label in READS[user]}
                     if ids - visible:
                         problems.append(f"{where}: drill-down to cases it does not read")
+                if r.status_code == 200 and "spreadsheetml" in r.headers.get("content-type", ""):
+                    # An xlsx export is zipped: read its cells for the markers.
+                    found = leaks(xlsx_text(r.content), user)
+                    if found:
+                        problems.append(f"{where}: exports {found}")
                 if route.path == "/api/v1/web/map/points" and r.status_code == 200:
                     ids = {p[0] for p in r.json()["points"]}
                     visible = {world.cases[label].id for label in READS[user]}

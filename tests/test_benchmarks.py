@@ -58,6 +58,12 @@ FIGURES: dict[str, list[str]] = {
         rf"^waste month of {NUM} days: {NUM} s, {NUM} rows added \({NUM} fixes\)",
         rf"^checks again over the stored month: {NUM} s, {NUM} violations found, 0 opened",
     ],
+    "bench_export.py": [
+        rf"^rows: {NUM} in the workbook, {NUM} in the CSV",
+        rf"^xlsx export \(route\): {NUM} s, {NUM} rows/s, peak memory \+{NUM} MB",
+        rf"^csv baseline \(same rows\): {NUM} s, {NUM} rows/s, peak memory \+{NUM} MB",
+        rf"^ratio xlsx / csv: time {NUM}",
+    ],
     "bench_fleet_ingest.py": [
         rf"^fixes: {NUM}",
         rf"^SQLite +ours +{NUM} fixes/s \({NUM} stored\) +plain bulk load +{NUM} fixes/s +"

@@ -113,3 +113,7 @@ def test_search_by_code_name_and_pinyin(session: Session) -> None:
     assert all(c.code.startswith("0100") for c in service.search(session, "0100"))
     names = {c.name for c in service.search(session, "井盖")}
     assert "供水井盖" in names and "污水井盖异常" in names
+    # Full pinyin, whole or a part of the name, any case.
+    by_pinyin = {c.name for c in service.search(session, "JingGai")}
+    assert by_pinyin == {c.name for c in service.search(session, "井盖")}
+    assert {c.code for c in service.search(session, "gongshuijinggai")} == {"01001"}

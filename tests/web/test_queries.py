@@ -184,8 +184,8 @@ def test_dashboard_counts_today_and_the_month(session: Session, town: Town) -> N
     assert d["numbers"]["open"] == 3
     assert sum(d["trend"]["reported"]) == 4
     assert d["trend"]["days"][-1] == d["today"]
-    assert d["by"]["source"] == [{"name": "inspector", "count": 4}]
-    assert d["by"]["street"] == [{"name": "东街道", "count": 4}]
+    assert d["by"]["source"] == [{"key": "inspector", "name": "inspector", "count": 4}]
+    assert [(s["name"], s["count"]) for s in d["by"]["street"]] == [("东街道", 4)]
 
 
 def test_changes_since_follows_the_event_table(session: Session, town: Town) -> None:

@@ -38,6 +38,8 @@ export function CategoryPicker(props: {
   emptyConditionLabel?: string;
   /** A category chosen from outside (e.g. a classifier suggestion): taken when it changes. */
   pick?: Category | null;
+  /** Only the category (a list's filter): no filing conditions to choose. */
+  noConditions?: boolean;
 }) {
   const { idPrefix } = props;
   const [query, setQuery] = useState("");
@@ -74,6 +76,7 @@ export function CategoryPicker(props: {
     setOptions([]);
     setConditionId("");
     props.onChange({ category: c, conditionId: null });
+    if (props.noConditions) return;
     api<{ conditions: Condition[] }>(`/api/v1/catalog/categories/${c.kind}/${c.code}`)
       .then((d) => {
         setConditions(d.conditions);
@@ -145,7 +148,7 @@ export function CategoryPicker(props: {
           ))}
         </ul>
       )}
-      {category && conditions.length === 0 && <p class="muted">{t("picker.noConditions")}</p>}
+      {category && !props.noConditions && conditions.length === 0 && <p class="muted">{t("picker.noConditions")}</p>}
       {conditions.length > 0 && (
         <>
           <label for={`${idPrefix}-cond`}>{t("case.filingCondition")}</label>

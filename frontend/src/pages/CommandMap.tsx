@@ -49,7 +49,9 @@ function apiParams(f: Filters): Record<string, string | boolean> {
   const p: Record<string, string | boolean> = {
     big_class: f.big_class,
     department_id: f.department_id,
-    warning_level: f.state === "overdue" ? "red" : f.warning_level,
+    warning_level: f.warning_level,
+    // 超时: the one definition of open overdue (cases.overdue), as the counts and the list.
+    overdue: f.state === "overdue" ? "open" : "",
     reported_from: f.reported_from,
     reported_to: f.reported_to,
     street_id: f.street_id,

@@ -15,6 +15,8 @@ import { LightBadge } from "../components/LightBadge";
 import { ActionDialog, type CaseRef } from "../components/ActionDialog";
 import { WorkCards } from "../components/WorkCards";
 import { PHONE_QUERY, useMedia } from "../lib/useMedia";
+import { ALL_STATUSES, CaseFilterBar, filtersFromQuery } from "../components/CaseFilterBar";
+import { ExportButton } from "../components/ExportButton";
 
 export interface Row {
   id: number;
@@ -40,6 +42,11 @@ export interface Row {
   warn_at: string | null;
   warning_level: string;
   light: string;
+  overdue: "open" | "closed_late" | "due_soon" | null;
+  returns: number;
+  reworks: number;
+  requested_extension: string | null;
+  limit_unit: string | null;
 }
 
 interface ListPage {
@@ -68,7 +75,19 @@ const QUICK: Record<string, string> = {
   pending_close: "close",
 };
 
-const PAGE_SIZE = 30;
+const PAGE_SIZES = [20, 30, 50, 100];
+// 延期 / 挂账 decided from the list (the case engine's own actions, through ActionDialog).
+const APPROVALS: Record<string, string[]> = {
+  extension_pending: ["approve_extension", "reject_extension"],
+  suspension_pending: ["approve_suspension", "reject_suspension"],
+};
+// Columns the list sorts by (the API's sort keys).
+const SORTABLE: Record<string, string> = {
+  "case.number": "number",
+  "case.status": "status",
+  "case.deadline": "due_at",
+  "case.reportedAt": "reported_at",
+};
 
 export function WorkList({ queue }: { queue: string }) {
   const { query } = useLocation();
@@ -81,30 +100,30 @@ export function WorkList({ queue }: { queue: string }) {
   // A confirmation from the case page when the case left the user's scope (回退 ...).
   const [notice, setNotice] = useState<string | null>(takeFlash);
   const page = Number(query.get("page") ?? "1") || 1;
-  const status = query.get("status") ?? "";
-  const level = query.get("warning_level") ?? "";
-  const text = query.get("q") ?? "";
+  const pageSize = Number(query.get("page_size") ?? "30") || 30;
+  const filters = filtersFromQuery(query);
+  const filterKey = qs(filters);
+  const sort = query.get("sort") ?? "";
   const isSearch = queue === "all";
   // A phone: cards instead of the table (components/WorkCards.tsx).
   const phone = useMedia(PHONE_QUERY);
   const endpoint = isSearch ? "all" : queue;
 
   const load = useCallback(() => {
-    const params = { page, page_size: PAGE_SIZE, status, warning_level: level, q: text };
-    api<ListPage>(`/api/v1/web/worklists/${endpoint}${qs(params)}`)
+    api<ListPage>(`/api/v1/web/worklists/${endpoint}${qs({ ...filters, page, page_size: pageSize })}`)
       .then((d) => {
         setData(d);
         setError(null);
       })
       .catch((e) => setError(String(e.message ?? e)));
-  }, [endpoint, page, status, level, text]);
+  }, [endpoint, page, pageSize, filterKey]);
 
   useEffect(load, [load]);
   // Opening the list marks what is in it seen (its menu count back to 0, on every device).
   useEffect(() => {
     if (!isSearch) void markListSeen(queue);
   }, [queue]);
-  useEffect(() => rememberList(location.pathname + location.search), [endpoint, page, status, level, text]);
+  useEffect(() => rememberList(location.pathname + location.search), [endpoint, page, filterKey]);
   // Refresh when any case changes (another user acted, the SLA watcher warned).
   useEffect(() => {
     let timer: number | undefined;
@@ -118,12 +137,30 @@ export function WorkList({ queue }: { queue: string }) {
     };
   }, [load]);
 
-  function setParam(key: string, value: string) {
+  function setParams(changes: Record<string, string>) {
     const q = new URLSearchParams(location.search);
-    if (value) q.set(key, value);
-    else q.delete(key);
-    if (key !== "page") q.delete("page");
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) q.set(key, value);
+      else q.delete(key);
+    }
+    if (!("page" in changes)) q.delete("page");
     navigate(`${location.pathname}${q.toString() ? "?" + q : ""}`, true);
+  }
+  const setParam = (key: string, value: string) => setParams({ [key]: value });
+
+  /** A sortable column heading: click sorts ascending, again descending. */
+  function heading(key: string) {
+    const col = SORTABLE[key];
+    if (!col) return <th scope="col" key={key}>{t(key)}</th>;
+    const dir = sort === col ? "ascending" : sort === `-${col}` ? "descending" : undefined;
+    return (
+      <th scope="col" key={key} aria-sort={dir ?? "none"}>
+        <button type="button" class="sort" onClick={() => setParam("sort", sort === col ? `-${col}` : col)}>
+          {t(key)}
+          <span aria-hidden="true">{dir === "ascending" ? " ▲" : dir === "descending" ? " ▼" : " ↕"}</span>
+        </button>
+      </th>
+    );
   }
 
   /** Show an action's result at once; the live feed reloads the list after the commit. */
@@ -153,7 +190,7 @@ export function WorkList({ queue }: { queue: string }) {
   }
 
   const statuses = QUEUE_STATUSES[queue] ?? [];
-  const totalPages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
+  const totalPages = data ? Math.max(1, Math.ceil(data.total / pageSize)) : 1;
   const titleKey = isSearch ? "nav.cases" : `queue.${queue}.title`;
 
   return (
@@ -165,37 +202,23 @@ export function WorkList({ queue }: { queue: string }) {
         </h1>
       </div>
       {!isSearch && <p class="muted">{t(`queue.${queue}.help`)}</p>}
-      <form class="toolbar" role="search" onSubmit={(e) => {
-        e.preventDefault();
-        const f = new FormData(e.currentTarget as HTMLFormElement);
-        setParam("q", String(f.get("q") ?? "").trim());
-      }}>
-        {statuses.length > 1 && (
-          <div class="field">
-            <label for="f-status">{t("list.status")}</label>
-            <select id="f-status" value={status} onChange={(e) => setParam("status", (e.target as HTMLSelectElement).value)}>
-              <option value="">{t("common.all")}</option>
-              {statuses.map((s) => (
-                <option value={s} key={s}>{tCode("status", s)}</option>
-              ))}
-            </select>
-          </div>
-        )}
+      <CaseFilterBar
+        query={query}
+        statuses={isSearch ? ALL_STATUSES : statuses}
+        full={isSearch}
+        setParams={setParams}
+      />
+      <div class="row list-tools">
         <div class="field">
-          <label for="f-level">{t("list.light")}</label>
-          <select id="f-level" value={level} onChange={(e) => setParam("warning_level", (e.target as HTMLSelectElement).value)}>
-            <option value="">{t("common.all")}</option>
-            {["red", "yellow", "green"].map((l) => (
-              <option value={l} key={l}>{t(`light.${l}`)}</option>
+          <label for="f-page-size">{t("search.pageSize")}</label>
+          <select id="f-page-size" value={String(pageSize)} onChange={(e) => setParam("page_size", (e.target as HTMLSelectElement).value)}>
+            {PAGE_SIZES.map((n) => (
+              <option value={n} key={n}>{n}</option>
             ))}
           </select>
         </div>
-        <div class="field">
-          <label for="f-q">{t("list.search")}</label>
-          <input id="f-q" name="q" type="search" defaultValue={text} placeholder={t("list.searchHint")} />
-        </div>
-        <button type="submit">{t("list.searchButton")}</button>
-      </form>
+        <ExportButton path={`/api/v1/web/worklists/${endpoint}/export${qs({ ...filters, page_size: undefined })}`} name={`${t(titleKey)}.xlsx`} />
+      </div>
       {notice && <p class="ok" role="status">{notice}</p>}
       {error && <p class="error" role="alert">{error}</p>}
       {!data && !error && <p class="muted" aria-busy="true">{t("common.loading")}</p>}
@@ -219,15 +242,7 @@ export function WorkList({ queue }: { queue: string }) {
             <caption class="sr-only">{t(titleKey)}</caption>
             <thead>
               <tr>
-                <th scope="col">{t("case.number")}</th>
-                <th scope="col">{t("case.status")}</th>
-                <th scope="col">{t("case.deadline")}</th>
-                <th scope="col">{t("case.category")}</th>
-                <th scope="col">{t("case.place")}</th>
-                <th scope="col">{t("case.description")}</th>
-                <th scope="col">{t("case.department")}</th>
-                <th scope="col">{t("case.reportedAt")}</th>
-                <th scope="col">{t("list.actions")}</th>
+                {["case.number", "case.status", "case.deadline", "case.category", "case.place", "case.description", "case.department", "case.reportedAt", "list.actions"].map(heading)}
               </tr>
             </thead>
             <tbody>
@@ -236,10 +251,17 @@ export function WorkList({ queue }: { queue: string }) {
                   <td>
                     <a href={`/cases/${r.id}`}>{r.number}</a>
                     {r.supervised && <span class="badge light-red" title={t("case.supervised")}>督</span>}
+                    {r.returns > 0 && (
+                      <span class="badge flag" data-flag="returned" title={t("search.returnedTimes", { n: r.returns })}>{t("search.returnedShort")}</span>
+                    )}
+                    {r.reworks > 0 && (
+                      <span class="badge flag" data-flag="reworked" title={t("search.reworkedTimes", { n: r.reworks })}>{t("search.reworkedShort")}</span>
+                    )}
                   </td>
                   <td>{tCode("status", r.status)}</td>
                   <td>
                     <LightBadge now={now} dueAt={r.due_at} warnAt={r.warn_at} stored={r.warning_level} status={r.status} />
+                    {r.overdue === "closed_late" && <span class="badge light-red" data-flag="closed_late">{t("search.overdue.closed_late")}</span>}
                   </td>
                   <td>{r.category_name ? `${r.category_name}` : <span class="muted">{t("case.unclassified")}</span>}</td>
                   <td>
@@ -252,6 +274,13 @@ export function WorkList({ queue }: { queue: string }) {
                   <td>{r.department_name ?? "—"}</td>
                   <td>{fmtTime(r.reported_at)}</td>
                   <td class="actions">
+                    {(APPROVALS[r.status] ?? [])
+                      .filter((a) => mayDo(session, a))
+                      .map((a) => (
+                        <button type="button" key={a} class={a.startsWith("approve") ? "primary" : undefined} onClick={() => setDialog({ kase: r, action: a })}>
+                          {tCode("action", a)}
+                        </button>
+                      ))}{" "}
                     {queue === "pool" ? (
                       <button type="button" class="primary" onClick={() => setDialog({ kase: r, action: "assign_inspector" })}>
                         {t("pool.assign")}

@@ -39,18 +39,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, false, or_, select, true
+from sqlalchemy import Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import workflow as wf
 from urbangrid.cases.models import Attachment, Case
-from urbangrid.cases.search import case_text_matches
+from urbangrid.cases.overdue import Overdue, overdue_condition
+from urbangrid.cases.search import case_text_matches, escape_like
 from urbangrid.cases.tasks import TASK_STATE_VALUES
 from urbangrid.catalog.models import Category
 from urbangrid.kit.errors import Forbidden, InvalidInput, NotFound
-from urbangrid.kit.types import in_calendar
+from urbangrid.kit.types import in_calendar, utcnow
 from urbangrid.org import service as org
 from urbangrid.org.models import (
     Community,
@@ -362,7 +363,15 @@ def open_condition() -> ColumnElement[bool]:
 # A whole case number (2026-000123, the load generator's 2026-L0000123, or a long numeric
 # one): the unique index answers at once, whatever the table size.
 CASE_NUMBER = re.compile(r"\d{4}-[A-Za-z]?\d{3,}|\d{10,20}")
+# A grid code (单元网格编码): 15 digits, a whole code or its leading part (street, community).
+GRID_CODE = re.compile(r"\d{6,15}")
 _STATUS_VALUES = frozenset(s.value for s in wf.Status)
+# Which time the date range bounds: 上报 / 立案 / 结案.
+DATE_FIELDS: dict[str, Any] = {
+    "reported": Case.reported_at,
+    "filed": Case.filed_at,
+    "closed": Case.closed_at,
+}
 
 
 @dataclass
@@ -383,6 +392,15 @@ class CaseFilters:
     source: str | None = None
     warning_level: str | None = None
     supervised: bool | None = None
+    # 超时未结 / 超时结案 / 即将超时 (``cases.overdue``: one definition for every screen).
+    overdue: str | None = None
+    # 回退过 (returned by a department at least once) / 返工过 (核查 failed at least once).
+    returned: bool | None = None
+    reworked: bool | None = None
+    # Which time ``reported_from`` / ``reported_to`` bound (a key of DATE_FIELDS).
+    date_field: str = "reported"
+    # The moment "overdue" is judged at (None: now).
+    now: datetime | None = None
     # Local days (inclusive) in ``timezone``, or aware instants.
     reported_from: date | datetime | None = None
     reported_to: date | datetime | None = None
@@ -394,6 +412,14 @@ class CaseFilters:
         bad = [s for s in self.statuses if s not in _STATUS_VALUES]
         if bad:
             raise InvalidInput(f"unknown status {bad[0]!r}", field="status")
+        if self.overdue is not None and self.overdue not in Overdue.__members__.values():
+            raise InvalidInput(
+                "overdue is open, closed_late or due_soon", field="overdue", code="bad_overdue"
+            )
+        if self.date_field not in DATE_FIELDS:
+            raise InvalidInput(
+                "date_field is reported, filed or closed", field="date_field", code="bad_date_field"
+            )
         if self.warning_level and self.warning_level not in ("green", "yellow", "red"):
             raise InvalidInput("warning_level is green, yellow or red", field="warning_level")
         if self.big_class is not None and not re.fullmatch(
@@ -499,13 +525,43 @@ def apply_filters(q: Select[Any], f: CaseFilters, *, text_index: bool = True) ->
         q = q.where(Case.warning_level == f.warning_level)
     if f.supervised is not None:
         q = q.where(Case.supervised.is_(f.supervised))
+    if f.overdue:
+        q = q.where(overdue_condition(f.overdue, f.now or utcnow()))
+    if f.returned is not None:
+        q = q.where(Case.returns > 0 if f.returned else Case.returns == 0)
+    if f.reworked is not None:
+        q = q.where(Case.reworks > 0 if f.reworked else Case.reworks == 0)
+    when = DATE_FIELDS[f.date_field]
     if f.reported_from is not None:
-        q = q.where(Case.reported_at >= _instant(f.reported_from, f.timezone))
+        q = q.where(when >= _instant(f.reported_from, f.timezone))
     if f.reported_to is not None:
-        q = q.where(Case.reported_at < _instant(f.reported_to, f.timezone, end=True))
-    text = (f.text or "").strip()
-    if CASE_NUMBER.fullmatch(text):
-        q = q.where(Case.number == text.upper())
-    elif text:
-        q = q.where(case_text_matches(text, use_index=text_index))
+        q = q.where(when < _instant(f.reported_to, f.timezone, end=True))
+    for word in search_words(f.text):
+        q = q.where(word_condition(word, text_index=text_index))
     return q
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words of a search (separated by spaces, full-width ones too); each must match."""
+    return [w for w in re.split(r"\s+", (text or "").replace("\u3000", " ").strip()) if w][:8]
+
+
+def word_condition(word: str, *, text_index: bool = True) -> ColumnElement[bool]:
+    """One search word: the case number (whole), or text in the description or address, or
+    the name of the case's street or community (江滨街道), or its grid code (or the code's
+    leading digits)."""
+    if CASE_NUMBER.fullmatch(word):
+        by_number: ColumnElement[bool] = Case.number == word.upper()
+        if GRID_CODE.fullmatch(word):
+            return or_(by_number, Case.grid_code.startswith(word))
+        return by_number
+    if GRID_CODE.fullmatch(word):
+        return Case.grid_code.startswith(word)
+    pattern = f"%{escape_like(word.lower())}%"
+    streets = select(Street.id).where(func.lower(Street.name).like(pattern, escape="\\"))
+    communities = select(Community.id).where(func.lower(Community.name).like(pattern, escape="\\"))
+    return or_(
+        case_text_matches(word, use_index=text_index),
+        Case.street_id.in_(streets),
+        Case.community_id.in_(communities),
+    )

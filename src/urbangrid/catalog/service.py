@@ -25,7 +25,7 @@ from urbangrid.catalog.filing_table import (
 )
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.kit.errors import InvalidInput, NotFound
-from urbangrid.kit.text import pinyin_initials
+from urbangrid.kit.text import full_pinyin, pinyin_initials
 from urbangrid.org import service as org
 
 
@@ -271,13 +271,27 @@ def search(
     limit: int = 50,
     jurisdiction_id: int | None = None,
 ) -> list[Category]:
-    """Search the categories a platform uses by code prefix, name (national or local) or
-    pinyin initials."""
+    """Search the categories a platform uses by code prefix, name (national or local),
+    pinyin initials (``gsjg``) or full pinyin (``jinggai`` → 井盖)."""
     chain = _chain(session, jurisdiction_id)
     stmt = select(Category).where(_visible(chain)).order_by(Category.kind, Category.code)
     if kind is not None:
         stmt = stmt.where(Category.kind == kind.value)
     q = query.strip()
+    if len(q) >= 2 and q.isascii() and q.isalpha():
+        # Letters: initials or full pinyin, matched in Python (a directory is a few hundred
+        # categories; the stored column holds the initials only).
+        word = q.lower()
+        return [
+            c
+            for c in _nearest(session.scalars(stmt), chain)
+            if c.is_active
+            and (
+                c.pinyin.startswith(word)
+                or word in full_pinyin(c.local_name or c.name)
+                or word in full_pinyin(c.name)
+            )
+        ][:limit]
     if q:
         like = f"%{q}%"
         stmt = stmt.where(

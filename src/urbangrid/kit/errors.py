@@ -47,6 +47,12 @@ CODES: dict[str, tuple[str, ...]] = {
     "concurrent_change": (),
     "worklist_forbidden": ("queue",),
     "worklist_not_found": ("queue",),
+    # case search and exports (案件查询)
+    "bad_overdue": (),
+    "bad_date_field": (),
+    "unknown_sort": ("sort", "allowed"),
+    "export_too_large": ("count", "limit"),
+    "bad_period": ("field",),
     "unknown_category": ("category_id",),
     "point_outside": ("jurisdiction",),
     "point_outside_grids": ("jurisdiction", "distance_m"),

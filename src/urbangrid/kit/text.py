@@ -14,6 +14,12 @@ def pinyin_initials(text: str) -> str:
     return "".join(part[:1] for part in letters if part).lower()
 
 
+@lru_cache(maxsize=8192)
+def full_pinyin(text: str) -> str:
+    """Lower-case full pinyin without tones or spaces, e.g. 供水井盖 → ``gongshuijinggai``."""
+    return "".join(lazy_pinyin(text, errors="default")).lower()
+
+
 def normalise_query(text: str) -> str:
     return text.strip().lower()
 

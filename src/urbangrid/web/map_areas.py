@@ -2,8 +2,8 @@
 (社区) or a unit grid (单元网格), counted over the cases the caller reads only.
 
 - open: cases not closed, voided or refused, now;
-- overdue: open cases past their deadline now (or flagged red by the SLA watcher) — the
-  same rule the map's grid colours use (:func:`overdue_now`);
+- overdue: 超时未结 now, by the one definition of :mod:`urbangrid.cases.overdue` (open, clock
+  running, past the deadline or red) that the case search and the dashboard count with;
 - closed: cases closed (结案) in the period, local days inclusive; closed_on_time those of
   them the department handled within its time limit; on_time_rate their share.
 
@@ -17,12 +17,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.principal import Principal
 from urbangrid.cases.models import Case
+from urbangrid.cases.overdue import Overdue, overdue_condition
 from urbangrid.cases.queries import case_scope, open_condition
 from urbangrid.kit.errors import InvalidInput, NotFound
 from urbangrid.kit.types import utcnow
@@ -30,11 +31,6 @@ from urbangrid.org import service as org
 from urbangrid.org.models import Community, Grid, Street
 
 LEVELS = ("street", "community", "grid")
-
-
-def overdue_now(now: datetime) -> Any:
-    """An open case is overdue (超时) now: past its deadline, or flagged red."""
-    return or_(Case.due_at <= now, Case.warning_level == "red")
 
 
 @dataclass(frozen=True)
@@ -134,7 +130,7 @@ def area_stats(
     row = session.execute(
         select(
             count(is_open),
-            count(and_(is_open, overdue_now(now))),
+            count(overdue_condition(Overdue.OPEN, now)),
             count(closed_in),
             count(and_(closed_in, Case.handled_overdue.is_(False))),
         ).where(scope.condition(), where_area)

@@ -13,13 +13,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import search
 from urbangrid.cases.models import Case, CaseEvent
+from urbangrid.cases.overdue import Overdue, overdue_condition, overdue_kind
 from urbangrid.cases.queries import (
     CaseFilters,
     apply_filters,
@@ -31,6 +32,7 @@ from urbangrid.cases.queries import (
 from urbangrid.cases.service import task_holder_of
 from urbangrid.cases.workflow import TERMINAL_VALUES, Status
 from urbangrid.catalog.models import Category, FilingCondition
+from urbangrid.kit.errors import InvalidInput
 from urbangrid.kit.types import utcnow
 from urbangrid.org import service as org
 from urbangrid.org.models import Community, Department, Grid, Street, User
@@ -52,6 +54,49 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 # ---------------------------------------------------------------- work lists
 
+# The columns a case list sorts by (``sort=due_at``, ``sort=-reported_at`` descending).
+SORT_COLUMNS: dict[str, Any] = {
+    "number": Case.number,
+    "status": Case.status,
+    "reported_at": Case.reported_at,
+    "due_at": Case.due_at,
+    "closed_at": Case.closed_at,
+}
+
+
+def sort_order(sort: str | None, queue_name: str) -> tuple[search.SortKey, ...]:
+    """The list's order: the one asked for (then newest first), or the list's own (search
+    newest first; a work list earliest deadline first, none last)."""
+    if not sort:
+        return search.NEWEST_FIRST if queue_name in ("all", "open") else search.DEADLINE_FIRST
+    name = sort.removeprefix("-")
+    column = SORT_COLUMNS.get(name)
+    if column is None:
+        raise InvalidInput(
+            f"cannot sort by {sort!r}",
+            code="unknown_sort",
+            field="sort",
+            params={"sort": sort, "allowed": ", ".join(SORT_COLUMNS)},
+        )
+    key = search.SortKey(column, sort.startswith("-"), nulls_last=name != "number")
+    return (key, search.SortKey(Case.id, key.descending))
+
+
+def list_query(
+    session: Session, principal: Principal, queue_name: str, filters: CaseFilters
+) -> tuple[Any, CaseFilters, bool]:
+    """A list's statement before its filters (the queue's states and scope), the filters
+    to apply to it, and whether it reaches into the closed history (the text index)."""
+    queue = check_queue(principal, queue_name)
+    filters.check()
+    check_filters_in_scope(session, case_scope(session, principal), filters)
+    wanted = [s.value for s in queue.statuses]
+    if filters.statuses:
+        wanted = [s for s in filters.statuses if s in wanted]
+    q = _queue_base(session, principal, queue_name).where(Case.status.in_(wanted or ["-"]))
+    rest = CaseFilters(**{**filters.__dict__, "statuses": []})
+    return q, rest, any(s in TERMINAL_VALUES for s in wanted)
+
 
 def worklist(
     session: Session,
@@ -62,26 +107,21 @@ def worklist(
     page: int = 1,
     page_size: int = 50,
     now: datetime | None = None,
+    sort: str | None = None,
 ) -> dict[str, Any]:
-    """One page of a queue, most urgent first (earliest deadline), with display names."""
-    queue = check_queue(principal, queue_name)
-    now = now or utcnow()
-    filters.check()
-    check_filters_in_scope(session, case_scope(session, principal), filters)
-    wanted = [s.value for s in queue.statuses]
-    if filters.statuses:
-        wanted = [s for s in filters.statuses if s in wanted]
-    q = _queue_base(session, principal, queue_name).where(Case.status.in_(wanted or ["-"]))
-    list_filters = CaseFilters(**{**filters.__dict__, "statuses": []})
+    """One page of a queue, most urgent first (earliest deadline) unless ``sort`` names
+    another order, with display names."""
+    now = now or filters.now or utcnow()
+    order = sort_order(sort, queue_name)
+    q, list_filters, with_history = list_query(session, principal, queue_name, filters)
+    list_filters.now = now
     # The text index pays off only against the whole history: a list of open cases (every
     # queue) is a small, recent set that its status index finds faster than the matches of
     # a common word among a million closed cases (bench_worklists, 1 M cases: 306 → 112 ms).
-    with_history = any(s in TERMINAL_VALUES for s in wanted)
     cases, total = search.page_of_cases(
         session,
         lambda use_index: apply_filters(q, list_filters, text_index=use_index),
-        # Search newest first; a work list earliest deadline first (none last).
-        search.NEWEST_FIRST if queue_name in ("all", "open") else search.DEADLINE_FIRST,
+        order,
         text=list_filters.has_text(),
         text_index=with_history,
         page=page,
@@ -96,6 +136,7 @@ def worklist(
         "total_capped": total > search.COUNT_CAP,
         "page": page,
         "page_size": page_size,
+        "sort": sort or "",
         "now": now.isoformat(),
     }
 
@@ -162,9 +203,26 @@ def _row(case: Case, names: _Names, now: datetime) -> dict[str, Any]:
         "warn_at": _iso(case.warn_at),
         "warning_level": case.warning_level,
         "light": light_at(now, case.due_at, case.warn_at, case.warning_level, case.status).value,
+        # 超时未结 / 超时结案 / 即将超时 (cases.overdue), 回退 and 返工 counts (flagged).
+        "overdue": _overdue_of(case, now),
+        "returns": case.returns,
+        "reworks": case.reworks,
+        "closed_at": _iso(case.closed_at),
+        # What a 延期 approval from the list needs (the amount asked, in the limit's unit).
+        "requested_extension": (
+            str(case.requested_extension) if case.requested_extension is not None else None
+        ),
+        "limit_unit": case.limit_unit,
         "lon": case.lon,
         "lat": case.lat,
     }
+
+
+def _overdue_of(case: Case, now: datetime) -> str | None:
+    kind = overdue_kind(
+        case.status, case.due_at, case.warn_at, case.warning_level, case.handled_overdue, now
+    )
+    return kind.value if kind is not None else None
 
 
 def queue_counts(
@@ -342,9 +400,9 @@ def grid_counts(
     now = now or utcnow()
     scope = case_scope(session, principal)
     check_filters_in_scope(session, scope, filters)
-    f = CaseFilters(**{**filters.__dict__, "open_only": True})
-    # Overdue: past the deadline now, or flagged red by the SLA watcher.
-    overdue = func.sum(sql_case((or_(Case.due_at <= now, Case.warning_level == "red"), 1), else_=0))
+    f = CaseFilters(**{**filters.__dict__, "open_only": True, "now": now})
+    # Overdue: the one definition of 超时未结 (cases.overdue), as the dashboard and the list.
+    overdue = func.sum(sql_case((overdue_condition(Overdue.OPEN, now), 1), else_=0))
     # count(*) and included columns only: an index-only scan on PostgreSQL (0006_web).
     q = select(Case.grid_code, func.count(), overdue).where(
         Case.grid_code.is_not(None), scope.condition()
@@ -357,88 +415,155 @@ def grid_counts(
 # ---------------------------------------------------------------- dashboard
 
 
+# The dashboard's periods (统计周期); "custom" takes start and end (local days).
+PERIODS = ("today", "week", "month", "custom")
+MAX_PERIOD_DAYS = 366
+TREND_DAYS = 30
+
+
+def period_days(
+    period: str, today: date, start: date | None = None, end: date | None = None
+) -> tuple[date, date]:
+    """The first and last local day (inclusive) of a dashboard period. Pure."""
+    if period == "today":
+        return today, today
+    if period == "week":  # this week, Monday to today
+        return today - timedelta(days=today.weekday()), today
+    if period == "month":
+        return today.replace(day=1), today
+    if period != "custom":
+        raise InvalidInput(
+            f"period is one of {', '.join(PERIODS)}", code="bad_period", field="period"
+        )
+    if start is None or end is None:
+        raise InvalidInput("a custom period needs start and end", code="bad_period", field="start")
+    if start > end or (end - start).days >= MAX_PERIOD_DAYS:
+        raise InvalidInput(
+            f"start must not be after end, and a period is at most {MAX_PERIOD_DAYS} days",
+            code="bad_period",
+            field="end",
+        )
+    return start, end
+
+
 def dashboard(
-    session: Session, principal: Principal, *, now: datetime | None = None
+    session: Session,
+    principal: Principal,
+    *,
+    now: datetime | None = None,
+    period: str = "today",
+    start: date | None = None,
+    end: date | None = None,
 ) -> dict[str, Any]:
-    """Today's and this month's numbers, a 30-day trend, and this month's breakdowns."""
+    """The period's numbers (today, this week, this month or any days), the cases open now
+    (超时未结 and 即将超时 by the one definition of ``cases.overdue``), a daily trend ending
+    with the period (the current day marked partial) and the period's breakdowns. Every
+    number is the total of the case list the dashboard links it to."""
     now = now or utcnow()
     tz = ZoneInfo(org.jurisdiction_timezone(session, principal))
     visible = case_scope(session, principal).condition()
     today = now.astimezone(tz).date()
+    first, last = period_days(period, today, start, end)
+    t_first = _local_midnight(first, tz)
+    t_after = _local_midnight(last + timedelta(days=1), tz)
     month_start = today.replace(day=1)
     t_today = _local_midnight(today, tz)
     t_month = _local_midnight(month_start, tz)
-    trend_start = today - timedelta(days=29)
-    t_trend = _local_midnight(trend_start, tz)
 
     def count(*conds: Any) -> int:
         return int(session.scalar(select(func.count(Case.id)).where(visible, *conds)) or 0)
 
-    open_cond = open_condition()
-    numbers = {
-        "today": {
-            "reported": count(Case.reported_at >= t_today),
-            "filed": count(Case.filed_at >= t_today),
-            "closed": count(Case.closed_at >= t_today, Case.status == "closed"),
-        },
-        "month": {
-            "reported": count(Case.reported_at >= t_month),
-            "filed": count(Case.filed_at >= t_month),
-            "closed": count(Case.closed_at >= t_month, Case.status == "closed"),
+    def in_period(column: Any, lo: datetime, hi: datetime | None = None) -> Any:
+        return and_(column >= lo, column < hi) if hi is not None else column >= lo
+
+    closed = Case.status == Status.CLOSED.value
+
+    def figures(lo: datetime, hi: datetime | None) -> dict[str, int]:
+        return {
+            "reported": count(in_period(Case.reported_at, lo, hi)),
+            "filed": count(in_period(Case.filed_at, lo, hi)),
+            "closed": count(in_period(Case.closed_at, lo, hi), closed),
             "closed_on_time": count(
-                Case.closed_at >= t_month, Case.status == "closed", Case.handled_overdue.is_(False)
+                in_period(Case.closed_at, lo, hi), closed, Case.handled_overdue.is_(False)
             ),
-        },
+            "closed_late": count(
+                in_period(Case.closed_at, lo, hi), overdue_condition(Overdue.CLOSED_LATE, now)
+            ),
+        }
+
+    open_cond = open_condition()
+    due_soon = count(overdue_condition(Overdue.DUE_SOON, now))
+    numbers = {
+        "period": figures(t_first, t_after),
+        "today": figures(t_today, None),
+        "month": figures(t_month, None),
         "open": count(open_cond),
-        "overdue": count(open_cond, or_(Case.due_at <= now, Case.warning_level == "red")),
-        "yellow": count(open_cond, Case.warning_level == "yellow"),
+        "overdue": count(overdue_condition(Overdue.OPEN, now)),
+        "due_soon": due_soon,
+        "yellow": due_soon,  # the former name of due_soon
         "supervised": count(open_cond, Case.supervised.is_(True)),
     }
 
-    # Days are local days: bucket timestamps in Python, correct for any time zone.
+    # The trend: at least the last 30 days, ending with the period's last day (never after
+    # today). Days are local days: bucket timestamps in Python, correct for any time zone.
+    trend_last = min(last, today)
+    trend_first = min(first, trend_last - timedelta(days=TREND_DAYS - 1))
+    t_trend = _local_midnight(trend_first, tz)
+    t_trend_end = _local_midnight(trend_last + timedelta(days=1), tz)
     reported = Counter(
         r.astimezone(tz).date()
         for r in session.scalars(
-            select(Case.reported_at).where(visible, Case.reported_at >= t_trend)
-        )
-    )
-    closed = Counter(
-        r.astimezone(tz).date()
-        for r in session.scalars(
-            select(Case.closed_at).where(
-                visible, Case.closed_at >= t_trend, Case.status == "closed"
+            select(Case.reported_at).where(
+                visible, in_period(Case.reported_at, t_trend, t_trend_end)
             )
         )
     )
-    days = [trend_start + timedelta(days=i) for i in range(30)]
+    closed_days = Counter(
+        r.astimezone(tz).date()
+        for r in session.scalars(
+            select(Case.closed_at).where(
+                visible, in_period(Case.closed_at, t_trend, t_trend_end), closed
+            )
+        )
+    )
+    days = [trend_first + timedelta(days=i) for i in range((trend_last - trend_first).days + 1)]
     trend = {
         "days": [d.isoformat() for d in days],
         "reported": [reported.get(d, 0) for d in days],
-        "closed": [closed.get(d, 0) for d in days],
+        "closed": [closed_days.get(d, 0) for d in days],
+        # Today is not over: its figures are so far (the chart marks it).
+        "partial_day": today.isoformat() if trend_last == today else None,
     }
 
-    month_cond = Case.reported_at >= t_month
+    period_cond = in_period(Case.reported_at, t_first, t_after)
 
-    def breakdown(key: Any, label: Any, *joins: Any) -> list[dict[str, Any]]:
-        q = select(label, func.count(Case.id)).where(visible)
+    def breakdown(keys: tuple[Any, ...], label: Any, *joins: Any) -> list[dict[str, Any]]:
+        """Counts per key (the filter value its case list takes: ``kind:big_code``, an id)."""
+        q = select(label, func.count(Case.id), *keys).where(visible)
         for target, on in joins:
             q = q.join(target, on, isouter=True)
-        q = q.where(month_cond).group_by(key, label).order_by(func.count(Case.id).desc())
-        return [{"name": n or "—", "count": int(c)} for n, c in session.execute(q.limit(15))]
+        q = q.where(period_cond).group_by(*keys, label).order_by(func.count(Case.id).desc())
+        out = []
+        for n, c, *k in session.execute(q.limit(15)):
+            key = None if k[-1] is None else ":".join(str(x) for x in k)
+            out.append({"key": key, "name": n or "—", "count": int(c)})
+        return out
 
     by = {
         "category": breakdown(
-            Category.big_code, Category.big_name, (Category, Category.id == Case.category_id)
+            (Category.kind, Category.big_code),
+            Category.big_name,
+            (Category, Category.id == Case.category_id),
         ),
-        "street": breakdown(Street.id, Street.name, (Street, Street.id == Case.street_id)),
+        "street": breakdown((Street.id,), Street.name, (Street, Street.id == Case.street_id)),
         "department": breakdown(
-            Department.id, Department.name, (Department, Department.id == Case.department_id)
+            (Department.id,), Department.name, (Department, Department.id == Case.department_id)
         ),
         "source": [
-            {"name": s, "count": int(c)}
+            {"key": s, "name": s, "count": int(c)}
             for s, c in session.execute(
                 select(Case.source, func.count(Case.id))
-                .where(visible, month_cond)
+                .where(visible, period_cond)
                 .group_by(Case.source)
                 .order_by(func.count(Case.id).desc())
             )
@@ -448,6 +573,7 @@ def dashboard(
         "now": now.isoformat(),
         "today": today.isoformat(),
         "month": month_start.isoformat(),
+        "period": {"name": period, "start": first.isoformat(), "end": last.isoformat()},
         "numbers": numbers,
         "trend": trend,
         "by": by,

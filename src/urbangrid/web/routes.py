@@ -8,9 +8,11 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -38,6 +40,7 @@ from urbangrid.api.deps import (
     csrf_token_for,
     require_roles,
 )
+from urbangrid.api.downloads import xlsx_download
 from urbangrid.auth.principal import Principal
 from urbangrid.auth.service import login, principal_from_token, principal_if_valid, revoke_token
 from urbangrid.cases.queries import CaseFilters
@@ -53,11 +56,12 @@ from urbangrid.kit.pagination import PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.text import is_digits
 from urbangrid.kit.types import CalendarDate
+from urbangrid.kit.xlsx import XLSX_MEDIA_TYPE
 from urbangrid.org import service as org
 from urbangrid.org.models import Jurisdiction
 from urbangrid.org.roles import ROLE_LABELS_ZH, Role
 from urbangrid.settings import get_settings
-from urbangrid.web import map_areas, queries
+from urbangrid.web import case_export, map_areas, queries
 from urbangrid.web.landing import landing_path, may_open, screens_for
 from urbangrid.web.schemas import AreaStatsOut
 
@@ -166,13 +170,29 @@ def list_filters(
     jurisdiction_id: int | None = Query(None, description="one platform of your subtree"),
     department_id: int | None = None,
     street_id: int | None = None,
+    community_id: int | None = None,
     grid_code: str | None = Query(None, pattern=r"^\d{15}$"),
     source: str | None = Query(None, max_length=16),
     warning_level: str | None = Query(None, pattern="^(green|yellow|red)$"),
     reported_from: CalendarDate | None = Query(None, description="first local day"),
     reported_to: CalendarDate | None = Query(None, description="last local day, inclusive"),
-    q: str | None = Query(None, max_length=100, description="text in number/description/address"),
+    q: str | None = Query(
+        None,
+        max_length=100,
+        description="words (all must match) in the number, description, address, street or "
+        "community name, or a grid code",
+    ),
     open_only: bool = False,
+    supervised: bool | None = Query(None, description="督办"),
+    overdue: str | None = Query(
+        None,
+        description="open (超时未结) | closed_late (超时结案) | due_soon (即将超时)",
+    ),
+    returned: bool | None = Query(None, description="回退过 (returned at least once)"),
+    reworked: bool | None = Query(None, description="返工过 (核查 failed at least once)"),
+    date_field: str = Query(
+        "reported", description="which time reported_from/to bound: reported | filed | closed"
+    ),
 ) -> CaseFilters:
     return CaseFilters(
         statuses=status or [],
@@ -188,11 +208,24 @@ def list_filters(
         reported_to=reported_to,
         text=q,
         open_only=open_only,
+        community_id=community_id,
+        supervised=supervised,
+        overdue=overdue or None,
+        returned=returned,
+        reworked=reworked,
+        date_field=date_field,
         timezone=org.jurisdiction_timezone(db, principal),
     )
 
 
 Filters = Annotated[CaseFilters, Depends(list_filters)]
+SortParam = Annotated[
+    str | None,
+    Query(
+        max_length=32,
+        description="number | status | reported_at | due_at | closed_at; -name: descending",
+    ),
+]
 
 
 @router.get(
@@ -216,10 +249,36 @@ def worklist(
     db: DbSession,
     filters: Filters,
     paging: Annotated[PageParams, Depends(page_params)],
+    sort: SortParam = None,
 ) -> dict[str, Any]:
     return queries.worklist(
-        db, principal, queue, filters, page=paging.page, page_size=paging.page_size
+        db, principal, queue, filters, page=paging.page, page_size=paging.page_size, sort=sort
     )
+
+
+@router.get(
+    "/worklists/{queue}/export",
+    summary="The cases of a list (its filters and order) as an xlsx workbook",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {XLSX_MEDIA_TYPE: {}}},
+        403: {"description": "not your role"},
+        404: {"description": "no such list"},
+        422: {"description": "bad filters, or too many cases (export_too_large)"},
+    },
+    **scoped(RouteScope.CASES),
+)
+def worklist_export(
+    queue: str,
+    principal: CurrentPrincipal,
+    db: DbSession,
+    filters: Filters,
+    sort: SortParam = None,
+) -> StreamingResponse:
+    sheet = case_export.case_sheet(db, principal, queue, filters, sort=sort)
+    tz = ZoneInfo(filters.timezone)
+    stamp = datetime.now(tz).strftime("%Y%m%d-%H%M")
+    return xlsx_download([sheet], f"案件查询-{stamp}.xlsx", tz=tz)
 
 
 @router.get(
@@ -282,8 +341,11 @@ def dashboard(
         Principal, Depends(require_roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER))
     ],
     db: DbSession,
+    period: str = Query("today", description="today | week | month | custom"),
+    start: CalendarDate | None = Query(None, description="custom: first local day"),
+    end: CalendarDate | None = Query(None, description="custom: last local day, inclusive"),
 ) -> dict[str, Any]:
-    return queries.dashboard(db, principal)
+    return queries.dashboard(db, principal, period=period, start=start, end=end)
 
 
 # Live feed: each stream polls the case_events table by id, so it sees changes made by any
