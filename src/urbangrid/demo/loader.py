@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from urbangrid.cases.models import RoutingRule
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import load_national_directory
+from urbangrid.construction.demo import load_construction_demo
 from urbangrid.demo.routing_defaults import default_department_for
 from urbangrid.geo.demo_area import (
     DEMO_CITY_CODE,
@@ -386,6 +387,7 @@ def load_demo(session: Session, *, with_cases: bool = True) -> list[str]:
     report.append(
         f"generic filing conditions added to {_fill_generic_conditions(session)} categories"
     )
+    report.extend(load_construction_demo(session, districts[0]))  # 违法建设
     return report
 
 
