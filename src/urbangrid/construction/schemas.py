@@ -147,3 +147,20 @@ class SourcesOut(BaseModel):
     kind: Literal["records", "patches"]
     ids: list[int]
     codes: list[str] = Field(description="register codes (records) or patch numbers")
+
+
+class RecordRowOut(BaseModel):
+    """A register record as the 违法建设 screens list and map it."""
+
+    code: str
+    name: str
+    status: str = Field(description="在查 / 已拆除 / 已销号 / 已补办")
+    kind: str = Field(description="new | stock")
+    address: str
+    area_m2: float | None
+    geometry: dict[str, Any] | None
+    lon: float | None
+    lat: float | None
+    next_step: str | None
+    next_due: date | None
+    overdue: bool

@@ -751,3 +751,71 @@ def indicator_sources(
     if fig is None:
         return []
     return sorted(fig.records.get(measure) or fig.patches.get(measure) or set())
+
+
+# -- the register as the 违法建设 screens list it ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    record: RegisterRecord
+    status: str
+    kind: str
+    next_step: str | None
+    next_due: date | None
+    overdue: bool
+
+
+def record_rows(
+    session: Session,
+    j: Jurisdiction,
+    *,
+    status: str | None = None,
+    overdue: bool | None = None,
+    q: str | None = None,
+    now: datetime | None = None,
+) -> list[RecordRow]:
+    """The platform's active records with their status and next step (steps read in one
+    query); ``status`` (在查 …) and ``overdue`` filter, ``q`` matches code or name."""
+    stmt = select(RegisterRecord).where(
+        RegisterRecord.jurisdiction_id == j.id,
+        RegisterRecord.register == BUILDINGS.name,
+        RegisterRecord.is_active.is_(True),
+    )
+    for word in (q or "").split():
+        like = f"%{word}%"
+        stmt = stmt.where(RegisterRecord.code.like(like) | RegisterRecord.name.like(like))
+    records = list(session.scalars(stmt.order_by(RegisterRecord.code)))
+    history: dict[int, list[EnforcementStep]] = {}
+    for s in session.scalars(
+        select(EnforcementStep)
+        .where(EnforcementStep.jurisdiction_id == j.id)
+        .order_by(EnforcementStep.day, EnforcementStep.id)
+    ):
+        history.setdefault(s.record_id, []).append(s)
+    procedure = proc.default_procedure()
+    calendar = cases.work_clock(j).calendar
+    today = local_today(j, now)
+    out: list[RecordRow] = []
+    for r in records:
+        st = (r.attributes or {}).get("status") or "在查"
+        if status and st != status:
+            continue
+        kind = record_kind(r, j)
+        nxt = None
+        if not is_settled(r) or st == STATUS_DEMOLISHED:
+            nxt = proc.next_due(
+                procedure, kind, discovered_on(r), taken(history.get(r.id, [])), calendar
+            )
+        late = bool(nxt and nxt.due and today > nxt.due)
+        if overdue is not None and late != overdue:
+            continue
+        out.append(
+            RecordRow(r, st, kind.value, nxt.code if nxt else None, nxt.due if nxt else None, late)
+        )
+    return out
+
+
+def area_of(record: RegisterRecord) -> float:
+    """The building's area in m² (measured, estimated, else its polygon's)."""
+    return round(_area_of(record), 1)

@@ -16,6 +16,9 @@ class Screen:
     path: str
     title_key: str
     roles: frozenset[Role]
+    # Shown in an admin's menu too (admins see every screen); off for a screen another
+    # role's entry covers for them (the admin header must fit 1366 px).
+    admin_menu: bool = True
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -26,6 +29,8 @@ def _roles(*roles: Role) -> frozenset[Role]:
 # so the most operational (time-critical) queues come first.
 SCREENS: tuple[Screen, ...] = (
     Screen("/m", "nav.inspector", _roles(Role.INSPECTOR)),
+    # 违法建设 核查 on the phone (an admin reaches it from the 违建 section).
+    Screen("/construction/verify", "nav.constructionVerify", _roles(Role.INSPECTOR), False),
     # The work lists: for the roles that may take their actions (``web.worklists``).
     *(
         Screen(f"/work/{name}", f"nav.{name}", QUEUES[name].roles)
@@ -38,6 +43,12 @@ SCREENS: tuple[Screen, ...] = (
     Screen("/dashboard", "nav.dashboard", _roles(Role.LEADER, Role.SHIFT_LEAD)),
     # 综合评价: the evaluation API's readers
     Screen("/evaluation", "nav.evaluation", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
+    # 违法建设: the register, map, patch batches and indicators (records, steps).
+    Screen(
+        "/construction",
+        "nav.construction",
+        _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER, Role.DEPARTMENT_HANDLER),
+    ),
     Screen("/cases", "nav.cases", frozenset(Role) - {Role.INSPECTOR}),
     # 管理: the administration hub (users, departments, grids, settings, audit log …); one
     # menu entry, its sections are links on the hub page (/admin/...).
@@ -57,7 +68,7 @@ def screens_for(roles: Iterable[Role]) -> list[Screen]:
     """The screens a user with ``roles`` sees in the navigation. Admins see all."""
     held = frozenset(roles)
     if Role.ADMIN in held:
-        return list(SCREENS)
+        return [s for s in SCREENS if s.admin_menu]
     return [s for s in SCREENS if s.roles & held]
 
 
