@@ -27,6 +27,13 @@ const Worktime = lazyPage(() => import("./pages/Worktime"));
 const Routing = lazyPage(() => import("./pages/Routing"));
 const Catalog = lazyPage(() => import("./pages/Catalog"));
 const Registers = lazyPage(() => import("./pages/Registers"));
+// 违法建设
+const ConstructionRecords = lazyPage(() => import("./pages/ConstructionRecords"));
+const ConstructionRecord = lazyPage(() => import("./pages/ConstructionRecord"));
+const ConstructionVerify = lazyPage(() => import("./pages/ConstructionVerify"));
+const ConstructionBatches = lazyPage(() => import("./pages/ConstructionBatches"));
+const ConstructionMap = lazyPage(() => import("./pages/ConstructionMap"));
+const ConstructionIndicators = lazyPage(() => import("./pages/ConstructionIndicators"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -54,6 +61,13 @@ function Routed({ path }: { path: string }) {
   if (path === "/admin/catalog") return <Catalog />;
   if (path === "/admin/registers") return <Registers />;
   if (path === "/password") return <Password />;
+  if (path === "/construction") return <ConstructionRecords />;
+  const rec = path.match(/^\/construction\/records\/([^/]+)$/);
+  if (rec) return <ConstructionRecord code={decodeURIComponent(rec[1])} key={rec[1]} />;
+  if (path === "/construction/verify") return <ConstructionVerify />;
+  if (path === "/construction/batches") return <ConstructionBatches />;
+  if (path === "/construction/map") return <ConstructionMap />;
+  if (path === "/construction/indicators") return <ConstructionIndicators />;
   if (path === "/register") return <Register />;
   return <NotFound />;
 }
@@ -69,7 +83,7 @@ function Authed({ path }: { path: string }) {
   const session = useSession();
   if (!session) return <div class="boot" aria-busy="true" />;
   return (
-    <Shell session={session} path={path} compact={path === "/m"}>
+    <Shell session={session} path={path} compact={path === "/m" || path === "/construction/verify"}>
       <Routed path={path} />
     </Shell>
   );

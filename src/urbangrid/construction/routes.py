@@ -259,6 +259,7 @@ def records(
     rows = service.record_rows(db, j, status=status, overdue=overdue, q=q)
     items = [
         RecordRowOut(
+            id=row.record.id,
             code=row.record.code,
             name=row.record.name,
             status=row.status,

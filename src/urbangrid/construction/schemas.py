@@ -152,6 +152,7 @@ class SourcesOut(BaseModel):
 class RecordRowOut(BaseModel):
     """A register record as the 违法建设 screens list and map it."""
 
+    id: int = Field(description="the record's id (a patch's matched_record_id, record_id)")
     code: str
     name: str
     status: str = Field(description="在查 / 已拆除 / 已销号 / 已补办")
