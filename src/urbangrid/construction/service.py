@@ -803,7 +803,9 @@ def record_rows(
             continue
         kind = record_kind(r, j)
         nxt = None
-        if not is_settled(r) or st == STATUS_DEMOLISHED:
+        # 在查 records wait for their next step; a demolished one for its 验收 and 销号 when
+        # the demolition was recorded here (one imported as 已拆除 has nothing pending).
+        if not is_settled(r) or (st == STATUS_DEMOLISHED and history.get(r.id)):
             nxt = proc.next_due(
                 procedure, kind, discovered_on(r), taken(history.get(r.id, [])), calendar
             )
