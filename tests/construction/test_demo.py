@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from urbangrid.construction.demo import load_construction_demo
 from urbangrid.construction.models import EnforcementStep, Patch, PatchBatch
 from urbangrid.construction.registers import BUILDINGS
+from urbangrid.construction.service import record_rows
 from urbangrid.demo.loader import DEMO_CODE, load_demo
 from urbangrid.org.models import Jurisdiction
 from urbangrid.registers.models import RegisterRecord
@@ -51,6 +52,9 @@ def test_demo_makes_records_batches_and_tasks(session: Session) -> None:
         p.case_id is not None
         for p in session.scalars(select(Patch).where(Patch.verdict == "illegal"))
     )
+    # one stock and one new record are overdue; the rest of 在查 are on time
+    late = [r.record.code for r in record_rows(session, j, overdue=True)]
+    assert len(late) == 2 and any(c.startswith("XZ") for c in late), late
     # loading again adds nothing
     assert "already" in load_construction_demo(session, j)[0]
     print(f"\n{line}; load_demo without cases took {total:.1f} s")

@@ -42,13 +42,21 @@ N_RECORDS = 36
 N_PATCHES = 40
 PLOT_M = 70.0
 RESPONSIBLE = "ZF"  # 区城管执法大队
-# 新增 records and the steps taken on each (the last one is left overdue: no 制止 yet).
+# 新增 records: days since found and the steps taken (制止 the next day, the others spread up
+# to two days ago); the last one is left overdue (no 制止 yet).
 NEW_PLANS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (45, ("stop_order", "investigate", "determine", "demolition_order")),
     (30, ("stop_order", "investigate")),
-    (20, ("stop_order",)),
+    (8, ("stop_order",)),
     (25, ("stop_order", "self_demolition", "acceptance")),
     (6, ()),
+)
+# 存量 under enforcement: investigated, determined and ordered to demolish lately (days ago),
+# the party's deadline still ahead; one is left overdue (nothing done since it was found).
+STOCK_PLAN: tuple[tuple[str, int], ...] = (
+    ("investigate", 30),
+    ("determine", 20),
+    ("demolition_order", 10),
 )
 
 
@@ -95,7 +103,7 @@ def _step(
             code=step,
             day=when,
             document_no=f"示执字〔{when.year}〕{n:03d}号" if rule.document else None,
-            party_deadline=when + timedelta(days=15) if rule.sets_party_deadline else None,
+            party_deadline=when + timedelta(days=40) if rule.sets_party_deadline else None,
             note="示范数据",
         ),
     )
@@ -125,7 +133,8 @@ def load_construction_demo(session: Session, j: Jurisdiction) -> list[str]:
     principal = principal_for(_admin(session, j))
     today = service.local_today(j)
 
-    made_records = 0
+    made_records = steps = 0
+    overdue_at = int(np.flatnonzero(~gen.demolished)[1])
     closed_at = int(np.flatnonzero(gen.demolished)[0])
     legalised_at = int(np.flatnonzero(~gen.demolished)[0])
     for i, polygon in enumerate(records):
@@ -161,9 +170,12 @@ def load_construction_demo(session: Session, j: Jurisdiction) -> list[str]:
             cells["permit_no"] = "建字第329901202400017号"
         registers.save_record(session, j, BUILDINGS, f"WJ{i + 1:04d}", cells, _box(polygon))
         made_records += 1
+        if status == "在查" and i != overdue_at:
+            for step, ago in STOCK_PLAN:
+                _step(session, principal, j, f"WJ{i + 1:04d}", step, today - timedelta(days=ago), i)
+                steps += 1
 
     # 新增: on free plots next to the lattice (east of it), with steps in progress.
-    steps = 0
     x_east = maxx - minx + PLOT_M
     for n, (age, plan) in enumerate(NEW_PLANS):
         cx, cy = x_east / 2 + PLOT_M * (1 + n % 2), (n - 2) * PLOT_M
@@ -196,12 +208,10 @@ def load_construction_demo(session: Session, j: Jurisdiction) -> list[str]:
             _box(geom),
         )
         made_records += 1
-        day = found
-        for step in plan:
-            day = _step(session, principal, j, code, step, day + timedelta(days=2), steps + 1)
+        for k, step in enumerate(plan):
+            spread = (age - 3) * k // max(1, len(plan) - 1)
+            _step(session, principal, j, code, step, found + timedelta(days=1 + spread), steps + 1)
             steps += 1
-            if day > today:
-                break
 
     # Two batches: the first pass of patches alternately, then the duplicates with the rest.
     n_first = int(np.count_nonzero(gen.duplicate_of < 0))
