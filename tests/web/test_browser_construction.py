@@ -285,3 +285,51 @@ def test_admin_header_fits_one_row(browser: Any, server: LiveServer) -> None:
         assert len(set(tops)) == 1, tops
     finally:
         page.context.close()
+
+
+def test_map_patch_details_before_after_and_click(
+    browser: Any, server: LiveServer, screenshot: Callable[[Any, str], Path]
+) -> None:
+    api = ApiUser(server.url, "leader")
+    batches = {b["source"]: b for b in api.get(f"{API}/batches")}
+    drone, satellite = batches["drone"], batches["satellite"]
+    with_images = next(
+        p
+        for p in api.get(f"{API}/batches/{drone['id']}/patches", match="known")["items"]
+        if p["image_before"] and p["matched_record_id"]
+    )
+    plain = api.get(f"{API}/batches/{satellite['id']}/patches", match="known")["items"][0]
+    assert plain["image_before"] is None
+    records = {r["id"]: r for r in api.get(f"{API}/records", page_size=500)["items"]}
+    api.close()
+    page = open_as(browser, server.url, "leader", "/map", viewport={"width": 1366, "height": 768})
+    try:
+        # a batch with images: before / after side by side, the matched record linked
+        page.goto(f"{server.url}/construction/map?batch={drone['id']}&patch={with_images['id']}")
+        wait_text(page, "patch-details", with_images["ref"])
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('[data-testid=before-after] img'))"
+            ".filter(i => i.complete && i.naturalWidth > 0).length === 2"
+        )
+        record = records[with_images["matched_record_id"]]
+        wait_text(page, "patch-record", record["code"])
+        assert "已在台账" in page.inner_text("[data-testid=patch-details]")
+        screenshot(page, "construction-map-before-after")
+        # a click on the patch in the map shows it again
+        page.click("[data-testid=details-close]")
+        page.wait_for_selector("[data-testid=patch-details]", state="detached")
+        box = page.locator("[data-testid=construction-map]").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        wait_text(page, "patch-details", with_images["ref"])
+        # without images: the patch's outline over the record's, with the overlap
+        page.goto(f"{server.url}/construction/map?batch={satellite['id']}&patch={plain['id']}")
+        wait_text(page, "patch-details", plain["ref"])
+        page.wait_for_selector("[data-testid=patch-details] .patch-compare canvas")
+        assert page.locator("[data-testid=before-after]").count() == 0
+        wait_text(page, "patch-details", f"与台账重叠 {plain['overlap_m2']} ㎡")
+        wait_text(page, "patch-record", records[plain["matched_record_id"]]["code"])
+        page.wait_for_timeout(400)
+        screenshot(page, "construction-map-patch-over-record")
+        no_js_errors(page)
+    finally:
+        page.context.close()

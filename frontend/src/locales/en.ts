@@ -1045,6 +1045,7 @@ export const en: Record<string, string> = {
   "construction.verdictLine": "Verdict: {verdict} {note}",
   "construction.batch": "Patch batch",
   "construction.noBatch": "No patches",
+  "construction.closeDetails": "Close the details",
   "construction.clickHint": "Click a building or a patch on the map for its details",
   "construction.start": "From",
   "construction.end": "To",

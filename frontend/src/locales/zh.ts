@@ -1045,6 +1045,7 @@ export const zh: Record<string, string> = {
   "construction.verdictLine": "核查结论：{verdict} {note}",
   "construction.batch": "图斑批次",
   "construction.noBatch": "不显示图斑",
+  "construction.closeDetails": "关闭详情",
   "construction.clickHint": "点击地图上的违建或图斑查看详情",
   "construction.start": "开始日期",
   "construction.end": "结束日期",

@@ -151,8 +151,11 @@ export default function ConstructionMap() {
     if (!ready || !map || !records) return;
     (map.getSource("records") as GeoJSONSource).setData(collection(records, (r) => ({ code: r.code, state: recordState(r) })));
     (map.getSource("patches") as GeoJSONSource).setData(collection(patches, (p) => ({ id: p.id, state: patchState(p) })));
-    const bb = bboxOf([...records.map((r) => r.geometry), ...patches.map((p) => p.geometry)]);
-    if (bb) map.fitBounds([[bb[0], bb[1]], [bb[2], bb[3]]], { padding: 40, duration: 0, maxZoom: 17 });
+    // ?patch=<id>: that patch, close up and with its details; else everything in view.
+    const wanted = patches.find((p) => String(p.id) === query.get("patch"));
+    if (wanted) setPicked({ patch: wanted });
+    const bb = bboxOf(wanted ? [wanted.geometry] : [...records.map((r) => r.geometry), ...patches.map((p) => p.geometry)]);
+    if (bb) map.fitBounds([[bb[0], bb[1]], [bb[2], bb[3]]], { padding: 40, duration: 0, maxZoom: wanted ? 19 : 17 });
   }, [ready, records, patches]);
 
   const counts = (key: string, rows: string[]) => rows.filter((x) => x === key).length;
@@ -180,6 +183,11 @@ export default function ConstructionMap() {
             <p class="error" role="alert">
               {error}
             </p>
+          )}
+          {picked && (
+            <button type="button" class="ghost" data-testid="details-close" onClick={() => setPicked(null)}>
+              {t("construction.closeDetails")}
+            </button>
           )}
           {picked?.record && (
             <div data-testid="record-details">

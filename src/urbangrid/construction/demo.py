@@ -15,6 +15,7 @@ demo obeys the same checks as a user would."""
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import date, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ from urbangrid.construction import procedure as proc
 from urbangrid.construction import service
 from urbangrid.construction.models import Patch, PatchBatch
 from urbangrid.construction.registers import BUILDINGS, STRUCTURES, TYPES
-from urbangrid.construction.simulate import generate
+from urbangrid.construction.simulate import Generated, generate
 from urbangrid.geo.projection import LocalEqualArea
 from urbangrid.org.models import Jurisdiction, User, UserRole
 from urbangrid.org.roles import Role
@@ -70,6 +71,33 @@ def _admin(session: Session, j: Jurisdiction) -> User:
     )
     assert user is not None, f"{j.name} has no admin"
     return user
+
+
+def _picture(outline: shapely.Polygon | None, centre: shapely.Point) -> str:
+    """A small aerial-like picture (SVG as a data URL): bare ground 40 m × 30 m around
+    ``centre`` with ``outline`` (metres) drawn as a roof when there is one."""
+    roof = ""
+    if outline is not None:
+        ring = np.asarray(outline.exterior.coords)[:-1]
+        px = (ring[:, 0] - centre.x) * 3 + 60
+        py = 45 - (ring[:, 1] - centre.y) * 3
+        points = " ".join(f"{x:.0f},{y:.0f}" for x, y in zip(px, py, strict=True))
+        roof = f"<polygon points='{points}' fill='#b0413e' stroke='#5a1f1d'/>"
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 120 90'>"
+        f"<rect width='120' height='90' fill='#9db37a'/>{roof}</svg>"
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _images(gen: Generated, i: int) -> dict[str, str]:
+    """前时相 / 后时相 pictures of generated patch ``i``: a building before when the patch was
+    drawn on a standing one; after, the patch's outline unless it is a false positive."""
+    centre = shapely.centroid(gen.patches[i])
+    standing = gen.truth[i] == "known" and gen.truth_record[i] >= 0
+    before = gen.records[gen.truth_record[i]] if standing else None
+    after = None if gen.false_positive[i] else gen.patches[i]
+    return {"image_before": _picture(before, centre), "image_after": _picture(after, centre)}
 
 
 def _box(p: shapely.Polygon) -> dict[str, Any]:
@@ -230,6 +258,8 @@ def load_construction_demo(session: Session, j: Jurisdiction) -> list[str]:
                     "t1": (t2 - timedelta(days=90)).isoformat(),
                     "t2": t2.isoformat(),
                     "confidence": round(0.6 + 0.4 * float(rng.random()), 2),
+                    # the drone batch links its before / after images
+                    **(_images(gen, i) if b == 1 else {}),
                 },
             }
             for k, i in enumerate(ids)
@@ -240,7 +270,7 @@ def load_construction_demo(session: Session, j: Jurisdiction) -> list[str]:
                 session,
                 principal,
                 j,
-                name=f"{t2.year}年第{b + 1}期卫星图斑",
+                name=f"{t2.year}年第{b + 1}期" + ("卫星图斑" if b == 0 else "无人机图斑"),
                 source="satellite" if b == 0 else "drone",
                 data=data,
                 filename=f"batch{b + 1}.geojson",
