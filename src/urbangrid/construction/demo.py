@@ -74,13 +74,13 @@ def _admin(session: Session, j: Jurisdiction) -> User:
 
 
 def _picture(outline: shapely.Polygon | None, centre: shapely.Point) -> str:
-    """A small aerial-like picture (SVG as a data URL): bare ground 40 m × 30 m around
+    """A small aerial-like picture (SVG as a data URL): bare ground 60 m × 45 m around
     ``centre`` with ``outline`` (metres) drawn as a roof when there is one."""
     roof = ""
     if outline is not None:
         ring = np.asarray(outline.exterior.coords)[:-1]
-        px = (ring[:, 0] - centre.x) * 3 + 60
-        py = 45 - (ring[:, 1] - centre.y) * 3
+        px = (ring[:, 0] - centre.x) * 2 + 60
+        py = 45 - (ring[:, 1] - centre.y) * 2
         points = " ".join(f"{x:.0f},{y:.0f}" for x, y in zip(px, py, strict=True))
         roof = f"<polygon points='{points}' fill='#b0413e' stroke='#5a1f1d'/>"
     svg = (
