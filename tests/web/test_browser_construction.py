@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_browser_a11y import UNNAMED
 from web_harness import (
     DESK,
     PHONE,
@@ -49,7 +50,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, frontend_built: Path) -> It
 
 
 def no_js_errors(page: Any) -> None:
+    """No uncaught error, and every visible control has a name."""
     assert page.js_errors == [], page.js_errors
+    assert page.evaluate(UNNAMED) == []
 
 
 def test_record_steps_refused_in_chinese_then_taken(
