@@ -29,6 +29,8 @@ def test_records_with_status_next_step_and_overdue(
     # W2: demolished, no acceptance recorded yet (imported as such, no steps)
     assert rows["W2"]["status"] == "已拆除"
     assert rows["W2"]["next_step"] is None and rows["W2"]["overdue"] is False
+    w2 = client.get("/api/v1/construction/records/W2/steps", headers=zf).json()
+    assert w2["pending"] == [] and w2["next_due"] is None and w2["overdue"] is False
     only = client.get(API, params={"status": "已拆除"}, headers=zf).json()
     assert [r["code"] for r in only["items"]] == ["W2"]
     late = client.get(API, params={"overdue": "true"}, headers=zf).json()

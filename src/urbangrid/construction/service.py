@@ -586,16 +586,26 @@ def steps_view(
     kind = record_kind(record, j)
     found = discovered_on(record)
     today = local_today(j, now)
-    nxt = proc.next_due(procedure, kind, found, taken(history), calendar)
+    idle = nothing_pending(record, history)
+    nxt = None if idle else proc.next_due(procedure, kind, found, taken(history), calendar)
     return {
         "record_code": record.code,
         "kind": kind.value,
         "discovered": found,
         "taken": history,
-        "pending": proc.pending(procedure, kind, found, taken(history), calendar),
+        "pending": [] if idle else proc.pending(procedure, kind, found, taken(history), calendar),
         "next_due": nxt,
         "overdue": bool(nxt and nxt.due and today > nxt.due),
     }
+
+
+def nothing_pending(record: RegisterRecord, history: list[EnforcementStep]) -> bool:
+    """A settled record waits for no step: made legal (已补办), closed (已销号), or demolished
+    without its demolition recorded here (imported as 已拆除); one demolished through the
+    procedure still waits for 验收 and 销号."""
+    return is_settled(record) and not (
+        (record.attributes or {}).get("status") == STATUS_DEMOLISHED and history
+    )
 
 
 def verdicts_geojson(session: Session, batch: PatchBatch) -> str:
@@ -803,9 +813,7 @@ def record_rows(
             continue
         kind = record_kind(r, j)
         nxt = None
-        # 在查 records wait for their next step; a demolished one for its 验收 and 销号 when
-        # the demolition was recorded here (one imported as 已拆除 has nothing pending).
-        if not is_settled(r) or (st == STATUS_DEMOLISHED and history.get(r.id)):
+        if not nothing_pending(r, history.get(r.id, [])):
             nxt = proc.next_due(
                 procedure, kind, discovered_on(r), taken(history.get(r.id, [])), calendar
             )
