@@ -36,6 +36,13 @@ const WasteHub = lazyPage(() => import("./pages/WasteHub"));
 const WasteMap = lazyPage(() => import("./pages/WasteMap"));
 const WasteTracks = lazyPage(() => import("./pages/WasteTracks"));
 const WasteInspect = lazyPage(() => import("./pages/WasteInspect"));
+// 违法建设
+const ConstructionRecords = lazyPage(() => import("./pages/ConstructionRecords"));
+const ConstructionRecord = lazyPage(() => import("./pages/ConstructionRecord"));
+const ConstructionVerify = lazyPage(() => import("./pages/ConstructionVerify"));
+const ConstructionBatches = lazyPage(() => import("./pages/ConstructionBatches"));
+const ConstructionMap = lazyPage(() => import("./pages/ConstructionMap"));
+const ConstructionIndicators = lazyPage(() => import("./pages/ConstructionIndicators"));
 
 function useLangTick(): void {
   const [, tick] = useState(0);
@@ -73,6 +80,13 @@ function Routed({ path }: { path: string }) {
   if (path === "/waste/tracks") return <WasteTracks />;
   if (path === "/waste/inspect") return <WasteInspect />;
   if (path === "/password") return <Password />;
+  if (path === "/construction") return <ConstructionRecords />;
+  const rec = path.match(/^\/construction\/records\/([^/]+)$/);
+  if (rec) return <ConstructionRecord code={decodeURIComponent(rec[1])} key={rec[1]} />;
+  if (path === "/construction/verify") return <ConstructionVerify />;
+  if (path === "/construction/batches") return <ConstructionBatches />;
+  if (path === "/construction/map") return <ConstructionMap />;
+  if (path === "/construction/indicators") return <ConstructionIndicators />;
   if (path === "/register") return <Register />;
   return <NotFound />;
 }
@@ -84,11 +98,14 @@ function App() {
   return <Authed path={path} />;
 }
 
+// Pages laid out for the inspector's phone: the compact shell, no menu.
+const PHONE_PAGES = ["/m", "/waste/inspect", "/construction/verify"];
+
 function Authed({ path }: { path: string }) {
   const session = useSession();
   if (!session) return <div class="boot" aria-busy="true" />;
   return (
-    <Shell session={session} path={path} compact={path === "/m" || path === "/waste/inspect"}>
+    <Shell session={session} path={path} compact={PHONE_PAGES.includes(path)}>
       <Routed path={path} />
     </Shell>
   );

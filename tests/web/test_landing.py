@@ -36,6 +36,7 @@ def test_screens_only_for_held_roles(roles: frozenset[Role]) -> None:
     shown = screens_for(roles)
     if Role.ADMIN in roles:
         assert {s.path for s in SCREENS if s.menu is None} <= {s.path for s in shown}
+        assert "/construction/verify" not in {s.path for s in shown}  # a phone page
     for screen in shown:
         assert Role.ADMIN in roles or screen.roles & roles
 
@@ -44,6 +45,11 @@ def test_department_handler_may_not_open_the_dispatch_queue() -> None:
     assert not may_open([Role.DEPARTMENT_HANDLER], "/work/dispatch")
     assert may_open([Role.DEPARTMENT_HANDLER], "/cases/12")
     assert not may_open([Role.INSPECTOR], "/map")
+    # 违法建设: the inspector verifies patches on the phone, the desk roles see the rest
+    assert may_open([Role.INSPECTOR], "/construction/verify")
+    assert not may_open([Role.INSPECTOR], "/construction/batches")
+    assert may_open([Role.DEPARTMENT_HANDLER], "/construction/records/W1")
+    assert may_open([Role.ADMIN], "/construction/verify")
 
 
 def test_safe_next_refuses_other_sites() -> None:

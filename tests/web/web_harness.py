@@ -104,7 +104,9 @@ class DemoFacts:
     inspector_lat: float
 
 
-def make_database(path: Path, *, demo: bool = False, synthetic_cases: int = 0) -> str:
+def make_database(
+    path: Path, *, demo: bool = False, synthetic_cases: int = 0, construction: bool = False
+) -> str:
     """A migrated SQLite database at ``path``; with ``demo`` the demo jurisdiction (no
     generated month of cases), test filing conditions and ``synthetic_cases`` load cases."""
     from urbangrid.db import make_engine, session_scope
@@ -124,7 +126,7 @@ def make_database(path: Path, *, demo: bool = False, synthetic_cases: int = 0) -
         from urbangrid.web.loadgen import add_synthetic_cases
 
         with session_scope(engine) as session:
-            load_demo(session, with_cases=False)
+            load_demo(session, with_cases=False, with_construction=construction)
             for seq, (kind, code, text, value, unit, closing) in enumerate(TEST_CONDITIONS, 1):
                 cat = session.scalar(
                     select(Category).where(Category.kind == kind, Category.code == code)

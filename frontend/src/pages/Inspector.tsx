@@ -293,6 +293,9 @@ export default function Inspector() {
       <p class="back-link">
         <a href="/waste/inspect" data-testid="to-waste-inspect">{t("waste.hub.inspect")} →</a>
       </p>
+      <p class="phone-links">
+        <a href="/construction/verify">{t("nav.constructionVerify")} →</a>
+      </p>
       <form class="card" ref={formRef} onSubmit={submit} aria-labelledby="report-h">
         <h1 id="report-h">{t("inspector.report")}</h1>
         <label for="photo">{t("inspector.photo")}</label>

@@ -60,6 +60,12 @@ def demo(
         help="also generate a month of waste collection (垃圾分类); default: as --cases",
         show_default=False,
     ),
+    construction: bool = typer.Option(
+        None,
+        "--construction/--no-construction",
+        help="also load the 违法建设 register, steps and patch batches; default: as --cases",
+        show_default=False,
+    ),
 ) -> None:
     """Load the demo jurisdiction (示范区): areas, grids, departments, users, routing defaults,
     and a month of cases. Running it again changes nothing."""
@@ -67,7 +73,9 @@ def demo(
 
     initialise_database()
     with open_session() as session:
-        report = load_demo(session, with_cases=cases, with_waste=waste)
+        report = load_demo(
+            session, with_cases=cases, with_waste=waste, with_construction=construction
+        )
     for line in report:
         typer.echo(line)
 

@@ -27,6 +27,7 @@ from urbangrid.construction.schemas import (
     PatchOut,
     ProcedureStepOut,
     RankingOut,
+    RecordRowOut,
     SourcesOut,
     StepBody,
     StepOut,
@@ -242,6 +243,42 @@ def verdict(
         ),
     )
     return PatchOut.model_validate(row, from_attributes=True)
+
+
+@router.get("/records", response_model=Page[RecordRowOut], **scoped(RouteScope.JURISDICTION))
+def records(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    page: Annotated[PageParams, Depends(page_params)],
+    status: str | None = Query(None, max_length=8, description="在查 / 已拆除 / 已销号 / 已补办"),
+    overdue: bool | None = None,
+    q: str | None = Query(None, max_length=100),
+    jurisdiction: str | None = None,
+) -> Any:
+    """The register with each record's status and next step (overdue or not), by code."""
+    j = org.resolve_jurisdiction(db, principal, jurisdiction)
+    rows = service.record_rows(db, j, status=status, overdue=overdue, q=q)
+    items = [
+        RecordRowOut(
+            id=row.record.id,
+            code=row.record.code,
+            name=row.record.name,
+            status=row.status,
+            kind=row.kind,
+            address=str((row.record.attributes or {}).get("address") or ""),
+            area_m2=round(service.building_area(row.record), 1),
+            geometry=row.record.geometry,
+            lon=row.record.lon,
+            lat=row.record.lat,
+            next_step=row.next_step,
+            next_due=row.next_due,
+            overdue=row.overdue,
+        )
+        for row in rows[page.offset : page.offset + page.page_size]
+    ]
+    return Page[RecordRowOut](
+        items=items, total=len(rows), page=page.page, page_size=page.page_size
+    )
 
 
 def _steps_out(view: dict[str, Any]) -> StepsOut:

@@ -162,3 +162,21 @@ class RankingOut(BaseModel):
     items: list[RankedStreetOut]
     red: list[int] = Field(description="street ids on the 红榜, best first")
     black: list[int] = Field(description="street ids on the 黑榜, worst first")
+
+
+class RecordRowOut(BaseModel):
+    """A register record as the 违法建设 screens list and map it."""
+
+    id: int = Field(description="the record's id (a patch's matched_record_id, record_id)")
+    code: str
+    name: str
+    status: str = Field(description="在查 / 已拆除 / 已销号 / 已补办")
+    kind: str = Field(description="new | stock")
+    address: str
+    area_m2: float | None
+    geometry: dict[str, Any] | None
+    lon: float | None
+    lat: float | None
+    next_step: str | None
+    next_due: date | None
+    overdue: bool

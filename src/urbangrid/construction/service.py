@@ -567,16 +567,26 @@ def steps_view(
     kind = record_kind(record, j)
     found = discovered_on(record)
     today = local_today(j, now)
-    nxt = proc.next_due(procedure, kind, found, taken(history), calendar)
+    idle = nothing_pending(record, history)
+    nxt = None if idle else proc.next_due(procedure, kind, found, taken(history), calendar)
     return {
         "record_code": record.code,
         "kind": kind.value,
         "discovered": found,
         "taken": history,
-        "pending": proc.pending(procedure, kind, found, taken(history), calendar),
+        "pending": [] if idle else proc.pending(procedure, kind, found, taken(history), calendar),
         "next_due": nxt,
         "overdue": bool(nxt and nxt.due and today > nxt.due),
     }
+
+
+def nothing_pending(record: RegisterRecord, history: list[EnforcementStep]) -> bool:
+    """A settled record waits for no step: made legal (已补办), closed (已销号), or demolished
+    without its demolition recorded here (imported as 已拆除); one demolished through the
+    procedure still waits for 验收 and 销号."""
+    return is_settled(record) and not (
+        (record.attributes or {}).get("status") == STATUS_DEMOLISHED and history
+    )
 
 
 def verdicts_geojson(session: Session, batch: PatchBatch) -> str:
@@ -760,3 +770,66 @@ def street_ranking(session: Session, j: Jurisdiction, start: date, end: date) ->
         "red": [i["key"] for i in red],
         "black": [i["key"] for i in black],
     }
+
+
+# -- the register as the 违法建设 screens list it ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    record: RegisterRecord
+    status: str
+    kind: str
+    next_step: str | None
+    next_due: date | None
+    overdue: bool
+
+
+def record_rows(
+    session: Session,
+    j: Jurisdiction,
+    *,
+    status: str | None = None,
+    overdue: bool | None = None,
+    q: str | None = None,
+    now: datetime | None = None,
+) -> list[RecordRow]:
+    """The platform's active records with their status and next step (steps read in one
+    query); ``status`` (在查 …) and ``overdue`` filter, ``q`` matches code or name."""
+    stmt = select(RegisterRecord).where(
+        RegisterRecord.jurisdiction_id == j.id,
+        RegisterRecord.register == BUILDINGS.name,
+        RegisterRecord.is_active.is_(True),
+    )
+    for word in (q or "").split():
+        like = f"%{word}%"
+        stmt = stmt.where(RegisterRecord.code.like(like) | RegisterRecord.name.like(like))
+    records = list(session.scalars(stmt.order_by(RegisterRecord.code)))
+    history: dict[int, list[EnforcementStep]] = {}
+    for s in session.scalars(
+        select(EnforcementStep)
+        .where(EnforcementStep.jurisdiction_id == j.id)
+        .order_by(EnforcementStep.day, EnforcementStep.id)
+    ):
+        history.setdefault(s.record_id, []).append(s)
+    procedure = proc.default_procedure()
+    calendar = cases.work_clock(j).calendar
+    today = local_today(j, now)
+    out: list[RecordRow] = []
+    for r in records:
+        st = (r.attributes or {}).get("status") or "在查"
+        if status and st != status:
+            continue
+        kind = record_kind(r, j)
+        nxt = None
+        if not nothing_pending(r, history.get(r.id, [])):
+            nxt = proc.next_due(
+                procedure, kind, discovered_on(r), taken(history.get(r.id, [])), calendar
+            )
+        late = bool(nxt and nxt.due and today > nxt.due)
+        if overdue is not None and late != overdue:
+            continue
+        out.append(
+            RecordRow(r, st, kind.value, nxt.code if nxt else None, nxt.due if nxt else None, late)
+        )
+    return out

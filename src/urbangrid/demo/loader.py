@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from urbangrid.cases.models import RoutingRule
 from urbangrid.catalog.models import Category, FilingCondition
 from urbangrid.catalog.service import load_national_directory
+from urbangrid.construction.demo import load_construction_demo
 from urbangrid.demo.routing_defaults import default_department_for
 from urbangrid.geo.demo_area import (
     DEMO_CITY_CODE,
@@ -360,10 +361,15 @@ def _street_office_rules(session: Session, jurisdiction: Jurisdiction) -> int:
 
 
 def load_demo(
-    session: Session, *, with_cases: bool = True, with_waste: bool | None = None
+    session: Session,
+    *,
+    with_cases: bool = True,
+    with_waste: bool | None = None,
+    with_construction: bool | None = None,
 ) -> list[str]:
     """The demo city; ``with_waste`` (default: as ``with_cases``) adds the first district's
-    generated month of waste collection (垃圾分类), which brings cases of its own."""
+    generated month of waste collection (垃圾分类), ``with_construction`` (the same default)
+    its 违法建设 register, steps and patch batches — both bring cases of their own."""
     report: list[str] = []
     load_national_directory(session)
     city = _platform(session, DEMO_CITY_CODE, DEMO_CITY_NAME, report, None)
@@ -392,6 +398,8 @@ def load_demo(
     )
     if with_cases if with_waste is None else with_waste:
         report.extend(_load_waste(session, districts[0], DISTRICTS[0].spec))
+    if with_cases if with_construction is None else with_construction:
+        report.extend(load_construction_demo(session, districts[0]))  # 违法建设
     return report
 
 

@@ -29,6 +29,13 @@ def _roles(*roles: Role) -> frozenset[Role]:
 # so the most operational (time-critical) queues come first.
 SCREENS: tuple[Screen, ...] = (
     Screen("/m", "nav.inspector", _roles(Role.INSPECTOR)),
+    # 违法建设 核查 on the phone (an admin reaches it from the 违建 section).
+    Screen(
+        "/construction/verify",
+        "nav.constructionVerify",
+        _roles(Role.INSPECTOR),
+        menu=_roles(Role.INSPECTOR),
+    ),
     # The work lists: for the roles that may take their actions (``web.worklists``).
     *(
         Screen(f"/work/{name}", f"nav.{name}", QUEUES[name].roles)
@@ -43,6 +50,12 @@ SCREENS: tuple[Screen, ...] = (
     Screen("/evaluation", "nav.evaluation", _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER)),
     # 统计分析: leaders and 值班长 (an admin opens it from the 管理 hub).
     Screen("/stats", "nav.stats", _roles(Role.LEADER, Role.SHIFT_LEAD)),
+    # 违法建设: the register, map, patch batches and indicators (records, steps).
+    Screen(
+        "/construction",
+        "nav.construction",
+        _roles(Role.LEADER, Role.SHIFT_LEAD, Role.DISPATCHER, Role.DEPARTMENT_HANDLER),
+    ),
     Screen("/cases", "nav.cases", frozenset(Role) - {Role.INSPECTOR}),
     # 垃圾分类: one menu entry; its hub links to the map, the replay, the inspection form
     # (inspectors), the indicators, the assessment and the daily ledger (/waste/...).

@@ -605,6 +605,9 @@ def login_page() -> Response:
 @pages.get("/password", **scoped(RouteScope.PUBLIC))
 @pages.get("/waste", **scoped(RouteScope.PUBLIC))
 @pages.get("/waste/{section}", **scoped(RouteScope.PUBLIC))
+@pages.get("/construction", **scoped(RouteScope.PUBLIC))  # 违法建设
+@pages.get("/construction/{section}", **scoped(RouteScope.PUBLIC))
+@pages.get("/construction/records/{code}", **scoped(RouteScope.PUBLIC))
 def app_page(request: Request, session: DbSession) -> Response:
     return _page(request, session)
 
