@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
@@ -54,3 +54,31 @@ def test_spooled_file_size_and_header() -> None:
     header = attachment_header("案件 2026-01.xlsx")
     assert header.startswith('attachment; filename="__ 2026-01.xlsx"')
     assert "filename*=UTF-8''%E6%A1%88%E4%BB%B6%202026-01.xlsx" in header
+
+
+def test_edge_values_and_sheet_names_read_back() -> None:
+    """Control characters (not allowed in XML) dropped, booleans, dates, NaN left empty,
+    sheet names made legal and unique, empty sheets, several sheets."""
+    rows = [
+        {"t": 'a\x01b <&> "q"', "b": True, "d": date(2026, 2, 3), "x": float("nan")},
+        {"t": None, "b": False, "d": None, "x": 1.5},
+    ]
+    cols = [
+        Column("t", "文本"),
+        Column("b", "是否"),
+        Column("d", "日期", "date"),
+        Column("x", "x", "number"),
+    ]
+    out = io.BytesIO()
+    n = write_workbook(
+        [Sheet("a/b:c*?", cols, rows), Sheet("a/b:c*?", cols, []), Sheet("", cols, [])], out
+    )
+    assert n == 2
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    assert wb.sheetnames == ["a_b_c__", "a_b_c___2", "Sheet3"]
+    ws = wb.worksheets[0]
+    assert [c.value for c in ws[2]] == ['ab <&> "q"', True, datetime(2026, 2, 3), None]
+    assert ws["C2"].number_format == "yyyy-mm-dd" and ws["D3"].number_format == "0.00"
+    assert [c.value for c in ws[3]] == [None, False, None, 1.5]
+    assert ws.freeze_panes == "A2"
+    assert wb.worksheets[1].max_row == 1  # the header only
