@@ -69,6 +69,12 @@ def test_record_steps_refused_in_chinese_then_taken(
     code = new_late[0]["code"]
     page = open_as(browser, server.url, "h_zf", "/work/department")
     try:
+        # the work list tells of the overdue steps, and opens them
+        wait_text(page, "construction-overdue", f"{len(late)} 处查处步骤已超过法定期限")
+        page.click("[data-testid=construction-overdue] a")
+        page.wait_for_url(f"{server.url}/construction?filter=overdue")
+        wait_text(page, "crecords-total", f"共 {len(late)} 条")
+        assert page.locator("#c-status").input_value() == "overdue"
         # the section's list: the overdue record is flagged, filtered by status
         page.goto(f"{server.url}/construction")
         page.wait_for_selector(f"[data-testid=crecords] tr[data-code='{code}']")

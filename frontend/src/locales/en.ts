@@ -1355,6 +1355,7 @@ export const en: Record<string, string> = {
   "construction.status.已拆除": "Demolished",
   "construction.status.已销号": "Closed",
   "construction.status.已补办": "Legalised",
+  "construction.overdueNotice": "Illegal construction: {n} enforcement steps past their deadline",
   "construction.overdue": "Step overdue",
   "construction.statusFilter": "Status",
   "construction.kind": "New or stock",

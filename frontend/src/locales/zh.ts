@@ -1355,6 +1355,7 @@ export const zh: Record<string, string> = {
   "construction.status.已拆除": "已拆除",
   "construction.status.已销号": "已销号",
   "construction.status.已补办": "已补办",
+  "construction.overdueNotice": "违法建设：{n} 处查处步骤已超过法定期限",
   "construction.overdue": "步骤超期",
   "construction.statusFilter": "状态",
   "construction.kind": "新增/存量",

@@ -1,6 +1,7 @@
 // 违法建设: the register's records with their status and next step (/construction), and a
 // record's enforcement steps with the form for the next one (/construction/records/{code}).
 import { useEffect, useState } from "preact/hooks";
+import { useLocation } from "../lib/router";
 import { t } from "../i18n";
 import { api, errorMessage, qs } from "../lib/api";
 import { hasRole, useSession } from "../lib/session";
@@ -45,7 +46,10 @@ export function stepName(code: string | null): string {
 }
 
 export default function ConstructionRecords() {
-  const [filter, setFilter] = useState("");
+  const { query: url } = useLocation();
+  // ?filter=overdue: opened from a work list's notice of overdue steps
+  const wanted = url.get("filter") ?? "";
+  const [filter, setFilter] = useState(STATUS_FILTERS.includes(wanted) ? wanted : "");
   const [q, setQ] = useState("");
   const [query, setQuery] = useState("");
   const [page, setPage] = useState(1);

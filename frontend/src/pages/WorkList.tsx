@@ -17,6 +17,7 @@ import { WorkCards } from "../components/WorkCards";
 import { PHONE_QUERY, useMedia } from "../lib/useMedia";
 import { ALL_STATUSES, CaseFilterBar, filtersFromQuery } from "../components/CaseFilterBar";
 import { ExportButton } from "../components/ExportButton";
+import { ConstructionOverdue } from "../components/ConstructionOverdue";
 
 export interface Row {
   id: number;
@@ -202,6 +203,7 @@ export function WorkList({ queue }: { queue: string }) {
         </h1>
       </div>
       {!isSearch && <p class="muted">{t(`queue.${queue}.help`)}</p>}
+      {!isSearch && <ConstructionOverdue />}
       <CaseFilterBar
         query={query}
         statuses={isSearch ? ALL_STATUSES : statuses}
