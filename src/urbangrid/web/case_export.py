@@ -4,7 +4,7 @@ list's order, with Chinese headings, local times and no internal ids.
 The rows come from the very statement the list pages through (:func:`queries.list_query`
 and ``apply_filters``: the visibility policy and the same filters) and are read in batches,
 so 100,000 cases never sit in memory as objects; the one xlsx writer (``kit.xlsx``) writes
-them in write-only mode (``bench/bench_export.py`` measures it)."""
+them row by row (``bench/bench_export.py`` measures it)."""
 
 from __future__ import annotations
 
