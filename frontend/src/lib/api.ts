@@ -1,3 +1,4 @@
+import { useEffect, useState } from "preact/hooks";
 // Thin fetch wrapper: same-origin cookie session, CSRF header on unsafe methods,
 // RFC 9457 problem+json turned into an ApiError whose message is in the user's language
 // (lib/problem.ts, from the problem's code and params); `problem.detail` keeps the English.
@@ -101,4 +102,25 @@ export function newKey(): string {
   b[8] = (b[8] & 0x3f) | 0x80;
   const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** GET ``url`` (null: nothing to fetch yet) whenever it changes: the answer, or the error in
+ * the user's language. A stale answer never overwrites a newer one. */
+export function useApi<T>(url: string | null): { data: T | null; error: string | null } {
+  const [state, setState] = useState<{ data: T | null; error: string | null }>({
+    data: null,
+    error: null,
+  });
+  useEffect(() => {
+    setState({ data: null, error: null });
+    if (url === null) return;
+    let live = true;
+    api<T>(url)
+      .then((data) => live && setState({ data, error: null }))
+      .catch((e) => live && setState({ data: null, error: errorMessage(e) }));
+    return () => {
+      live = false;
+    };
+  }, [url]);
+  return state;
 }

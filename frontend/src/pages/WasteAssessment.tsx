@@ -1,8 +1,8 @@
 // 垃圾分类月度考核: each street's and estate's score and grade with the configured weights,
 // and the 红榜 / 黑榜 among those with enough data in the month (the rule is shown).
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { t } from "../i18n";
-import { api, qs } from "../lib/api";
+import { qs, useApi } from "../lib/api";
 import { label, lastMonth, pct100 } from "../lib/waste";
 import { GradeBadge } from "./Evaluation";
 
@@ -48,19 +48,7 @@ function Board({ title, items, testid }: { title: string; items: Item[]; testid:
 }
 
 function Level({ month, level }: { month: string; level: "street" | "estate" }) {
-  const [out, setOut] = useState<Out | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    setOut(null);
-    setError(null);
-    api<Out>(`/api/v1/waste/assessment${qs({ month, level })}`)
-      .then((r) => live && setOut(r))
-      .catch((e) => live && setError(String(e.message ?? e)));
-    return () => {
-      live = false;
-    };
-  }, [month, level]);
+  const { data: out, error } = useApi<Out>(`/api/v1/waste/assessment${qs({ month, level })}`);
   const title = t(`wasteRep.assessment.${level}`);
   return (
     <section class="card" aria-label={title} data-testid={`waste-assess-${level}`}>

@@ -3,7 +3,7 @@
 // behind it opens them (the weigh tickets or the inspections and their cases); export xlsx.
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../i18n";
-import { api, qs } from "../lib/api";
+import { qs, useApi } from "../lib/api";
 import { label, pct100, SOURCE_OF, thisMonthDays, tonnes } from "../lib/waste";
 import { WasteSources, type SourceQuery } from "../components/WasteSources";
 
@@ -28,23 +28,11 @@ export default function WasteIndicators() {
   const [from, setFrom] = useState(first);
   const [to, setTo] = useState(today);
   const [level, setLevel] = useState("street");
-  const [out, setOut] = useState<Out | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [source, setSource] = useState<SourceQuery | null>(null);
-
-  useEffect(() => {
-    if (!from || !to) return;
-    let live = true;
-    setOut(null);
-    setError(null);
-    setSource(null);
-    api<Out>(`/api/v1/waste/indicators${qs({ from, to, level })}`)
-      .then((r) => live && setOut(r))
-      .catch((e) => live && setError(String(e.message ?? e)));
-    return () => {
-      live = false;
-    };
-  }, [from, to, level]);
+  const { data: out, error } = useApi<Out>(
+    from && to ? `/api/v1/waste/indicators${qs({ from, to, level })}` : null,
+  );
+  useEffect(() => setSource(null), [from, to, level]);
 
   function opens(name: string): "tickets" | "inspections" | null {
     const kind = SOURCE_OF[name] ?? null;

@@ -1,8 +1,8 @@
 // 分类日报: tonnes weighed by category, by facility and by street (the vehicle's service
 // street) and by day, for a range of local days; export xlsx.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { t } from "../i18n";
-import { api, qs } from "../lib/api";
+import { qs, useApi } from "../lib/api";
 import { CATEGORIES, thisMonthDays, tonnes } from "../lib/waste";
 
 interface Out {
@@ -55,20 +55,9 @@ export default function WasteLedger() {
   const [first, today] = thisMonthDays();
   const [from, setFrom] = useState(first);
   const [to, setTo] = useState(today);
-  const [out, setOut] = useState<Out | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (!from || !to) return;
-    let live = true;
-    setOut(null);
-    setError(null);
-    api<Out>(`/api/v1/waste/ledger${qs({ from, to })}`)
-      .then((r) => live && setOut(r))
-      .catch((e) => live && setError(String(e.message ?? e)));
-    return () => {
-      live = false;
-    };
-  }, [from, to]);
+  const { data: out, error } = useApi<Out>(
+    from && to ? `/api/v1/waste/ledger${qs({ from, to })}` : null,
+  );
   return (
     <section class="page waste-report" aria-labelledby="waste-ledger-h">
       <h1 id="waste-ledger-h">{t("wasteRep.ledger.title")}</h1>
