@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from test_browser_a11y import CONTRAST, UNNAMED
-from web_harness import ApiUser, LiveServer, log_in, start_server, wait_text
+from web_harness import ApiUser, LiveServer, log_in, make_demo_with_cases, start_server, wait_text
 
 pytestmark = pytest.mark.browser
 
@@ -23,20 +23,8 @@ def eval_server(
 ) -> Iterator[LiveServer]:
     """The demo database *with* its generated 30 days of cases, facts synced (the shared
     demo fixture has no cases, so nothing to evaluate)."""
-    from urbangrid.db import make_engine, session_scope
-    from urbangrid.demo.loader import load_demo
-    from urbangrid.evaluation.adapter import sync_facts
-    from urbangrid.migrations.runner import upgrade
-
     data_dir = tmp_path_factory.mktemp("evaluation")
-    url = f"sqlite:///{data_dir / 'demo.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with session_scope(engine) as session:
-        load_demo(session)
-    assert sync_facts(engine) > 0
-    engine.dispose()
-    server = start_server(url, data_dir)
+    server = start_server(make_demo_with_cases(data_dir / "demo.db"), data_dir)
     yield server
     server.stop()
 

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from test_browser_a11y import UNNAMED
-from web_harness import ApiUser, LiveServer, log_in, start_server
+from web_harness import ApiUser, LiveServer, log_in, make_demo_with_cases, start_server
 
 pytestmark = pytest.mark.browser
 DESK_1366 = {"width": 1366, "height": 768}
@@ -26,20 +26,8 @@ def stats_server(
     tmp_path_factory: pytest.TempPathFactory, frontend_built: Path
 ) -> Iterator[LiveServer]:
     """The demo database with its 30 days of cases, facts synced."""
-    from urbangrid.db import make_engine, session_scope
-    from urbangrid.demo.loader import load_demo
-    from urbangrid.evaluation.adapter import sync_facts
-    from urbangrid.migrations.runner import upgrade
-
     data_dir = tmp_path_factory.mktemp("stats")
-    url = f"sqlite:///{data_dir / 'demo.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with session_scope(engine) as session:
-        load_demo(session)
-    assert sync_facts(engine) > 0
-    engine.dispose()
-    server = start_server(url, data_dir)
+    server = start_server(make_demo_with_cases(data_dir / "demo.db"), data_dir)
     yield server
     server.stop()
 

@@ -104,6 +104,24 @@ class DemoFacts:
     inspector_lat: float
 
 
+def make_demo_with_cases(path: Path) -> str:
+    """A migrated SQLite database at ``path`` with the whole demo — its month of cases and
+    the programmes' data — and the evaluation facts synced (for the pages that count)."""
+    from urbangrid.db import make_engine, session_scope
+    from urbangrid.demo.loader import load_demo
+    from urbangrid.evaluation.adapter import sync_facts
+    from urbangrid.migrations.runner import upgrade
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        load_demo(session)
+    assert sync_facts(engine) > 0
+    engine.dispose()
+    return url
+
+
 def make_database(
     path: Path, *, demo: bool = False, synthetic_cases: int = 0, construction: bool = False
 ) -> str:
