@@ -283,6 +283,22 @@ def case_scope(session: Session, principal: Principal | None) -> CaseScope:
     )
 
 
+@dataclass(frozen=True)
+class CaseReader:
+    """A reader of case figures (evaluation, statistics): who, what it reads (the
+    visibility policy) and its platform's time zone (local days and months)."""
+
+    principal: Principal
+    cases: CaseScope
+    timezone: str
+
+
+def case_reader(session: Session, principal: Principal) -> CaseReader:
+    return CaseReader(
+        principal, case_scope(session, principal), org.jurisdiction_timezone(session, principal)
+    )
+
+
 def visible_condition(session: Session, principal: Principal | None) -> ColumnElement[bool]:
     return case_scope(session, principal).condition()
 

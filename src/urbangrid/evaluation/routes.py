@@ -9,7 +9,6 @@ reader's platform's local months.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from urbangrid.api.deps import DbSession, require_roles
 from urbangrid.api.downloads import xlsx_download
 from urbangrid.auth.principal import Principal
-from urbangrid.cases.queries import CaseScope, case_scope
+from urbangrid.cases.queries import CaseReader, case_reader
 from urbangrid.evaluation import service
 from urbangrid.evaluation.adapter import case_numbers
 from urbangrid.evaluation.config import default_config
@@ -53,7 +52,6 @@ from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.types import CalendarDate
 from urbangrid.kit.xlsx import XLSX_MEDIA_TYPE
-from urbangrid.org import service as org
 from urbangrid.org.roles import Role
 
 router = APIRouter(prefix="/api/v1/evaluation", tags=["evaluation"])
@@ -92,19 +90,11 @@ def _kind(kind: str) -> ObjectKind:
         ) from None
 
 
-@dataclass(frozen=True)
-class ReaderScope:
-    """The reader, what it reads (the visibility policy) and its platform's time zone."""
-
-    principal: Principal
-    cases: CaseScope
-    timezone: str
+ReaderScope = CaseReader
 
 
-def reader_scope(principal: Reader, db: DbSession) -> ReaderScope:
-    return ReaderScope(
-        principal, case_scope(db, principal), org.jurisdiction_timezone(db, principal)
-    )
+def reader_scope(principal: Reader, db: DbSession) -> CaseReader:
+    return case_reader(db, principal)
 
 
 Scope = Annotated[ReaderScope, Depends(reader_scope)]

@@ -5,7 +5,6 @@ Every figure counts only the cases the reader reads (the visibility policy)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Annotated, Any
@@ -19,12 +18,17 @@ from sqlalchemy.engine import Connection
 from urbangrid.api.deps import DbSession, require_roles
 from urbangrid.api.downloads import xlsx_download
 from urbangrid.auth.principal import Principal
-from urbangrid.cases.queries import CaseFilters, CaseScope, case_scope, check_filters_in_scope
+from urbangrid.cases.queries import (
+    CaseFilters,
+    CaseReader,
+    CaseScope,
+    case_reader,
+    check_filters_in_scope,
+)
 from urbangrid.kit.pagination import Page, PageParams, page_params
 from urbangrid.kit.scope import RouteScope, scoped
 from urbangrid.kit.types import CalendarDate
 from urbangrid.kit.xlsx import Column, Sheet
-from urbangrid.org import service as org
 from urbangrid.org.roles import Role
 from urbangrid.stats import service
 from urbangrid.stats.figures import (
@@ -69,17 +73,11 @@ SEARCH_PARAMS = {
 }
 
 
-@dataclass(frozen=True)
-class ReaderScope:
-    principal: Principal
-    cases: CaseScope
-    timezone: str
+ReaderScope = CaseReader
 
 
-def reader_scope(principal: Reader, db: DbSession) -> ReaderScope:
-    return ReaderScope(
-        principal, case_scope(db, principal), org.jurisdiction_timezone(db, principal)
-    )
+def reader_scope(principal: Reader, db: DbSession) -> CaseReader:
+    return case_reader(db, principal)
 
 
 Scope = Annotated[ReaderScope, Depends(reader_scope)]
