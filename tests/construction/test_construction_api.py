@@ -296,6 +296,12 @@ def test_enforcement_steps_follow_the_procedure(
     assert (
         client.get(f"{API}/records/W1/steps", headers=district["440199/admin"]).status_code == 404
     )
+    # W2 was imported as 已拆除: nothing is pending, and a step is refused
+    settled = client.post(
+        f"{API}/records/W2/steps", json={"code": "investigate", "day": "2026-03-02"}, headers=zf
+    )
+    assert settled.status_code == 422 and settled.json()["code"] == "step_record_settled"
+    assert client.get(f"{API}/records/W2/steps", headers=zf).json()["pending"] == []
     procedure = client.get(f"{API}/procedure", headers=zf).json()
     assert [s["zh"] for s in procedure][:3] == ["制止", "调查", "认定"]
 

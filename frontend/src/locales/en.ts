@@ -676,6 +676,7 @@ export const en: Record<string, string> = {
   "error.step_party_deadline_missing": "{step} needs the party's deadline",
   "error.step_party_deadline_past": "The party's deadline {deadline} must be after the date of {step}",
   "error.step_too_early": "The statutory period has not run: {step} can be taken from {earliest}",
+  "error.step_record_settled": "This record is {status}: no enforcement step is pending",
   "error.step_area_invalid": "{area} m² demolished does not fit the building's {building} m²",
   "error.shapefile_zip_invalid": "Upload a zip holding one shapefile (.shp with its .dbf and .shx)",
   "error.register_no_geometry": "This register has no geometry: export it as CSV",

@@ -676,6 +676,7 @@ export const zh: Record<string, string> = {
   "error.step_party_deadline_missing": "{step}须填写当事人履行期限",
   "error.step_party_deadline_past": "履行期限 {deadline} 须晚于{step}的日期",
   "error.step_too_early": "法定期限未满：{step}最早可在 {earliest} 办理",
+  "error.step_record_settled": "该违建已是“{status}”状态，没有待办理的查处步骤",
   "error.step_area_invalid": "拆除面积 {area} ㎡ 与违建面积 {building} ㎡ 不符",
   "error.shapefile_zip_invalid": "请上传包含一个 Shapefile（.shp 及其 .dbf、.shx）的 zip 压缩包",
   "error.register_no_geometry": "该台账没有空间位置，请导出为 CSV",

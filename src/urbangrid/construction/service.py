@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from urbangrid.auth.principal import Principal
 from urbangrid.cases import service as cases
+from urbangrid.cases.search import escape_like
 from urbangrid.catalog.service import category_in
 from urbangrid.construction import accounting
 from urbangrid.construction import procedure as proc
@@ -485,6 +486,13 @@ def take_step(
     record = registers.get_record(session, j, BUILDINGS, record_code)
     procedure = proc.default_procedure()
     history = steps_of(session, record)
+    if nothing_pending(record, history):
+        status = (record.attributes or {}).get("status")
+        raise InvalidInput(
+            f"record {record_code} is {status}: no step is pending",
+            code="step_record_settled",
+            params={"status": status},
+        )
     refusals = proc.check_step(
         procedure,
         record_kind(record, j),
@@ -802,8 +810,11 @@ def record_rows(
         RegisterRecord.is_active.is_(True),
     )
     for word in (q or "").split():
-        like = f"%{word}%"
-        stmt = stmt.where(RegisterRecord.code.like(like) | RegisterRecord.name.like(like))
+        like = f"%{escape_like(word)}%"
+        stmt = stmt.where(
+            RegisterRecord.code.like(like, escape="\\")
+            | RegisterRecord.name.like(like, escape="\\")
+        )
     records = list(session.scalars(stmt.order_by(RegisterRecord.code)))
     history: dict[int, list[EnforcementStep]] = {}
     for s in session.scalars(

@@ -95,6 +95,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "step_party_deadline_past": ("step", "deadline"),
     "step_too_early": ("step", "earliest"),
     "step_area_invalid": ("area", "building"),
+    "step_record_settled": ("status",),
     "measure_invalid": ("measure",),
     "period_invalid": (),
     "level_invalid": (),
