@@ -163,13 +163,16 @@ function NavMenu(props: { screens: Screen[]; path: string; queues: Record<string
   const restUnread = rest.reduce((n, s) => n + (queues[queueOfPath(s.path) ?? ""] ?? 0), 0);
   return (
     <nav aria-label={t("shell.nav")} ref={navRef} class="main-nav">
-      <ul aria-hidden="true" class="nav-measure" ref={measureRef}>
-        {screens.map((s) => (
-          <li key={s.path}>
-            <NavItem s={s} path={path} queues={queues} />
-          </li>
-        ))}
-      </ul>
+      {/* the box clips the copy, so it never widens the page (a phone must not scroll sideways) */}
+      <div class="nav-measure-box" aria-hidden="true">
+        <ul class="nav-measure" ref={measureRef}>
+          {screens.map((s) => (
+            <li key={s.path}>
+              <NavItem s={s} path={path} queues={queues} />
+            </li>
+          ))}
+        </ul>
+      </div>
       <ul>
         {shown.map((s) => (
           <li key={s.path}>
