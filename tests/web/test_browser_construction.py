@@ -289,8 +289,8 @@ def test_admin_header_fits_one_row(browser: Any, server: LiveServer) -> None:
         # the admin's menu holds 违建治理 (in the row or under 更多), never the phone page
         page.wait_for_selector(".topbar nav.main-nav > ul > li")
         menu = page.evaluate(
-            "() => Array.from(document.querySelectorAll('.nav-measure a'))"
-            ".map(a => a.getAttribute('href'))"
+            "() => Array.from(document.querySelectorAll('.nav-measure [data-path]'))"
+            ".map(e => e.dataset.path)"
         )
         assert "/construction" in menu and "/construction/verify" not in menu
         tops = page.evaluate(

@@ -166,11 +166,18 @@ function NavMenu(props: { screens: Screen[]; path: string; queues: Record<string
       {/* the box clips the copy, so it never widens the page (a phone must not scroll sideways) */}
       <div class="nav-measure-box" aria-hidden="true">
         <ul class="nav-measure" ref={measureRef}>
-          {screens.map((s) => (
-            <li key={s.path}>
-              <NavItem s={s} path={path} queues={queues} />
-            </li>
-          ))}
+          {screens.map((s) => {
+            const n = queues[queueOfPath(s.path) ?? ""] ?? 0;
+            // spans, not links: no second copy of a link or a test id in the page
+            return (
+              <li key={s.path}>
+                <span class={path === s.path ? "active" : undefined} data-path={s.path}>
+                  {t(s.title_key)}
+                  {n > 0 && <span class="nav-count">{n}</span>}
+                </span>
+              </li>
+            );
+          })}
         </ul>
       </div>
       <ul>

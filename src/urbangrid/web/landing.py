@@ -89,7 +89,9 @@ def screens_for(roles: Iterable[Role]) -> list[Screen]:
     """The screens a user with ``roles`` sees in the navigation. Admins see all."""
     held = frozenset(roles)
     if Role.ADMIN in held:
-        return [s for s in SCREENS if s.menu is None or s.menu & held]
+        # 管理 first: the rest of an admin's long menu may go under 更多 on a narrow screen
+        shown = [s for s in SCREENS if s.menu is None or s.menu & held]
+        return sorted(shown, key=lambda s: s.path != "/admin")
     return [s for s in SCREENS if (s.roles if s.menu is None else s.menu) & held]
 
 
@@ -113,8 +115,8 @@ def may_open(roles: Iterable[Role], path: str) -> bool:
         return True
     if any(path.startswith(p) for p in COMMON_PAGE_PREFIXES):
         return True
-    if HUB_PAGES.get(path, frozenset()) & held:
-        return True
+    if path in HUB_PAGES:  # reached from a hub, for its own readers only
+        return bool(HUB_PAGES[path] & held)
     return any(
         (path == s.path or path.startswith(s.path + "/")) and s.roles & held for s in SCREENS
     )
