@@ -86,13 +86,15 @@ def test_admin_edits_the_catalogue_and_imports_tables(
 
     # disable: no longer offered for new cases; enable again
     detail.get_by_role("button", name="停用").click()
-    wait_text(page, "category-state", "停用")
+    # the state cell always holds the word (it is also the button's label): wait for the
+    # notice, which comes once the server has answered
+    wait_text(page, "catalog-notice", "已停用该类别")
     assert "01004" not in page.evaluate(FETCH, "/api/v1/catalog/categories?q=ysbz&kind=component")
     page.locator("[data-testid=catalog-tree] li", has_text="雨水箅子 (01004)").filter(
         has_text="停用"
     ).first.wait_for()
     detail.get_by_role("button", name="启用").click()
-    wait_text(page, "category-state", "启用")
+    wait_text(page, "catalog-notice", "已启用该类别")
     assert "01004" in page.evaluate(FETCH, "/api/v1/catalog/categories?q=ysbz&kind=component")
 
     # a CSV with bad lines: its lines and reasons listed, nothing changed
