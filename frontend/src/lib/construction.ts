@@ -137,18 +137,3 @@ export function pct(x: number | null | undefined): string {
   return x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`;
 }
 
-/** The bounding box of some geometries, for fitting a map. */
-export function bboxOf(geoms: (GeoJSON.Geometry | null)[]): [number, number, number, number] | null {
-  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-  const visit = (c: unknown): void => {
-    if (Array.isArray(c) && typeof c[0] === "number") {
-      const [x, y] = c as number[];
-      x0 = Math.min(x0, x);
-      y0 = Math.min(y0, y);
-      x1 = Math.max(x1, x);
-      y1 = Math.max(y1, y);
-    } else if (Array.isArray(c)) c.forEach(visit);
-  };
-  for (const g of geoms) if (g && "coordinates" in g) visit(g.coordinates);
-  return x0 === Infinity ? null : [x0, y0, x1, y1];
-}

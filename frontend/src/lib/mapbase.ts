@@ -23,7 +23,8 @@ function withLevel(fc: FC, level: string): GeoJSON.Feature[] {
   return fc.features.map((f) => ({ ...f, properties: { ...f.properties, level } }));
 }
 
-function bboxOf(fc: FC): [number, number, number, number] | null {
+/** The bounding box of some geometries, for fitting a map (null when there are none). */
+export function bboxOf(geoms: (GeoJSON.Geometry | null)[]): [number, number, number, number] | null {
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
   const visit = (c: unknown): void => {
     if (Array.isArray(c) && typeof c[0] === "number") {
@@ -34,9 +35,11 @@ function bboxOf(fc: FC): [number, number, number, number] | null {
       y1 = Math.max(y1, y);
     } else if (Array.isArray(c)) c.forEach(visit);
   };
-  for (const f of fc.features) if (f.geometry && "coordinates" in f.geometry) visit(f.geometry.coordinates);
+  for (const g of geoms) if (g && "coordinates" in g) visit(g.coordinates);
   return x0 === Infinity ? null : [x0, y0, x1, y1];
 }
+
+const geometriesOf = (fc: FC) => fc.features.map((f) => f.geometry);
 
 let areasPromise: Promise<Areas> | null = null;
 /** The base layer from the geo API: grids (simplified for a district-wide view) and the
@@ -54,7 +57,7 @@ export function loadAreas(): Promise<Areas> {
       type: "FeatureCollection",
       features: [...withLevel(district, "district"), ...withLevel(street, "street"), ...withLevel(community, "community")],
     },
-    bbox: bboxOf(grids) ?? bboxOf(district),
+    bbox: bboxOf(geometriesOf(grids)) ?? bboxOf(geometriesOf(district)),
     streets,
   }));
   areasPromise.catch(() => (areasPromise = null));

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { GeoJSONSource, MapMouseEvent, Map as MlMap } from "maplibre-gl";
 import { t } from "../i18n";
 import { api, errorMessage } from "../lib/api";
-import { addAreaLayers, createMap, loadAreas } from "../lib/mapbase";
+import { addAreaLayers, bboxOf, createMap, loadAreas } from "../lib/mapbase";
 import { currentSession } from "../lib/session";
 import { useLocation } from "../lib/router";
 import {
@@ -15,7 +15,6 @@ import {
   RECORD_COLOURS,
   type RecordRow,
   allPages,
-  bboxOf,
   patchState,
   recordState,
 } from "../lib/construction";

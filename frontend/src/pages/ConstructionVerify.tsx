@@ -5,10 +5,10 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
 import { api, errorMessage } from "../lib/api";
 import { afterUpload, uploadPhoto } from "../lib/cases";
-import { addAreaLayers, createMap, loadAreas, maplibregl } from "../lib/mapbase";
+import { addAreaLayers, bboxOf, createMap, loadAreas, maplibregl } from "../lib/mapbase";
 import { currentSession } from "../lib/session";
 import { Messages } from "../components/Messages";
-import { type Page, type Patch, bboxOf } from "../lib/construction";
+import { type Page, type Patch } from "../lib/construction";
 
 const STRUCTURES = ["砖混", "钢结构", "彩钢板", "钢混", "木结构", "其他"];
 const TYPES = ["危及公共安全", "严重影响市容", "妨碍重大工程", "侵占公共空间", "其他"];

@@ -1,6 +1,7 @@
 // 无线采集: the inspector's phone page (375 px wide) — photo, position, category, report;
 // and the inspector's own open tasks (核实, 核查).
 import { useEffect, useRef, useState } from "preact/hooks";
+import { shrinkPhoto } from "../lib/photos";
 import type { Map as MlMap, Marker } from "maplibre-gl";
 import { t, tCode } from "../i18n";
 import { api, ApiError, newKey, qs } from "../lib/api";
@@ -16,23 +17,7 @@ import type { Row } from "./WorkList";
 
 
 const OUTBOX_KEY = "urbangrid_outbox";
-const MAX_SIDE = 1600;
 
-/** Shrink a phone photo before sending (faster on a weak network, smaller outbox). */
-async function shrink(file: File): Promise<Blob> {
-  try {
-    const bitmap = await createImageBitmap(file);
-    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-    if (scale === 1 && file.size < 1_500_000) return file;
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.round(bitmap.width * scale);
-    canvas.height = Math.round(bitmap.height * scale);
-    canvas.getContext("2d")!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    return await new Promise<Blob>((ok) => canvas.toBlob((b) => ok(b ?? file), "image/jpeg", 0.85));
-  } catch {
-    return file;
-  }
-}
 
 interface Draft {
   // The report's Idempotency-Key: made when the form is started, kept with the outbox entry
@@ -171,7 +156,7 @@ export default function Inspector() {
   async function onPhoto(e: Event) {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (!file) return;
-    const small = await shrink(file);
+    const small = await shrinkPhoto(file);
     setPhoto(small);
     if (preview) URL.revokeObjectURL(preview);
     setPreview(URL.createObjectURL(small));

@@ -4,6 +4,7 @@
 // add photos, submit: the cases the failed items opened are shown. A refusal is shown in
 // the user's language and nothing typed is lost. Below: my recent inspections.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { shrinkPhoto } from "../lib/photos";
 import { t } from "../i18n";
 import { api, errorMessage, qs } from "../lib/api";
 import { afterUpload, uploadPhoto } from "../lib/cases";
@@ -14,7 +15,6 @@ import { BackToWaste, STATUS_COLOURS } from "./WasteHub";
 
 const MAIN_CATEGORIES = ["可回收物", "有害垃圾", "厨余垃圾", "其他垃圾"];
 const MAX_PHOTOS = 9;
-const MAX_SIDE = 1600;
 
 /** Metres between two WGS-84 positions (equirectangular: fine over a few km). */
 function metres(lon1: number, lat1: number, lon2: number, lat2: number): number {
@@ -24,22 +24,6 @@ function metres(lon1: number, lat1: number, lon2: number, lat2: number): number 
   return Math.hypot(x, y) * 6371000;
 }
 
-/** A phone photo made smaller before sending (as the inspector's report page does). */
-async function shrink(file: File): Promise<File> {
-  try {
-    const bitmap = await createImageBitmap(file);
-    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-    if (scale === 1 && file.size < 1_500_000) return file;
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.round(bitmap.width * scale);
-    canvas.height = Math.round(bitmap.height * scale);
-    canvas.getContext("2d")!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    const blob = await new Promise<Blob>((ok) => canvas.toBlob((b) => ok(b ?? file), "image/jpeg", 0.85));
-    return new File([blob], "inspection.jpg", { type: "image/jpeg" });
-  } catch {
-    return file;
-  }
-}
 
 interface Answers {
   checked: Record<string, string>;
@@ -132,7 +116,7 @@ export default function WasteInspect() {
     const files = [...(input.files ?? [])].slice(0, MAX_PHOTOS - photos.length);
     const made: Photo[] = [];
     for (const f of files) {
-      const small = await shrink(f);
+      const small = await shrinkPhoto(f);
       made.push({ file: small, url: URL.createObjectURL(small), id: null });
     }
     setPhotos((ps) => [...ps, ...made]);

@@ -320,7 +320,7 @@ def add_step(
     """Record a step of the procedure; refused with every reason when the law does not
     allow it yet (order, minimum days, documents)."""
     j = org.resolve_jurisdiction(db, principal, jurisdiction)
-    service.take_step(
+    step = service.take_step(
         db,
         principal,
         j,
@@ -335,7 +335,8 @@ def add_step(
             photos=tuple(body.attachments),
         ),
     )
-    record = registers.get_record(db, j, BUILDINGS, code)
+    record = db.get(RegisterRecord, step.record_id)  # loaded by take_step already
+    assert record is not None
     return _steps_out(service.steps_view(db, j, record))
 
 
